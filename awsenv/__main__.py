@@ -1,0 +1,5 @@
+import sys
+
+from awsenv.cli import main
+
+sys.exit(main())

@@ -1,0 +1,194 @@
+"""The command line: parse, call the core, render, write. Nothing else.
+
+stdout is a protocol: it carries shell code and nothing else, and nothing at
+all on failure. Everything for people goes to stderr through the Console.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from awsenv import __version__
+from awsenv.console import Console
+from awsenv.errors import EXIT_INTERRUPTED, AwsenvError, UsageError
+
+# Subcommands whose output is shell code for the current shell; the init
+# wrappers evaluate these and pass every other subcommand straight through.
+EVAL_COMMANDS = ("unset",)
+PASSTHROUGH_COMMANDS = ("init",)
+COMMANDS = EVAL_COMMANDS + PASSTHROUGH_COMMANDS
+
+EPILOG = """\
+use it as:  eval "$(awsenv PROFILE)"                      (bash, zsh, sh)
+            awsenv PROFILE --shell fish | source         (fish)
+            Invoke-Expression (awsenv PROFILE --shell pwsh)   (PowerShell)
+or, after adding `awsenv init SHELL` to your shell's rc file, just: awsenv PROFILE
+
+other commands:
+  awsenv init SHELL      print the shell integration (a wrapper function and an expiry hook)
+  awsenv unset           print code that removes every variable awsenv sets
+
+exit status: 0 ok, 2 usage, 3 AWS config, 4 refused by AWS, 5 STS unreachable, 130 interrupted
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see awsenv --help)")
+
+
+def _export_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="awsenv",
+        description="Refresh an AWS profile's MFA session and role credentials and "
+        "print shell code that exports them.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("profile", nargs="?", help="the AWS profile to export")
+    parser.add_argument(
+        "-p", "--profile", dest="profile_option", metavar="PROFILE",
+        help="the profile, for names that clash with a subcommand",
+    )
+    _add_shell(parser)
+    parser.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (else: prompt)")
+    parser.add_argument(
+        "--duration", type=_seconds, metavar="SECONDS",
+        help="lifetime of the credentials asked for (default: the profile's duration_seconds)",
+    )
+    parser.add_argument(
+        "--refresh", action="store_true", help="get new credentials even if cached ones are valid"
+    )
+    parser.add_argument("--debug", action="store_true", help="explain each step on stderr")
+    parser.add_argument("--version", action="version", version=f"awsenv {__version__}")
+    return parser
+
+
+def _add_shell(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--shell", metavar="SHELL",
+        help="bash, zsh, sh, fish or pwsh (default: the calling shell)",
+    )
+
+
+def _seconds(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of seconds: {text!r}") from None
+
+
+def _shell(name: str | None):  # type: ignore[no-untyped-def]
+    from awsenv import shell
+
+    return shell.lookup(name) if name else shell.detect()
+
+
+def _write(text: str) -> None:
+    # Bytes, so that Windows never turns LF into CRLF.
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+
+
+def _cmd_export(argv: Sequence[str], console: Console) -> int:
+    args = _export_parser().parse_args(argv)
+    if args.debug:
+        console.enable_debug()
+    if args.profile and args.profile_option:
+        raise UsageError("give the profile once, either as PROFILE or as --profile")
+    profile = args.profile_option or args.profile
+    if not profile:
+        raise UsageError("no profile given (see awsenv --help)")
+    to_terminal = sys.stdout.isatty()
+    shell = _shell(args.shell)
+
+    from awsenv.core import Request, obtain
+    from awsenv.credentials import format_time
+
+    if args.mfa_code:
+        console.redact.add(args.mfa_code)
+    outcome = obtain(
+        Request(profile, args.duration, args.refresh, args.mfa_code),
+        on_secret=console.redact.add,
+    )
+    for notice in outcome.notices:
+        console.say(notice)
+    if to_terminal:
+        from awsenv.render import render_macro
+
+        until = format_time(outcome.exports.expiration) if outcome.exports.expiration else "no expiry"
+        console.say(f"profile {profile!r} is ready, valid until {until}; nothing was exported")
+        line = render_macro(shell, "usage", profile=profile).strip()
+        console.say(f"to export it into this shell, run: {line}")
+        return 0
+    from awsenv import paths
+    from awsenv.render import RenderMemo
+
+    memo = RenderMemo(paths.cache_dir(os.environ), profile, shell)
+    _write(memo.render(outcome.exports))
+    return 0
+
+
+def _cmd_unset(argv: Sequence[str], console: Console) -> int:
+    parser = _Parser(prog="awsenv unset", description="Print code that removes awsenv's variables.")
+    _add_shell(parser)
+    args = parser.parse_args(argv)
+    from awsenv.exports import Exports
+    from awsenv.render import render_exports
+
+    _write(render_exports(_shell(args.shell), Exports.clear()))
+    return 0
+
+
+def _cmd_init(argv: Sequence[str], console: Console) -> int:
+    parser = _Parser(prog="awsenv init", description="Print the shell integration.")
+    parser.add_argument("shell", metavar="SHELL", help="bash, zsh, fish or pwsh")
+    args = parser.parse_args(argv)
+    from awsenv.render import render_macro
+
+    _write(
+        render_macro(
+            _shell(args.shell), "init",
+            eval_commands=list(EVAL_COMMANDS),
+            passthrough=list(PASSTHROUGH_COMMANDS),
+        )
+    )
+    return 0
+
+
+def run(argv: Sequence[str], console: Console) -> int:
+    first = argv[0] if argv else ""
+    if first == "unset":
+        return _cmd_unset(argv[1:], console)
+    if first == "init":
+        return _cmd_init(argv[1:], console)
+    return _cmd_export(argv, console)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    console = Console()
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return run(args, console)
+    except AwsenvError as exc:
+        console.say(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.say("interrupted; nothing was changed")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # the last line of defence: never a raw traceback
+        if "--debug" in args:
+            import traceback
+
+            console.stream.write(console.redact(traceback.format_exc()))
+        console.say(f"internal error ({type(exc).__name__}); run with --debug for details")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The library entry point: from a profile name to the Exports for a shell.
+
+It reads the AWS files, plans the chain, serves it from the cache or STS,
+commits the writes, and returns data. It never prints, exits or parses argv.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from awsenv import paths
+from awsenv.cache import Cache
+from awsenv.errors import ConfigError
+from awsenv.exports import Exports
+from awsenv.mfa import CodeSource, ask_terminal
+from awsenv.plan import (
+    AssumeRole,
+    BotocoreProfile,
+    LongTermKeys,
+    MfaSession,
+    Node,
+    Plan,
+    StaticSession,
+    build_plan,
+)
+from awsenv.profiles import AwsFiles
+from awsenv.resolver import Resolver
+from awsenv.sts import Sts
+
+DEFAULT_MARGIN = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Request:
+    profile: str
+    duration: int | None = None
+    refresh: bool = False
+    mfa_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    exports: Exports
+    plan: Plan
+    sts_calls: int
+    notices: tuple[str, ...]
+
+
+def refresh_margin(environ: Mapping[str, str]) -> timedelta:
+    raw = environ.get("AWSENV_REFRESH_MARGIN")
+    if not raw:
+        return DEFAULT_MARGIN
+    try:
+        seconds = int(raw)
+    except ValueError:
+        seconds = -1
+    if seconds < 0:
+        raise ConfigError("AWSENV_REFRESH_MARGIN must be a whole number of seconds (>= 0)")
+    return timedelta(seconds=seconds)
+
+
+def load_files(environ: Mapping[str, str] = os.environ) -> AwsFiles:
+    return AwsFiles.load(paths.config_file(environ), paths.credentials_file(environ))
+
+
+def obtain(
+    request: Request,
+    *,
+    environ: Mapping[str, str] = os.environ,
+    ask: Callable[[str], str] = ask_terminal,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    on_secret: Callable[[str], None] = lambda _secret: None,
+) -> Outcome:
+    """Resolve `request.profile` to credentials and the Exports that carry them."""
+    codes = CodeSource(request.mfa_code, ask)
+    files = load_files(environ)
+    plan = build_plan(files, request.profile, request.duration)
+    resolver = Resolver(
+        files=files,
+        cache=Cache(paths.cache_dir(environ)),
+        codes=codes,
+        sts=Sts(plan.region, request.profile),
+        margin=refresh_margin(environ),
+        now=now,
+        refresh=plan.top if request.refresh else None,
+        on_secret=on_secret,
+    )
+    try:
+        creds = resolver.resolve(plan.top)
+    finally:
+        for code in codes.secrets:
+            on_secret(code)
+    resolver.commit()
+    aws_profile = request.profile if resolves_without_prompt(plan.top) else None
+    notices = list(plan.warnings) if resolver.sts_calls else []
+    if aws_profile is None and resolver.sts_calls:
+        notices.append(
+            f"AWS_PROFILE left unset: tools that read {request.profile!r} from the files "
+            "would ask for an MFA code; for pulumi/terraform use a session profile "
+            "(source_profile + mfa_serial, see the README)"
+        )
+    exports = Exports.build(request.profile, creds, region=plan.region, aws_profile=aws_profile)
+    return Outcome(exports, plan, resolver.sts_calls, tuple(notices))
+
+
+def resolves_without_prompt(node: Node) -> bool:
+    """Would an SDK that reads this profile from the files reach the same identity
+    without asking for a code? Only then may AWS_PROFILE name it: some SDKs
+    (JavaScript v3) prefer AWS_PROFILE over the exported keys."""
+    if isinstance(node, MfaSession):
+        return node.profile is not None  # its section holds the session
+    if isinstance(node, AssumeRole):
+        return not node.profile.get("mfa_serial") and resolves_without_prompt(node.source)
+    return isinstance(node, LongTermKeys | StaticSession | BotocoreProfile)

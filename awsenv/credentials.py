@@ -1,0 +1,66 @@
+"""The credential value awsenv passes between STS, the cache and the shell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+
+def parse_time(value: str) -> datetime:
+    """Parse an ISO 8601 time (`Z` or an offset; naive means UTC) into aware UTC."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def format_time(moment: datetime) -> str:
+    """UTC, whole seconds, `Z` suffix: what people and SDKs both read without surprise."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+    expiration: datetime | None = None
+
+    def __repr__(self) -> str:
+        # Never let a secret reach a log or a traceback through repr().
+        expiry = format_time(self.expiration) if self.expiration else None
+        return f"Credentials(access_key_id={self.access_key_id!r}, expiration={expiry!r})"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(v for v in (self.secret_access_key, self.session_token) if v)
+
+    def valid_for(self, margin: timedelta, now: datetime) -> bool:
+        """True when these credentials outlive `now + margin` (long-term keys always do)."""
+        return self.expiration is None or self.expiration - margin > now
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "AccessKeyId": self.access_key_id,
+            "SecretAccessKey": self.secret_access_key,
+            "SessionToken": self.session_token,
+            "Expiration": format_time(self.expiration) if self.expiration else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Credentials:
+        expiration = data.get("Expiration")
+        if isinstance(expiration, datetime):
+            expiry: datetime | None = expiration.astimezone(timezone.utc)
+        else:
+            expiry = parse_time(expiration) if expiration else None
+        return cls(
+            access_key_id=str(data["AccessKeyId"]),
+            secret_access_key=str(data["SecretAccessKey"]),
+            session_token=data.get("SessionToken") or None,
+            expiration=expiry,
+        )

@@ -1,0 +1,44 @@
+"""The error hierarchy: each error is one line for the person and one exit code.
+
+The CLI turns these into stderr output in exactly one place (cli.main), so no
+other module prints or exits.
+"""
+
+from __future__ import annotations
+
+
+class AwsenvError(Exception):
+    """Base class: `str(err)` is the whole message, without secrets."""
+
+    exit_code = 1
+
+
+class UsageError(AwsenvError):
+    """The command line is wrong: bad option, bad MFA code, unknown shell, no terminal."""
+
+    exit_code = 2
+
+
+class ConfigError(AwsenvError):
+    """The AWS files or awsenv's settings cannot serve the request."""
+
+    exit_code = 3
+
+
+class AwsError(AwsenvError):
+    """STS answered and refused: wrong MFA code, bad keys, access denied, expired."""
+
+    exit_code = 4
+
+
+class EndpointError(AwsenvError):
+    """STS could not be reached at all."""
+
+    exit_code = 5
+
+
+class NoTerminalError(UsageError):
+    """An MFA code is needed, none was given, and there is no terminal to ask on."""
+
+
+EXIT_INTERRUPTED = 130

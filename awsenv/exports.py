@@ -1,0 +1,71 @@
+"""The one object the core hands to the renderers: what to set and unset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from awsenv.credentials import Credentials, format_time
+
+# Every variable awsenv ever sets. Whatever an export does not set, it unsets,
+# so nothing from an earlier export in the same shell lingers.
+MANAGED = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",  # legacy boto2 name; only ever unset
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWSENV_EXPIRATION_EPOCH",  # for prompt hooks that compare without a process
+    "AWSENV_PROFILE",
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+)
+
+
+@dataclass(frozen=True)
+class Exports:
+    set: tuple[tuple[str, str], ...]
+    unset: tuple[str, ...]
+    profile: str | None = None
+    expiration: datetime | None = None
+    region: str | None = None
+
+    @classmethod
+    def build(
+        cls,
+        profile: str,
+        creds: Credentials,
+        *,
+        region: str | None,
+        aws_profile: str | None,
+    ) -> Exports:
+        values: dict[str, str] = {
+            "AWS_ACCESS_KEY_ID": creds.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+        }
+        if creds.session_token:
+            values["AWS_SESSION_TOKEN"] = creds.session_token
+        if creds.expiration:
+            values["AWS_CREDENTIAL_EXPIRATION"] = format_time(creds.expiration)
+            values["AWSENV_EXPIRATION_EPOCH"] = str(int(creds.expiration.timestamp()))
+        values["AWSENV_PROFILE"] = profile
+        if aws_profile:
+            values["AWS_PROFILE"] = aws_profile
+        if region:
+            values["AWS_REGION"] = region
+            values["AWS_DEFAULT_REGION"] = region
+        return cls(
+            set=tuple(values.items()),
+            unset=tuple(name for name in MANAGED if name not in values),
+            profile=profile,
+            expiration=creds.expiration,
+            region=region,
+        )
+
+    @classmethod
+    def clear(cls) -> Exports:
+        return cls(set=(), unset=MANAGED)
+
+    def as_json(self) -> dict[str, object]:
+        return {"set": [list(pair) for pair in self.set], "unset": list(self.unset)}

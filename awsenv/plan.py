@@ -1,0 +1,291 @@
+"""Turn a profile into a plan: the chain of credential steps that produces it.
+
+The plan is pure data computed from the AWS files alone, so it is cheap, it
+can be checked before any STS call (cycles, bad durations, sections awsenv
+must not write) and it gives every step a cache key.
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+from dataclasses import dataclass, field
+
+from awsenv.errors import ConfigError, UsageError
+from awsenv.profiles import AwsFiles, Kind, Profile
+
+SESSION_DEFAULT = 8 * 3600
+SESSION_RANGE = (900, 129600)
+ROLE_DEFAULT = 3600
+ROLE_RANGE = (900, 43200)
+# AWS caps a role session at one hour when the caller's credentials are
+# temporary ("role chaining"), and an MFA session counts as temporary.
+CHAINED_ROLE_MAX = 3600
+
+
+@dataclass(frozen=True)
+class LongTermKeys:
+    profile: Profile
+
+    @property
+    def access_key_id(self) -> str:
+        return self.profile.get("aws_access_key_id") or ""
+
+
+@dataclass(frozen=True)
+class StaticSession:
+    """Temporary keys found in the files, exported as they are."""
+
+    profile: Profile
+
+
+@dataclass(frozen=True)
+class MfaSession:
+    """GetSessionToken over long-term keys. `profile` is set for a session profile,
+    whose section in the credentials file awsenv keeps up to date."""
+
+    source: LongTermKeys
+    serial: str
+    duration: int
+    profile: Profile | None = None
+
+    @property
+    def cache_key(self) -> str:
+        # Two roles over the same keys and device share one session, and so one code.
+        return f"mfa-session|{self.source.access_key_id}|{self.serial}"
+
+
+@dataclass(frozen=True)
+class AssumeRole:
+    profile: Profile
+    source: Node
+    role_arn: str
+    session_name: str
+    duration: int
+    external_id: str | None = None
+    # Set only when the code must go to AssumeRole itself (no long-term root to
+    # put an MFA session on).
+    mfa_serial: str | None = None
+
+    @property
+    def cache_key(self) -> str:
+        return "|".join(
+            (
+                "role",
+                self.role_arn,
+                self.external_id or "",
+                self.session_name,
+                self.mfa_serial or "",
+                _identity(self.source),
+            )
+        )
+
+
+@dataclass(frozen=True)
+class BotocoreProfile:
+    """SSO, credential_process and the rest: botocore resolves them."""
+
+    profile: Profile
+
+    @property
+    def cache_key(self) -> str:
+        settings = sorted({**self.profile.config, **self.profile.credentials}.items())
+        return f"botocore|{self.profile.name}|{settings}"
+
+
+Node = LongTermKeys | StaticSession | MfaSession | AssumeRole | BotocoreProfile
+
+
+def _identity(node: Node) -> str:
+    if isinstance(node, LongTermKeys):
+        return f"keys|{node.access_key_id}"
+    if isinstance(node, StaticSession):
+        return f"static|{node.profile.name}|{node.profile.get('aws_access_key_id')}"
+    return node.cache_key
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    top: Node
+    region: str | None
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def session_profiles(self) -> tuple[MfaSession, ...]:
+        return tuple(n for n in walk(self.top) if isinstance(n, MfaSession) and n.profile)
+
+
+def walk(node: Node) -> list[Node]:
+    """The chain from `node` down to its root."""
+    chain: list[Node] = [node]
+    while True:
+        current = chain[-1]
+        if isinstance(current, AssumeRole):
+            chain.append(current.source)
+        elif isinstance(current, MfaSession):
+            chain.append(current.source)
+        else:
+            return chain
+
+
+def build_plan(files: AwsFiles, name: str, duration: int | None = None) -> Plan:
+    builder = _Builder(files)
+    top = builder.node(name, duration, seen=())
+    region = next(
+        (r for p in builder.visited if (r := p.get("region"))),
+        None,
+    )
+    return Plan(name, top, region, tuple(builder.warnings))
+
+
+class _Builder:
+    def __init__(self, files: AwsFiles) -> None:
+        self.files = files
+        self.visited: list[Profile] = []
+        self.warnings: list[str] = []
+
+    def node(self, name: str, duration: int | None, seen: tuple[str, ...]) -> Node:
+        if name in seen:
+            cycle = " -> ".join((*seen, name))
+            raise ConfigError(f"source_profile cycle: {cycle}")
+        profile = self.files.profile(name)
+        self.visited.append(profile)
+        kind = profile.kind
+        seen = (*seen, name)
+        if kind is Kind.ROLE:
+            return self._role(profile, duration, seen)
+        if kind is Kind.MFA_SESSION:
+            return self._session_profile(profile, duration, seen)
+        if kind is Kind.LONG_TERM:
+            keys = LongTermKeys(profile)
+            serial = profile.get("mfa_serial")
+            if serial and len(seen) == 1:
+                # Asked for directly: export an MFA session for these keys; the
+                # keys themselves stay untouched.
+                return MfaSession(keys, serial, _session_duration(profile, duration))
+            return keys
+        if kind is Kind.TEMPORARY_KEYS:
+            return StaticSession(profile)
+        return BotocoreProfile(profile)
+
+    def _session_profile(self, profile: Profile, duration: int | None, seen: tuple[str, ...]) -> Node:
+        source_name = profile.config["source_profile"].strip()
+        source = self._source(profile, source_name, seen)
+        if not isinstance(source, LongTermKeys):
+            raise ConfigError(
+                f"MFA session profile {profile.name!r} needs long-term keys as its "
+                f"source_profile, but {source_name!r} is not a long-term key profile"
+            )
+        serial = profile.get("mfa_serial") or ""
+        if profile.has_long_term_keys_in_credentials_file:
+            raise ConfigError(
+                f"[{profile.name}] in the credentials file holds long-term keys; awsenv "
+                "will not overwrite them with a session"
+            )
+        return MfaSession(source, serial, _session_duration(profile, duration), profile)
+
+    def _source(self, profile: Profile, source_name: str, seen: tuple[str, ...]) -> Node:
+        if source_name not in self.files.config and source_name not in self.files.credentials:
+            if source_name not in seen:
+                raise ConfigError(
+                    f"profile {profile.name!r} has source_profile {source_name!r}, "
+                    "which is not defined"
+                )
+        return self.node(source_name, None, seen)
+
+    def _role(self, profile: Profile, duration: int | None, seen: tuple[str, ...]) -> Node:
+        source_name = profile.get("source_profile") or ""
+        source: Node
+        if source_name == profile.name and profile.get("aws_access_key_id"):
+            # botocore's one allowed self-reference: the role's own keys are the source.
+            source = LongTermKeys(profile)
+        else:
+            source = self._source(profile, source_name, seen)
+        serial = profile.get("mfa_serial")
+        direct_serial = None
+        if serial:
+            root = walk(source)[-1]
+            if any(isinstance(n, MfaSession) for n in walk(source)):
+                pass  # the chain is already MFA-authenticated
+            elif isinstance(root, LongTermKeys):
+                source = _put_session_on_root(source, MfaSession(root, serial, SESSION_DEFAULT))
+            else:
+                direct_serial = serial
+        requested = _role_duration(profile, duration)
+        chained = not isinstance(source, LongTermKeys | BotocoreProfile)
+        if chained and requested > CHAINED_ROLE_MAX:
+            self.warnings.append(
+                f"{profile.name}: role session capped at 1 hour (asked for {requested} s): "
+                "AWS limits roles assumed with temporary credentials, such as an MFA "
+                "session, to 3600 s"
+            )
+            requested = CHAINED_ROLE_MAX
+        return AssumeRole(
+            profile=profile,
+            source=source,
+            role_arn=profile.get("role_arn") or "",
+            session_name=profile.get("role_session_name") or default_session_name(),
+            duration=requested,
+            external_id=profile.get("external_id"),
+            mfa_serial=direct_serial,
+        )
+
+
+def _put_session_on_root(node: Node, session: MfaSession) -> Node:
+    if isinstance(node, LongTermKeys):
+        return session
+    if isinstance(node, AssumeRole):
+        return AssumeRole(
+            node.profile,
+            _put_session_on_root(node.source, session),
+            node.role_arn,
+            node.session_name,
+            # The inner role is now reached with temporary credentials too.
+            min(node.duration, CHAINED_ROLE_MAX),
+            node.external_id,
+            node.mfa_serial,
+        )
+    return node
+
+
+def _int_setting(profile: Profile, value: int | None) -> int | None:
+    if value is not None:
+        return value
+    raw = profile.get("duration_seconds")
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(
+            f"profile {profile.name!r}: duration_seconds must be a whole number of seconds"
+        ) from None
+
+
+def _checked(profile: Profile, seconds: int, bounds: tuple[int, int], what: str) -> int:
+    low, high = bounds
+    if not low <= seconds <= high:
+        raise UsageError(
+            f"{profile.name}: {what} duration must be {low} to {high} seconds, not {seconds}"
+        )
+    return seconds
+
+
+def _session_duration(profile: Profile, duration: int | None) -> int:
+    seconds = _int_setting(profile, duration)
+    return _checked(profile, seconds or SESSION_DEFAULT, SESSION_RANGE, "MFA session")
+
+
+def _role_duration(profile: Profile, duration: int | None) -> int:
+    seconds = _int_setting(profile, duration)
+    return _checked(profile, seconds or ROLE_DEFAULT, ROLE_RANGE, "role session")
+
+
+def default_session_name() -> str:
+    # Shows up in CloudTrail; RoleSessionName allows [\w+=,.@-], 2 to 64 characters.
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "user"
+    return ("awsenv-" + re.sub(r"[^\w+=,.@-]", "-", user))[:64]

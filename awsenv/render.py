@@ -1,0 +1,122 @@
+"""Turn an Exports (or init options) into shell code through the shell's template.
+
+Quoting is not left to the templates: every `{{ value }}` passes through the
+shell's quote function via jinja2's `finalize`, except `Word`s, which are
+trusted names checked here. A template cannot forget to quote.
+
+jinja2 costs several times a bare interpreter start, so rendered exports are
+memoised on disk: a call served from the cache prints the memo and never
+imports jinja2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from awsenv.atomic import ensure_private_dir, write_atomic
+from awsenv.exports import Exports
+from awsenv.shell import Shell
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Word(str):
+    """A trusted token (a variable name) that templates emit without quoting."""
+
+    __slots__ = ()
+
+    def __new__(cls, value: str) -> Word:
+        if not _NAME.fullmatch(value):
+            raise ValueError(f"not a shell variable name: {value!r}")
+        return super().__new__(cls, value)
+
+
+def template_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    packaged = here / "shells"  # inside a wheel
+    return packaged if packaged.is_dir() else here.parent / "shells"  # a source checkout
+
+
+@cache
+def _template(shell: Shell) -> Any:
+    import jinja2
+
+    def finalize(value: object) -> str:
+        if isinstance(value, Word):
+            return str(value)
+        if value is None:
+            return ""
+        return shell.quote(str(value))
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir()),
+        finalize=finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    return env.get_template(shell.template)
+
+
+def _finish(shell: Shell, text: str) -> str:
+    # LF only, on every platform; PowerShell gets exactly one line.
+    text = text.replace("\r\n", "\n")
+    if shell.one_line:
+        text = " ".join(line.strip() for line in text.splitlines() if line.strip())
+    else:
+        text = text.strip("\n")
+    return text + "\n" if text else ""
+
+
+def _context(exports: Exports) -> dict[str, Any]:
+    return {
+        "set": [(Word(name), value) for name, value in exports.set],
+        "unset": [Word(name) for name in exports.unset],
+        "profile": exports.profile,
+    }
+
+
+def render_exports(shell: Shell, exports: Exports) -> str:
+    return _finish(shell, _template(shell).module.exports(_context(exports)))
+
+
+def render_macro(shell: Shell, macro: str, **options: Any) -> str:
+    """Render another section of the shell's template (init, for one)."""
+    return _finish(shell, getattr(_template(shell).module, macro)(**options))
+
+
+class RenderMemo:
+    """The last rendering of one profile for one shell, keyed by everything it
+    depends on: the shell, the template's bytes and the exports."""
+
+    def __init__(self, root: Path, profile: str, shell: Shell) -> None:
+        name = hashlib.sha256(f"{profile}\0{shell.name}".encode()).hexdigest()[:40]
+        self.path = root / "render" / f"{name}.json"
+        self.shell = shell
+
+    def _key(self, exports: Exports) -> str:
+        digest = hashlib.sha256(self.shell.name.encode())
+        digest.update((template_dir() / self.shell.template).read_bytes())
+        digest.update(json.dumps(exports.as_json()).encode())
+        return digest.hexdigest()
+
+    def render(self, exports: Exports) -> str:
+        key = self._key(exports)
+        try:
+            data = json.loads(self.path.read_bytes())
+            if data.get("key") == key and isinstance(data.get("text"), str):
+                return str(data["text"])
+        except (OSError, ValueError, AttributeError):
+            pass
+        text = render_exports(self.shell, exports)
+        ensure_private_dir(self.path.parent.parent)
+        ensure_private_dir(self.path.parent)
+        write_atomic(self.path, json.dumps({"key": key, "text": text}).encode())
+        return text
