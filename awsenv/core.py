@@ -93,6 +93,7 @@ def obtain(
     finally:
         for code in codes.secrets:
             on_secret(code)
+    resolver.sync_sections(plan.session_profiles)
     resolver.commit()
     aws_profile = request.profile if resolves_without_prompt(plan.top) else None
     notices = list(plan.warnings) if resolver.sts_calls else []

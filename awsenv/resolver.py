@@ -51,6 +51,15 @@ class Resolver:
             self.on_secret(secret)
         return creds
 
+    def sync_sections(self, sessions: tuple[MfaSession, ...]) -> None:
+        """Keep session profiles' sections current even when a cached role above
+        them meant their step was never visited."""
+        for node in sessions:
+            if node.profile and node.profile.name not in self._section_writes:
+                cached = self._cached(node.cache_key)
+                if cached is not None:
+                    self._keep_section_current(node.profile, cached)
+
     def commit(self) -> None:
         """Write everything staged: the cache first, then the credentials file."""
         for key, creds in self._cache_writes.items():

@@ -258,7 +258,8 @@ class LocalSts:
     # -- moto ------------------------------------------------------------------
 
     def _start_moto(self) -> None:
-        self._moto_log = tempfile.TemporaryFile(prefix="moto-server-")
+        # Open until stop(): moto writes to it for its whole life.
+        self._moto_log = tempfile.TemporaryFile(prefix="moto-server-")  # noqa: SIM115
         for _ in range(_STARTUP_ATTEMPTS):
             port = _free_port()
             self._proc = subprocess.Popen(
@@ -341,7 +342,7 @@ class LocalSts:
         if akid is not None:
             if akid in self._expired:
                 return StsError("ExpiredToken", MSG_EXPIRED, 403)
-            if False:
+            if self.check_keys:
                 refusal = self._check_credentials(request, handler, body)
                 if refusal is not None:
                     return refusal
@@ -520,9 +521,7 @@ def _sigv4_signature(
 
 
 def _duration_message(value: int, low: int, high: int) -> str:
-    bound = (
-        f"greater than or equal to {low}" if value < low else f"less than or equal to {high}"
-    )
+    bound = f"greater than or equal to {low}" if value < low else f"less than or equal to {high}"
     return (
         f"1 validation error detected: Value '{value}' at 'durationSeconds' "
         f"failed to satisfy constraint: Member must have value {bound}"
@@ -588,7 +587,7 @@ def _free_port() -> int:
 
 
 def _die_with_parent_hook() -> Callable[[], None] | None:
-    """On Linux, have the kernel SIGTERM moto if this process dies without atexit.
+    """On Linux, have the kernel kill moto if this process dies without atexit.
 
     PR_SET_PDEATHSIG fires when the *thread* that forked exits, so it is only safe
     when starting from the main thread; elsewhere atexit and stop() must suffice.
@@ -602,17 +601,14 @@ def _die_with_parent_hook() -> Callable[[], None] | None:
     pr_set_pdeathsig = 1
 
     def hook() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGTERM)
+        prctl(pr_set_pdeathsig, signal.SIGKILL)
 
     return hook
 
 
 def _kill_process_group(proc: subprocess.Popen[bytes]) -> None:
-    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    # SIGKILL, not SIGTERM: moto's state is in memory only, and its SIGTERM handler
+    # exits only after werkzeug's select loop and interpreter teardown (0.5-2 s).
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)

@@ -13,10 +13,11 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-try:  # tests/ as a package, or the repo root on sys.path
-    from tests.sts_server import LocalSts
-except ModuleNotFoundError:  # pytest's default rootdir-less mode puts tests/ itself on sys.path
-    from sts_server import LocalSts  # type: ignore[no-redef]
+try:  # pytest's default (rootdir-less "prepend") mode puts tests/ itself on sys.path
+    from sts_server import LocalSts
+except ModuleNotFoundError:  # tests/ turned into a package
+    from tests.sts_server import LocalSts  # type: ignore[no-redef, import-untyped, unused-ignore]
+
 
 USER_AKID = "AKIAUSERTESTKEY00001"
 USER_SECRET = "user/secret+key/for/tests/only000000000"

@@ -1,0 +1,194 @@
+"""One fixture for everything a test needs: an isolated HOME with its own AWS
+files and cache, and a real local STS (moto behind a strict proxy) on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sts_server import LocalSts
+
+AWSENV = str(Path(sys.executable).parent / "awsenv")
+
+ACCOUNT = "123456789012"
+MFA_SERIAL = f"arn:aws:iam::{ACCOUNT}:mfa/alice"
+DEFAULT_KEY_ID = "AKIAEXAMPLEALICE0001"
+DEFAULT_SECRET = "aliceSecretKey0000000000000000000000000001"
+CODE = "123456"
+
+# The seed layout: long-term keys in [default], an MFA session profile [mfa]
+# and a role over it. Comments and odd spacing are there on purpose: awsenv
+# must leave every byte outside [mfa] alone.
+SEED_CONFIG = f"""\
+[default]
+region = eu-west-1
+
+[profile mfa]
+source_profile = default
+mfa_serial = {MFA_SERIAL}
+
+[profile dev]
+role_arn = arn:aws:iam::{ACCOUNT}:role/dev
+source_profile = mfa
+region = eu-central-1
+
+[profile prod]
+role_arn = arn:aws:iam::{ACCOUNT}:role/prod
+source_profile = mfa
+"""
+
+SEED_CREDENTIALS = f"""\
+# Alice's keys -- managed by hand
+[default]
+aws_access_key_id = {DEFAULT_KEY_ID}
+aws_secret_access_key = {DEFAULT_SECRET}
+
+;  old stuff, keep
+#[legacy]
+#aws_access_key_id=AKIAOLD
+
+[other]
+aws_access_key_id=AKIAEXAMPLEOTHER0001
+aws_secret_access_key  =  otherSecretKey00000000000000000000000001
+"""
+
+# The standard layout: roles with their own mfa_serial over long-term keys.
+STANDARD_CONFIG = f"""\
+[default]
+region = us-west-2
+
+[profile dev]
+role_arn = arn:aws:iam::{ACCOUNT}:role/dev
+source_profile = default
+mfa_serial = {MFA_SERIAL}
+
+[profile prod]
+role_arn = arn:aws:iam::{ACCOUNT}:role/prod
+source_profile = default
+mfa_serial = {MFA_SERIAL}
+region = eu-north-1
+"""
+
+STANDARD_CREDENTIALS = f"""\
+[default]
+aws_access_key_id = {DEFAULT_KEY_ID}
+aws_secret_access_key = {DEFAULT_SECRET}
+"""
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class AwsEnv:
+    root: Path
+    sts: LocalSts
+    environ: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    @property
+    def config(self) -> Path:
+        return self.home / ".aws" / "config"
+
+    @property
+    def credentials(self) -> Path:
+        return self.home / ".aws" / "credentials"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / "cache" / "awsenv"
+
+    def write(self, config: str, credentials: str) -> None:
+        self.config.parent.mkdir(parents=True, exist_ok=True)
+        self.config.write_text(config)
+        self.credentials.write_text(credentials)
+        self.credentials.chmod(0o600)
+
+    def seed(self) -> None:
+        self.write(SEED_CONFIG, SEED_CREDENTIALS)
+
+    def standard(self) -> None:
+        self.write(STANDARD_CONFIG, STANDARD_CREDENTIALS)
+
+    def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Run:
+        """The real entry point in a subprocess with no terminal (new session) and
+        stdout captured, as under `eval "$(awsenv ...)"`."""
+        proc = subprocess.run(
+            [AWSENV, *args],
+            env={**self.environ, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            start_new_session=True,
+            check=False,
+        )
+        return Run(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+    def snapshot(self) -> dict[str, bytes]:
+        """Every byte awsenv might touch: the AWS files and the whole cache."""
+        files = {}
+        for base in (self.home / ".aws", self.cache):
+            if base.exists():
+                for path in sorted(base.rglob("*")):
+                    if path.is_file():
+                        files[str(path)] = path.read_bytes()
+        return files
+
+
+def isolated_environ(root: Path, endpoint: str) -> dict[str, str]:
+    home = root / "home"
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "XDG_CACHE_HOME": str(root / "cache"),
+        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+        # Every AWS call from anything under test goes to loopback.
+        "AWS_ENDPOINT_URL_STS": endpoint,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+@pytest.fixture(scope="session")
+def sts() -> Iterator[LocalSts]:
+    server = LocalSts().start()
+    server.add_user_keys(DEFAULT_KEY_ID, DEFAULT_SECRET)
+    server.add_user_keys("AKIAEXAMPLEOTHER0001", "otherSecretKey00000000000000000000000001")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws(tmp_path: Path, sts: LocalSts) -> AwsEnv:
+    sts.reset()
+    sts.valid_code = CODE
+    root = tmp_path / "env"
+    (root / "home").mkdir(parents=True)
+    return AwsEnv(root=root, sts=sts, environ=isolated_environ(root, sts.endpoint))
+
+
+def require(tool: str) -> None:
+    """Skip when a tool is missing, but fail in CI, where every tool is required."""
+    if shutil.which(tool):
+        return
+    if os.environ.get("AWSENV_REQUIRE_ALL_SHELLS") or os.environ.get("CI"):
+        pytest.fail(f"{tool} is required in CI but is not installed")
+    pytest.skip(f"{tool} is not installed")

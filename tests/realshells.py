@@ -1,0 +1,81 @@
+"""Run awsenv's output in the real shells and read the variables back exactly."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+# Strict mode, as the shells' own users would have it at worst.
+COMMANDS = {
+    "bash": ["bash", "--noprofile", "--norc", "-e", "-u", "-o", "pipefail"],
+    "zsh": ["zsh", "-f", "-e", "-u"],
+    "sh": ["dash", "-e", "-u"],
+    "fish": ["fish", "--no-config"],
+}
+
+_POSIX_DUMP = """\
+eval "$(cat "$AWSENV_TEST_CODE")"
+if [ -n "${ZSH_VERSION-}" ]; then setopt shwordsplit; fi
+for name in $AWSENV_TEST_NAMES; do
+  eval "isset=\\${$name+x}"
+  if [ -n "$isset" ]; then eval "printf '%s=%s\\0' \\"\\$name\\" \\"\\${$name}\\""; fi
+done
+"""
+
+_FISH_DUMP = """\
+source $AWSENV_TEST_CODE; or exit 3
+for name in (string split ' ' -- $AWSENV_TEST_NAMES)
+  if set -q $name
+    printf '%s=%s\\0' $name "$$name"
+  end
+end
+"""
+
+
+def available(shell: str) -> bool:
+    return shutil.which(COMMANDS[shell][0]) is not None
+
+
+@dataclass
+class ShellResult:
+    returncode: int
+    variables: dict[str, str]
+    stderr: str
+
+
+def evaluate(
+    shell: str,
+    code: str,
+    names: list[str],
+    tmp: Path,
+    preset: dict[str, str] | None = None,
+) -> ShellResult:
+    """Evaluate `code` the way users do (eval / source), then report `names`."""
+    code_file = tmp / f"code.{shell}"
+    code_file.write_bytes(code.encode("utf-8"))
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "AWSENV_TEST_CODE": str(code_file),
+        "AWSENV_TEST_NAMES": " ".join(names),
+        **(preset or {}),
+    }
+    script = _FISH_DUMP if shell == "fish" else _POSIX_DUMP
+    proc = subprocess.run(
+        [*COMMANDS[shell], "-c", script],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    variables = {}
+    for item in proc.stdout.decode("utf-8").split("\0"):
+        if item:
+            name, _, value = item.partition("=")
+            variables[name] = value
+    return ShellResult(proc.returncode, variables, proc.stderr.decode("utf-8", "replace"))

@@ -1,0 +1,154 @@
+"""The seed layout end to end: [mfa] session profile + role, evaluated in real shells."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ACCOUNT, CODE, SEED_CREDENTIALS, AwsEnv
+from realshells import evaluate
+
+from awsenv.exports import MANAGED
+
+NAMES = list(MANAGED)
+
+
+def test_dev_exports_role_keys_profile_and_region_in_bash(aws: AwsEnv, tmp_path) -> None:
+    aws.seed()
+    result = aws.run("dev", "--shell", "bash", "--mfa-code", CODE)
+    assert result.returncode == 0, result.stderr
+    shell = evaluate("bash", result.stdout, NAMES, tmp_path)
+    assert shell.returncode == 0, shell.stderr
+    env = shell.variables
+    assert env["AWS_ACCESS_KEY_ID"].startswith("ASIA")
+    assert env["AWS_PROFILE"] == "dev"
+    assert env["AWSENV_PROFILE"] == "dev"
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "eu-central-1"
+    assert "AWS_SECURITY_TOKEN" not in env
+    # The exported keys really are the role's: ask STS who they are.
+    assert whoami(aws, env).startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/")
+    assert aws.sts.successes["GetSessionToken"] == 1
+    assert aws.sts.successes["AssumeRole"] == 1
+
+
+def test_dev_writes_mfa_section_and_leaves_every_other_byte(aws: AwsEnv) -> None:
+    aws.seed()
+    result = aws.run("dev", "--shell", "bash", "--mfa-code", CODE)
+    assert result.returncode == 0, result.stderr
+    text = aws.credentials.read_text()
+    assert text.startswith(SEED_CREDENTIALS)
+    added = text[len(SEED_CREDENTIALS) :]
+    lines = added.splitlines()
+    assert lines[0] == ""
+    assert lines[1] == "[mfa]"
+    keys = dict(line.split(" = ", 1) for line in lines[2:])
+    assert set(keys) == {
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "expiration",
+    }
+    # The section holds exactly the session the server issued.
+    assert aws.sts.session_tokens[keys["aws_access_key_id"]] == keys["aws_session_token"]
+
+
+def test_second_call_makes_no_sts_request_and_needs_no_code(aws: AwsEnv, tmp_path) -> None:
+    aws.seed()
+    first = aws.run("dev", "--shell", "bash", "--mfa-code", CODE)
+    assert first.returncode == 0, first.stderr
+    aws.sts.reset()
+    second = aws.run("dev", "--shell", "bash")  # no code, and no terminal to ask on
+    assert second.returncode == 0, second.stderr
+    assert sum(aws.sts.calls.values()) == 0
+    assert second.stdout == first.stdout
+
+
+def test_other_role_over_same_session_needs_no_new_code(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    aws.sts.reset()
+    prod = aws.run("prod", "--shell", "bash")
+    assert prod.returncode == 0, prod.stderr
+    assert aws.sts.calls == {"AssumeRole": 1}
+
+
+def test_refresh_assumes_role_again_but_reuses_the_mfa_session(aws: AwsEnv) -> None:
+    aws.seed()
+    first = aws.run("dev", "--shell", "bash", "--mfa-code", CODE)
+    aws.sts.reset()
+    again = aws.run("dev", "--shell", "bash", "--refresh")
+    assert again.returncode == 0, again.stderr
+    assert aws.sts.calls == {"AssumeRole": 1}
+    assert again.stdout != first.stdout
+
+
+def test_refresh_of_the_session_profile_itself_asks_for_a_new_code(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("mfa", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    before = aws.credentials.read_text()
+    aws.sts.reset()
+    no_code = aws.run("mfa", "--shell", "bash", "--refresh")
+    assert no_code.returncode == 2
+    assert "--mfa-code" in no_code.stderr
+    assert aws.sts.calls == {}
+    refreshed = aws.run("mfa", "--shell", "bash", "--refresh", "--mfa-code", CODE)
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert aws.sts.calls == {"GetSessionToken": 1}
+    assert aws.credentials.read_text() != before
+
+
+def test_session_profile_exports_itself_as_aws_profile(aws: AwsEnv, tmp_path) -> None:
+    aws.seed()
+    result = aws.run("mfa", "--shell", "sh", "--mfa-code", CODE, "--duration", "3600")
+    assert result.returncode == 0, result.stderr
+    env = evaluate("sh", result.stdout, NAMES, tmp_path).variables
+    assert env["AWS_PROFILE"] == "mfa"
+    assert aws.sts.session_tokens[env["AWS_ACCESS_KEY_ID"]] == env["AWS_SESSION_TOKEN"]
+    assert env["AWS_REGION"] == "eu-west-1"  # from its source, [default]
+    assert aws.sts.requests_log[0]["duration_seconds"] == 3600
+
+
+def test_edited_mfa_section_is_put_back_from_the_cache(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    written = aws.credentials.read_text()
+    aws.credentials.write_text(SEED_CREDENTIALS)  # someone restored an old copy
+    aws.sts.reset()
+    assert aws.run("dev", "--shell", "bash").returncode == 0
+    assert aws.sts.calls == {}
+    assert aws.credentials.read_text() == written
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "sh"])
+def test_exports_read_back_exactly_in_each_posix_shell(aws: AwsEnv, tmp_path, shell) -> None:
+    from realshells import available
+
+    if not available(shell):
+        from conftest import require
+
+        require({"sh": "dash"}.get(shell, shell))
+    aws.seed()
+    result = aws.run("dev", "--shell", shell, "--mfa-code", CODE)
+    assert result.returncode == 0, result.stderr
+    expected = dict(
+        line.removeprefix("export ").split("=", 1)
+        for line in result.stdout.splitlines()
+        if line.startswith("export ")
+    )
+    env = evaluate(shell, result.stdout, NAMES, tmp_path)
+    assert env.returncode == 0 and env.stderr == ""
+    assert set(env.variables) == set(expected)
+    for name, quoted in expected.items():
+        assert quoted == "'" + env.variables[name] + "'"  # no quote needed escaping here
+
+
+def whoami(aws: AwsEnv, env: dict[str, str]) -> str:
+    import boto3
+
+    client = boto3.client(
+        "sts",
+        endpoint_url=aws.sts.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=env["AWS_SESSION_TOKEN"],
+    )
+    return str(client.get_caller_identity()["Arn"])
