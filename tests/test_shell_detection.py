@@ -1,0 +1,78 @@
+"""Which shell's code to print: --shell, the alias table, or the calling shell."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from conftest import AWSENV, CODE, AwsEnv, require
+
+from awsenv import shell
+from awsenv.errors import UsageError
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("bash", "bash"),
+        ("-bash", "bash"),
+        ("/usr/bin/zsh", "zsh"),
+        ("-zsh", "zsh"),
+        ("dash", "sh"),
+        ("/bin/sh", "sh"),
+        ("fish", "fish"),
+        ("/usr/local/bin/fish", "fish"),
+        ("pwsh", "pwsh"),
+        ("powershell", "pwsh"),
+        ("powershell.exe", "pwsh"),
+        (r"C:\Program Files\PowerShell\7\pwsh.exe", "pwsh"),
+        (r"C:\Windows\System32\WindowsPowerShell\v1.0\PowerShell.EXE", "pwsh"),
+    ],
+)
+def test_alias_table_resolves_names_and_paths(name: str, expected: str) -> None:
+    assert shell.lookup(name).name == expected
+
+
+@pytest.mark.parametrize("name", ["tcsh", "cmd.exe", "", "bash2", "/usr/bin/"])
+def test_unknown_shell_names_the_supported_ones(name: str) -> None:
+    with pytest.raises(UsageError, match="supported: bash, zsh, sh, fish, pwsh"):
+        shell.lookup(name)
+
+
+@pytest.mark.parametrize(
+    ("command", "marker"),
+    [
+        (["bash", "-c"], "export AWS_PROFILE="),
+        (["zsh", "-f", "-c"], "export AWS_PROFILE="),
+        (["dash", "-c"], "export AWS_PROFILE="),
+        (["fish", "--no-config", "-c"], "set -gx AWS_PROFILE "),
+    ],
+)
+def test_calling_shell_is_detected(aws: AwsEnv, command: list[str], marker: str) -> None:
+    require(command[0])
+    aws.seed()
+    proc = subprocess.run(
+        [*command, f'"{AWSENV}" dev --mfa-code {CODE} > out.txt'],
+        env=aws.environ,
+        cwd=aws.root,
+        capture_output=True,
+        timeout=60,
+        start_new_session=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert marker in (aws.root / "out.txt").read_text()
+
+
+def test_explicit_shell_wins_over_detection(aws: AwsEnv) -> None:
+    aws.seed()
+    proc = subprocess.run(
+        ["bash", "-c", f'"{AWSENV}" dev --shell fish --mfa-code {CODE}'],
+        env=aws.environ,
+        capture_output=True,
+        timeout=60,
+        start_new_session=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(b"set -gx ")

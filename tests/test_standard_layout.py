@@ -1,0 +1,149 @@
+"""The standard layout: roles with their own mfa_serial over long-term keys."""
+
+from __future__ import annotations
+
+from conftest import ACCOUNT, CODE, MFA_SERIAL, STANDARD_CREDENTIALS, AwsEnv
+from realshells import evaluate
+
+from awsenv.exports import MANAGED
+
+
+def test_two_roles_over_one_source_make_exactly_one_get_session_token(aws: AwsEnv) -> None:
+    aws.standard()
+    dev = aws.run("dev", "--shell", "bash", "--mfa-code", CODE)
+    assert dev.returncode == 0, dev.stderr
+    prod = aws.run("prod", "--shell", "bash")  # no code: the session is shared
+    assert prod.returncode == 0, prod.stderr
+    assert aws.sts.successes == {"GetSessionToken": 1, "AssumeRole": 2}
+    session_call = aws.sts.requests_log[0]
+    assert session_call["serial_number"] == MFA_SERIAL
+    # Both roles were assumed with the session, not with the long-term keys.
+    assert all(e["has_session_token"] for e in aws.sts.requests_log[1:])
+
+
+def test_role_with_mfa_serial_leaves_aws_profile_unset_and_says_why(aws: AwsEnv, tmp_path) -> None:
+    aws.standard()
+    result = aws.run("prod", "--shell", "bash", "--mfa-code", CODE)
+    assert result.returncode == 0, result.stderr
+    env = evaluate(
+        "bash", result.stdout, list(MANAGED), tmp_path, preset={"AWS_PROFILE": "stale"}
+    ).variables
+    assert "AWS_PROFILE" not in env  # an earlier export's value is removed too
+    assert env["AWSENV_PROFILE"] == "prod"
+    assert env["AWS_REGION"] == "eu-north-1"
+    assert "AWS_PROFILE left unset" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_long_term_keys_are_never_written(aws: AwsEnv) -> None:
+    aws.standard()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    assert aws.credentials.read_text() == STANDARD_CREDENTIALS
+
+
+def test_role_duration_over_an_hour_is_capped_with_a_warning(aws: AwsEnv) -> None:
+    aws.standard()
+    result = aws.run("dev", "--shell", "bash", "--mfa-code", CODE, "--duration", "7200")
+    assert result.returncode == 0, result.stderr
+    assert "capped at 1 hour" in result.stderr
+    assume = [e for e in aws.sts.requests_log if e["action"] == "AssumeRole"]
+    assert assume[0]["duration_seconds"] == 3600
+
+
+def test_long_term_profile_with_mfa_serial_exports_a_session(aws: AwsEnv, tmp_path) -> None:
+    aws.write(
+        f"[profile ops]\nmfa_serial = {MFA_SERIAL}\nregion = ap-south-1\n",
+        STANDARD_CREDENTIALS.replace("[default]", "[ops]"),
+    )
+    before = aws.credentials.read_bytes()
+    result = aws.run("ops", "--shell", "bash", "--mfa-code", CODE)
+    assert result.returncode == 0, result.stderr
+    env = evaluate("bash", result.stdout, list(MANAGED), tmp_path).variables
+    assert env["AWS_SESSION_TOKEN"] == aws.sts.session_tokens[env["AWS_ACCESS_KEY_ID"]]
+    assert "AWS_PROFILE" not in env
+    assert aws.credentials.read_bytes() == before
+    aws.sts.reset()
+    assert aws.run("ops", "--shell", "bash").returncode == 0
+    assert aws.sts.calls == {}
+
+
+def test_role_chain_reaches_the_inner_role(aws: AwsEnv, tmp_path) -> None:
+    aws.write(
+        f"""[profile hub]
+role_arn = arn:aws:iam::{ACCOUNT}:role/hub
+source_profile = default
+mfa_serial = {MFA_SERIAL}
+
+[profile spoke]
+role_arn = arn:aws:iam::{ACCOUNT}:role/spoke
+source_profile = hub
+external_id = ext-42
+""",
+        STANDARD_CREDENTIALS,
+    )
+    result = aws.run("spoke", "--shell", "bash", "--mfa-code", CODE)
+    assert result.returncode == 0, result.stderr
+    assert [e["action"] for e in aws.sts.requests_log] == [
+        "GetSessionToken",
+        "AssumeRole",
+        "AssumeRole",
+    ]
+    assert [e["role_arn"] for e in aws.sts.requests_log[1:]] == [
+        f"arn:aws:iam::{ACCOUNT}:role/hub",
+        f"arn:aws:iam::{ACCOUNT}:role/spoke",
+    ]
+    env = evaluate("bash", result.stdout, list(MANAGED), tmp_path).variables
+    assert "AWS_PROFILE" not in env  # hub needs a code when read from the files
+
+
+def test_plain_keys_profile_exports_keys_without_sts(aws: AwsEnv, tmp_path) -> None:
+    aws.seed()
+    result = aws.run("other", "--shell", "bash")
+    assert result.returncode == 0, result.stderr
+    env = evaluate(
+        "bash", result.stdout, list(MANAGED), tmp_path, preset={"AWS_SESSION_TOKEN": "old"}
+    ).variables
+    assert env["AWS_ACCESS_KEY_ID"] == "AKIAEXAMPLEOTHER0001"
+    assert env["AWS_PROFILE"] == "other"
+    assert "AWS_SESSION_TOKEN" not in env and "AWS_CREDENTIAL_EXPIRATION" not in env
+    assert "AWS_REGION" not in env
+    assert aws.sts.calls == {}
+
+
+def test_credential_process_profile_is_exported_as_botocore_resolves_it(
+    aws: AwsEnv, tmp_path
+) -> None:
+    script = tmp_path / "creds.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        'echo \'{"Version": 1, "AccessKeyId": "ASIAPROCESS000000001", '
+        '"SecretAccessKey": "processSecret", "SessionToken": "processToken", '
+        '"Expiration": "2099-01-01T00:00:00Z"}\'\n'
+    )
+    script.chmod(0o755)
+    aws.write(f"[profile proc]\ncredential_process = {script}\n", "")
+    result = aws.run("proc", "--shell", "bash")
+    assert result.returncode == 0, result.stderr
+    env = evaluate("bash", result.stdout, list(MANAGED), tmp_path).variables
+    assert env["AWS_ACCESS_KEY_ID"] == "ASIAPROCESS000000001"
+    assert env["AWS_CREDENTIAL_EXPIRATION"] == "2099-01-01T00:00:00Z"
+    assert env["AWS_PROFILE"] == "proc"
+
+
+def test_exported_environment_is_not_used_as_a_source(aws: AwsEnv) -> None:
+    aws.standard()
+    result = aws.run(
+        "dev",
+        "--shell",
+        "bash",
+        "--mfa-code",
+        CODE,
+        env={
+            "AWS_ACCESS_KEY_ID": "ASIASTALE00000000000",
+            "AWS_SECRET_ACCESS_KEY": "stale",
+            "AWS_SESSION_TOKEN": "stale",
+            "AWS_PROFILE": "does-not-exist",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert aws.sts.requests_log[0]["access_key_id"] == "AKIAEXAMPLEALICE0001"
