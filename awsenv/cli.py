@@ -50,13 +50,18 @@ def _export_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("profile", nargs="?", help="the AWS profile to export")
     parser.add_argument(
-        "-p", "--profile", dest="profile_option", metavar="PROFILE",
+        "-p",
+        "--profile",
+        dest="profile_option",
+        metavar="PROFILE",
         help="the profile, for names that clash with a subcommand",
     )
     _add_shell(parser)
     parser.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (else: prompt)")
     parser.add_argument(
-        "--duration", type=_seconds, metavar="SECONDS",
+        "--duration",
+        type=_seconds,
+        metavar="SECONDS",
         help="lifetime of the credentials asked for (default: the profile's duration_seconds)",
     )
     parser.add_argument(
@@ -69,7 +74,8 @@ def _export_parser() -> argparse.ArgumentParser:
 
 def _add_shell(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--shell", metavar="SHELL",
+        "--shell",
+        metavar="SHELL",
         help="bash, zsh, sh, fish or pwsh (default: the calling shell)",
     )
 
@@ -119,7 +125,9 @@ def _cmd_export(argv: Sequence[str], console: Console) -> int:
     if to_terminal:
         from awsenv.render import render_macro
 
-        until = format_time(outcome.exports.expiration) if outcome.exports.expiration else "no expiry"
+        until = (
+            format_time(outcome.exports.expiration) if outcome.exports.expiration else "no expiry"
+        )
         console.say(f"profile {profile!r} is ready, valid until {until}; nothing was exported")
         line = render_macro(shell, "usage", profile=profile).strip()
         console.say(f"to export it into this shell, run: {line}")
@@ -151,7 +159,8 @@ def _cmd_init(argv: Sequence[str], console: Console) -> int:
 
     _write(
         render_macro(
-            _shell(args.shell), "init",
+            _shell(args.shell),
+            "init",
             eval_commands=list(EVAL_COMMANDS),
             passthrough=list(PASSTHROUGH_COMMANDS),
         )

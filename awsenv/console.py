@@ -3,7 +3,6 @@ masked, whatever code path produced the text."""
 
 from __future__ import annotations
 
-import logging
 import re
 import sys
 from typing import TextIO
@@ -39,14 +38,10 @@ class Console:
         self.stream.flush()
 
     def enable_debug(self) -> None:
-        handler = logging.StreamHandler(self.stream)
-        handler.setFormatter(logging.Formatter("awsenv[debug]: %(message)s"))
-        handler.addFilter(self._filter)
-        logger = logging.getLogger("awsenv")
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
+        from awsenv import trace
 
-    def _filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redact(record.getMessage())
-        record.args = None
-        return True
+        trace.set_sink(self._debug)
+
+    def _debug(self, message: str) -> None:
+        self.stream.write(self.redact(f"awsenv[debug]: {message}") + "\n")
+        self.stream.flush()

@@ -121,9 +121,7 @@ def walk(node: Node) -> list[Node]:
     chain: list[Node] = [node]
     while True:
         current = chain[-1]
-        if isinstance(current, AssumeRole):
-            chain.append(current.source)
-        elif isinstance(current, MfaSession):
+        if isinstance(current, AssumeRole | MfaSession):
             chain.append(current.source)
         else:
             return chain
@@ -169,7 +167,9 @@ class _Builder:
             return StaticSession(profile)
         return BotocoreProfile(profile)
 
-    def _session_profile(self, profile: Profile, duration: int | None, seen: tuple[str, ...]) -> Node:
+    def _session_profile(
+        self, profile: Profile, duration: int | None, seen: tuple[str, ...]
+    ) -> Node:
         source_name = profile.config["source_profile"].strip()
         source = self._source(profile, source_name, seen)
         if not isinstance(source, LongTermKeys):
@@ -186,12 +186,11 @@ class _Builder:
         return MfaSession(source, serial, _session_duration(profile, duration), profile)
 
     def _source(self, profile: Profile, source_name: str, seen: tuple[str, ...]) -> Node:
-        if source_name not in self.files.config and source_name not in self.files.credentials:
-            if source_name not in seen:
-                raise ConfigError(
-                    f"profile {profile.name!r} has source_profile {source_name!r}, "
-                    "which is not defined"
-                )
+        defined = source_name in self.files.config or source_name in self.files.credentials
+        if not defined and source_name not in seen:
+            raise ConfigError(
+                f"profile {profile.name!r} has source_profile {source_name!r}, which is not defined"
+            )
         return self.node(source_name, None, seen)
 
     def _role(self, profile: Profile, duration: int | None, seen: tuple[str, ...]) -> Node:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from awsenv.errors import ConfigError
 
+
 class Kind(enum.Enum):
     LONG_TERM = "long-term keys"
     TEMPORARY_KEYS = "temporary keys"  # a session token written by hand or another tool
@@ -69,7 +70,7 @@ class AwsFiles:
 
     @classmethod
     def load(cls, config_path: Path, credentials_path: Path) -> AwsFiles:
-        config = {}
+        config: dict[str, dict[str, str]] = {}
         for section, values in _read_ini(config_path).items():
             if section == "default":
                 config.setdefault("default", {}).update(values)

@@ -60,7 +60,7 @@ def _template(shell: Shell) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=False,  # noqa: S701 - shell code, quoted by finalize, not HTML
     )
     return env.get_template(shell.template)
 

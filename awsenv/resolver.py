@@ -7,7 +7,6 @@ succeeded, so a failure leaves every file as it was.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,8 +26,7 @@ from awsenv.plan import (
 )
 from awsenv.profiles import AwsFiles, Profile
 from awsenv.sts import Sts
-
-log = logging.getLogger("awsenv")
+from awsenv.trace import debug
 
 
 @dataclass
@@ -76,7 +74,7 @@ class Resolver:
         if node is not self.refresh:
             cached = self._cached(key)
             if cached is not None:
-                log.debug("cache hit: %s", _label(node))
+                debug(f"cache hit: {_label(node)}")
                 if isinstance(node, MfaSession) and node.profile:
                     self._keep_section_current(node.profile, cached)
                 return cached
@@ -108,7 +106,7 @@ class Resolver:
             return self.sts.get_session_token(source, node.serial, code, node.duration, label)
         if isinstance(node, AssumeRole):
             source = self.resolve(node.source)
-            code = self.codes.code_for(node.mfa_serial) if node.mfa_serial else None
+            role_code = self.codes.code_for(node.mfa_serial) if node.mfa_serial else None
             self.sts_calls += 1
             return self.sts.assume_role(
                 source,
@@ -117,7 +115,7 @@ class Resolver:
                 node.duration,
                 external_id=node.external_id,
                 serial=node.mfa_serial,
-                code=code,
+                code=role_code,
             )
         return _botocore_credentials(node.profile)
 
@@ -164,5 +162,3 @@ def _botocore_credentials(profile: Profile) -> Credentials:
         session_token=frozen.token,
         expiration=expiry if isinstance(expiry, datetime) else None,
     )
-
-

@@ -7,13 +7,11 @@ learns what went wrong and what to do, never an opaque STS error.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from awsenv.credentials import Credentials
 from awsenv.errors import AwsError, ConfigError, EndpointError
-
-log = logging.getLogger("awsenv")
+from awsenv.trace import debug
 
 DEFAULT_REGION = "us-east-1"
 
@@ -53,7 +51,7 @@ class Sts:
         self, source: Credentials, serial: str, code: str, duration: int, label: str
     ) -> Credentials:
         client = self._client(source)
-        log.debug("GetSessionToken for %s (serial %s, %d s)", label, serial, duration)
+        debug(f"GetSessionToken for {label} (serial {serial}, {duration} s)")
         response = _call(
             client,
             "get_session_token",
@@ -84,7 +82,7 @@ class Sts:
         if serial and code:
             params["SerialNumber"] = serial
             params["TokenCode"] = code
-        log.debug("AssumeRole %s as %s (%d s)", role_arn, session_name, duration)
+        debug(f"AssumeRole {role_arn} as {session_name} ({duration} s)")
         response = _call(client, "assume_role", params, subject=f"role {role_arn}")
         return Credentials.from_json(response["Credentials"])
 

@@ -93,7 +93,11 @@ def test_sts_unreachable_names_the_endpoint(aws: AwsEnv) -> None:
     endpoint = f"http://127.0.0.1:{port}"
     before = aws.snapshot()
     result = aws.run(
-        "dev", "--shell", "bash", "--mfa-code", CODE,
+        "dev",
+        "--shell",
+        "bash",
+        "--mfa-code",
+        CODE,
         env={"AWS_ENDPOINT_URL_STS": endpoint, "AWS_ENDPOINT_URL": endpoint},
     )
     assert_clean_failure(result, errors.EndpointError.exit_code, endpoint)

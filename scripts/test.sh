@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up everything the test suite needs (a venv with awsenv and its test
+# dependencies, the real AWS clients) and runs the whole suite.
+# The shells (zsh, fish, dash) and shellcheck come from the OS: .ci/run
+# installs them on Debian; elsewhere a missing one is skipped, except in CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -U pip
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+bash tests/clients-setup.sh
+
+.venv/bin/ruff check awsenv tests
+.venv/bin/ruff format --check awsenv tests
+.venv/bin/mypy
+exec .venv/bin/python -m pytest -n 2 "$@"
