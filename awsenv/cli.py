@@ -13,13 +13,12 @@ from collections.abc import Sequence
 
 from awsenv import __version__
 from awsenv.console import Console
-from awsenv.errors import EXIT_INTERRUPTED, AwsenvError, UsageError
+from awsenv.errors import EXIT_INTERRUPTED, AwsenvError, NoTerminalError, UsageError
 
-# Subcommands whose output is shell code for the current shell; the init
-# wrappers evaluate these and pass every other subcommand straight through.
-EVAL_COMMANDS = ("unset",)
-PASSTHROUGH_COMMANDS = ("init",)
-COMMANDS = EVAL_COMMANDS + PASSTHROUGH_COMMANDS
+# What the init wrappers run as it is; everything else (a profile, `unset`)
+# prints shell code, which they evaluate. New subcommands that print for
+# people go here.
+PASSTHROUGH = ("init", "-h", "--help", "--version")
 
 EPILOG = """\
 use it as:  eval "$(awsenv PROFILE)"                      (bash, zsh, sh)
@@ -67,6 +66,11 @@ def _export_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--refresh", action="store_true", help="get new credentials even if cached ones are valid"
     )
+    parser.add_argument(
+        "--no-prompt",
+        action="store_true",
+        help="fail instead of asking for an MFA code (for hooks and scripts)",
+    )
     parser.add_argument("--debug", action="store_true", help="explain each step on stderr")
     parser.add_argument("--version", action="version", version=f"awsenv {__version__}")
     return parser
@@ -113,11 +117,13 @@ def _cmd_export(argv: Sequence[str], console: Console) -> int:
 
     from awsenv.core import Request, obtain
     from awsenv.credentials import format_time
+    from awsenv.mfa import ask_terminal
 
     if args.mfa_code:
         console.redact.add(args.mfa_code)
     outcome = obtain(
         Request(profile, args.duration, args.refresh, args.mfa_code),
+        ask=_no_prompt if args.no_prompt else ask_terminal,
         on_secret=console.redact.add,
     )
     for notice in outcome.notices:
@@ -140,6 +146,10 @@ def _cmd_export(argv: Sequence[str], console: Console) -> int:
     return 0
 
 
+def _no_prompt(serial: str) -> str:
+    raise NoTerminalError(f"an MFA code is needed for {serial}, and --no-prompt was given")
+
+
 def _cmd_unset(argv: Sequence[str], console: Console) -> int:
     parser = _Parser(prog="awsenv unset", description="Print code that removes awsenv's variables.")
     _add_shell(parser)
@@ -157,14 +167,7 @@ def _cmd_init(argv: Sequence[str], console: Console) -> int:
     args = parser.parse_args(argv)
     from awsenv.render import render_macro
 
-    _write(
-        render_macro(
-            _shell(args.shell),
-            "init",
-            eval_commands=list(EVAL_COMMANDS),
-            passthrough=list(PASSTHROUGH_COMMANDS),
-        )
-    )
+    _write(render_macro(_shell(args.shell), "init", passthrough=list(PASSTHROUGH)))
     return 0
 
 

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from awsenv.atomic import ensure_private_dir, write_atomic
+from awsenv.errors import UsageError
 from awsenv.exports import Exports
-from awsenv.shell import Shell
+from awsenv.shell import SHELLS, Shell
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -65,10 +66,10 @@ def _template(shell: Shell) -> Any:
     return env.get_template(shell.template)
 
 
-def _finish(shell: Shell, text: str) -> str:
-    # LF only, on every platform; PowerShell gets exactly one line.
+def _finish(shell: Shell, text: str, *, one_line: bool = False) -> str:
+    # LF only, on every platform; exports for PowerShell are exactly one line.
     text = text.replace("\r\n", "\n")
-    if shell.one_line:
+    if one_line and shell.one_line:
         text = " ".join(line.strip() for line in text.splitlines() if line.strip())
     else:
         text = text.strip("\n")
@@ -84,12 +85,16 @@ def _context(exports: Exports) -> dict[str, Any]:
 
 
 def render_exports(shell: Shell, exports: Exports) -> str:
-    return _finish(shell, _template(shell).module.exports(_context(exports)))
+    return _finish(shell, _template(shell).module.exports(_context(exports)), one_line=True)
 
 
 def render_macro(shell: Shell, macro: str, **options: Any) -> str:
     """Render another section of the shell's template (init, for one)."""
-    return _finish(shell, getattr(_template(shell).module, macro)(**options))
+    section = getattr(_template(shell).module, macro, None)
+    if section is None:
+        have = ", ".join(s.name for s in SHELLS.values() if hasattr(_template(s).module, macro))
+        raise UsageError(f"{macro} is not available for {shell.name}; it is for: {have}")
+    return _finish(shell, section(**options))
 
 
 class RenderMemo:

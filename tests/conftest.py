@@ -152,7 +152,8 @@ class AwsEnv:
 def isolated_environ(root: Path, endpoint: str) -> dict[str, str]:
     home = root / "home"
     return {
-        "PATH": os.environ["PATH"],
+        # awsenv's own bin first, so the init wrappers' `command awsenv` finds it.
+        "PATH": os.pathsep.join((str(Path(sys.executable).parent), os.environ["PATH"])),
         "HOME": str(home),
         "LANG": "C.UTF-8",
         "XDG_CACHE_HOME": str(root / "cache"),

@@ -1,0 +1,860 @@
+"""The credentials-file editor, pinned byte for byte.
+
+Every expected text here is written out by hand: only `[mfa]` may change, and it
+changes the way a person editing the file would change it.
+"""
+
+from __future__ import annotations
+
+import configparser
+import io
+import os
+import re
+import stat
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from awsenv.credentials import Credentials
+from awsenv.credfile import session_section, update_section, write_section
+from awsenv.errors import ConfigError
+
+NEW = {
+    "aws_access_key_id": "ASIANEW",
+    "aws_secret_access_key": "newSecret",
+    "aws_session_token": "newToken",
+}
+
+
+def temp_files(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+
+
+def parse(text: str) -> configparser.RawConfigParser:
+    """Read `text` the way awsenv's reader does: configparser, universal newlines."""
+    parser = configparser.RawConfigParser(strict=False)
+    parser.read_file(io.StringIO(text, newline=None))
+    return parser
+
+
+# --- replacing keys ----------------------------------------------------------
+
+
+def test_replaced_keys_keep_their_own_spacing() -> None:
+    text = (
+        "[mfa]\n"
+        "aws_access_key_id=ASIAOLD\n"
+        "aws_secret_access_key   =   oldSecret\n"
+        "aws_session_token\t=\toldToken\n"
+    )
+    assert update_section(text, "mfa", NEW) == (
+        "[mfa]\n"
+        "aws_access_key_id=ASIANEW\n"
+        "aws_secret_access_key   =   newSecret\n"
+        "aws_session_token\t=\tnewToken\n"
+    )
+
+
+def test_empty_value_is_filled_in_the_style_of_its_line() -> None:
+    text = "[mfa]\naws_access_key_id=\naws_secret_access_key =\naws_session_token = \n"
+    assert update_section(text, "mfa", NEW) == (
+        "[mfa]\n"
+        "aws_access_key_id=ASIANEW\n"
+        "aws_secret_access_key = newSecret\n"
+        "aws_session_token = newToken\n"
+    )
+
+
+def test_value_containing_delimiters_is_replaced_whole() -> None:
+    text = "[mfa]\naws_session_token = abc=def:ghi==\n"
+    assert update_section(text, "mfa", {"aws_session_token": "xyz=="}) == (
+        "[mfa]\naws_session_token = xyz==\n"
+    )
+
+
+def test_colon_delimited_key_is_replaced_in_place() -> None:
+    # configparser (and so botocore) accepts `key: value` as well as `key = value`.
+    text = "[mfa]\naws_access_key_id = ASIAOLD\naws_secret_access_key: oldSecret\n"
+    assert update_section(text, "mfa", NEW) == (
+        "[mfa]\n"
+        "aws_access_key_id = ASIANEW\n"
+        "aws_secret_access_key: newSecret\n"
+        "aws_session_token = newToken\n"
+    )
+
+
+def test_key_spelled_in_capitals_is_replaced_not_duplicated() -> None:
+    # configparser lower-cases keys, so these are the same keys; a second copy
+    # would make botocore's strict parser refuse the whole file.
+    text = "[mfa]\nAWS_ACCESS_KEY_ID = ASIAOLD\nAws_Secret_Access_Key = oldSecret\n"
+    assert update_section(text, "mfa", NEW) == (
+        "[mfa]\n"
+        "AWS_ACCESS_KEY_ID = ASIANEW\n"
+        "Aws_Secret_Access_Key = newSecret\n"
+        "aws_session_token = newToken\n"
+    )
+
+
+def test_indented_keys_are_keys() -> None:
+    text = "[mfa]\n  aws_access_key_id = ASIAOLD\n  region = eu-west-1\n"
+    assert update_section(text, "mfa", NEW) == (
+        "[mfa]\n"
+        "  aws_access_key_id = ASIANEW\n"
+        "  region = eu-west-1\n"
+        "aws_secret_access_key = newSecret\n"
+        "aws_session_token = newToken\n"
+    )
+
+
+def test_duplicate_keys_in_the_section_are_all_updated() -> None:
+    # configparser (strict=False) lets the last one win, so every copy must change.
+    text = "[mfa]\naws_access_key_id = ASIAOLD1\nregion = eu-west-1\naws_access_key_id=ASIAOLD2\n"
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[mfa]\naws_access_key_id = ASIANEW\nregion = eu-west-1\naws_access_key_id=ASIANEW\n"
+    )
+
+
+def test_repeated_section_is_updated_in_every_occurrence() -> None:
+    # configparser (strict=False) merges a repeated section; the later copy wins.
+    text = (
+        "[mfa]\n"
+        "aws_access_key_id = ASIAOLD1\n"
+        "\n"
+        "[default]\n"
+        "aws_access_key_id = AKIAKEEP\n"
+        "\n"
+        "[mfa]\n"
+        "aws_access_key_id = ASIAOLD2\n"
+        "aws_session_token = oldToken\n"
+    )
+    assert update_section(text, "mfa", NEW) == (
+        "[mfa]\n"
+        "aws_access_key_id = ASIANEW\n"
+        "aws_secret_access_key = newSecret\n"
+        "\n"
+        "[default]\n"
+        "aws_access_key_id = AKIAKEEP\n"
+        "\n"
+        "[mfa]\n"
+        "aws_access_key_id = ASIANEW\n"
+        "aws_session_token = newToken\n"
+    )
+
+
+def test_other_keys_and_comments_inside_the_section_are_kept() -> None:
+    text = (
+        "[mfa]\n"
+        "# written by awsenv\n"
+        "aws_access_key_id = ASIAOLD\n"
+        "; keep this one\n"
+        "region = eu-west-1\n"
+        "  # an indented comment\n"
+        "aws_session_token = oldToken\n"
+    )
+    assert update_section(text, "mfa", NEW) == (
+        "[mfa]\n"
+        "# written by awsenv\n"
+        "aws_access_key_id = ASIANEW\n"
+        "; keep this one\n"
+        "region = eu-west-1\n"
+        "  # an indented comment\n"
+        "aws_session_token = newToken\n"
+        "aws_secret_access_key = newSecret\n"
+    )
+
+
+# --- continuation lines ------------------------------------------------------
+
+
+def test_continuation_lines_of_a_replaced_key_are_dropped_and_of_other_keys_kept() -> None:
+    text = (
+        "[mfa]\n"
+        "aws_session_token = oldToken\n"
+        "  part2\n"
+        "\tpart3\n"
+        "note = first line\n"
+        "  second line\n"
+        "aws_access_key_id = ASIAOLD\n"
+        "    old continuation\n"
+        "\n"
+        "[other]\n"
+        "x = 1\n"
+        "  kept\n"
+    )
+    assert update_section(text, "mfa", NEW) == (
+        "[mfa]\n"
+        "aws_session_token = newToken\n"
+        "note = first line\n"
+        "  second line\n"
+        "aws_access_key_id = ASIANEW\n"
+        "aws_secret_access_key = newSecret\n"
+        "\n"
+        "[other]\n"
+        "x = 1\n"
+        "  kept\n"
+    )
+
+
+def test_continuation_after_a_blank_line_still_belongs_to_the_replaced_key() -> None:
+    # configparser keeps empty lines inside values, so `  tail` continues the token.
+    text = "[mfa]\naws_session_token = oldToken\n\n  tail\n# note\n"
+    assert update_section(text, "mfa", {"aws_session_token": "newToken"}) == (
+        "[mfa]\naws_session_token = newToken\n\n# note\n"
+    )
+
+
+def test_new_keys_go_after_the_continuation_lines_of_the_last_key() -> None:
+    text = "[mfa]\nnote = first line\n  second line\n\n[other]\n"
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[mfa]\nnote = first line\n  second line\naws_access_key_id = ASIANEW\n\n[other]\n"
+    )
+
+
+def test_indented_header_inside_a_value_is_not_a_section() -> None:
+    # Indented under a key, `[mfa]` is a continuation line of that key's value.
+    text = "[other]\nnote = see\n  [mfa]\n  aws_access_key_id = ASIAOLD\n"
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[other]\n"
+        "note = see\n"
+        "  [mfa]\n"
+        "  aws_access_key_id = ASIAOLD\n"
+        "\n"
+        "[mfa]\n"
+        "aws_access_key_id = ASIANEW\n"
+    )
+
+
+# --- where new keys go -------------------------------------------------------
+
+
+def test_new_keys_go_after_the_last_key_not_after_trailing_comments() -> None:
+    text = (
+        "[mfa]\n"
+        "aws_access_key_id = ASIAOLD\n"
+        "\n"
+        "# Production keys below -- do not touch\n"
+        "\n"
+        "[prod]\n"
+        "aws_access_key_id = AKIAPROD\n"
+    )
+    assert update_section(text, "mfa", NEW) == (
+        "[mfa]\n"
+        "aws_access_key_id = ASIANEW\n"
+        "aws_secret_access_key = newSecret\n"
+        "aws_session_token = newToken\n"
+        "\n"
+        "# Production keys below -- do not touch\n"
+        "\n"
+        "[prod]\n"
+        "aws_access_key_id = AKIAPROD\n"
+    )
+
+
+def test_new_keys_go_right_after_the_header_of_a_section_without_keys() -> None:
+    text = "[mfa]\n# nothing here yet\n\n[prod]\nregion = us-east-1\n"
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[mfa]\naws_access_key_id = ASIANEW\n# nothing here yet\n\n[prod]\nregion = us-east-1\n"
+    )
+
+
+def test_new_key_after_a_last_line_without_newline() -> None:
+    text = "[mfa]\naws_access_key_id = ASIAOLD"
+    assert update_section(text, "mfa", NEW) == (
+        "[mfa]\n"
+        "aws_access_key_id = ASIANEW\n"
+        "aws_secret_access_key = newSecret\n"
+        "aws_session_token = newToken\n"
+    )
+
+
+def test_replaced_last_line_without_newline_stays_without_newline() -> None:
+    text = "[default]\nregion = x\n\n[mfa]\naws_access_key_id = ASIAOLD"
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[default]\nregion = x\n\n[mfa]\naws_access_key_id = ASIANEW"
+    )
+
+
+def test_header_at_end_of_file_without_newline_gets_its_keys() -> None:
+    assert update_section("[default]\nregion = x\n\n[mfa]", "mfa", {"aws_access_key_id": "A"}) == (
+        "[default]\nregion = x\n\n[mfa]\naws_access_key_id = A\n"
+    )
+
+
+# --- appending a new section -------------------------------------------------
+
+
+def test_new_section_is_appended_after_one_blank_line() -> None:
+    text = "# my keys\n[default]\naws_access_key_id = AKIAKEEP\n"
+    assert update_section(text, "mfa", NEW) == (
+        "# my keys\n"
+        "[default]\n"
+        "aws_access_key_id = AKIAKEEP\n"
+        "\n"
+        "[mfa]\n"
+        "aws_access_key_id = ASIANEW\n"
+        "aws_secret_access_key = newSecret\n"
+        "aws_session_token = newToken\n"
+    )
+
+
+def test_new_section_after_a_file_without_trailing_newline() -> None:
+    text = "[default]\naws_access_key_id = AKIAKEEP"
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[default]\naws_access_key_id = AKIAKEEP\n\n[mfa]\naws_access_key_id = ASIANEW\n"
+    )
+
+
+def test_new_section_after_a_file_ending_in_blank_lines_keeps_them() -> None:
+    text = "[default]\nregion = x\n\n\n"
+    assert update_section(text, "mfa", {"aws_access_key_id": "A"}) == (
+        "[default]\nregion = x\n\n\n\n[mfa]\naws_access_key_id = A\n"
+    )
+
+
+def test_new_section_in_empty_text_has_no_leading_blank_line() -> None:
+    assert update_section("", "mfa", NEW) == (
+        "[mfa]\n"
+        "aws_access_key_id = ASIANEW\n"
+        "aws_secret_access_key = newSecret\n"
+        "aws_session_token = newToken\n"
+    )
+
+
+def test_write_section_creates_a_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    write_section(path, "mfa", NEW)
+    assert path.read_bytes() == (
+        b"[mfa]\n"
+        b"aws_access_key_id = ASIANEW\n"
+        b"aws_secret_access_key = newSecret\n"
+        b"aws_session_token = newToken\n"
+    )
+
+
+def test_write_section_fills_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_bytes(b"")
+    write_section(path, "mfa", {"aws_access_key_id": "A"})
+    assert path.read_bytes() == b"[mfa]\naws_access_key_id = A\n"
+
+
+# --- which section is [mfa] --------------------------------------------------
+
+
+def test_similarly_named_sections_are_not_the_section() -> None:
+    # configparser (and so botocore) reads `[ mfa ]` as the profile " mfa ".
+    text = (
+        "[mfa2]\n"
+        "aws_access_key_id = AKIA2\n"
+        "[ mfa ]\n"
+        "aws_access_key_id = AKIASPACED\n"
+        "[profile mfa]\n"
+        "region = x\n"
+        "[MFA]\n"
+        "aws_access_key_id = AKIACAPS\n"
+    )
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[mfa2]\n"
+        "aws_access_key_id = AKIA2\n"
+        "[ mfa ]\n"
+        "aws_access_key_id = AKIASPACED\n"
+        "[profile mfa]\n"
+        "region = x\n"
+        "[MFA]\n"
+        "aws_access_key_id = AKIACAPS\n"
+        "\n"
+        "[mfa]\n"
+        "aws_access_key_id = ASIANEW\n"
+    )
+
+
+def test_section_with_spaces_in_its_name_is_found_by_that_name() -> None:
+    text = "[mfa]\naws_access_key_id = A\n[ mfa ]\naws_access_key_id = B\n"
+    assert update_section(text, " mfa ", {"aws_access_key_id": "C"}) == (
+        "[mfa]\naws_access_key_id = A\n[ mfa ]\naws_access_key_id = C\n"
+    )
+
+
+def test_header_with_a_trailing_comment_is_the_section() -> None:
+    text = "[mfa] ; refreshed by awsenv\naws_access_key_id = ASIAOLD\n[mfa2]\nx = 1\n"
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[mfa] ; refreshed by awsenv\naws_access_key_id = ASIANEW\n[mfa2]\nx = 1\n"
+    )
+
+
+def test_commented_out_section_is_not_the_section() -> None:
+    text = (
+        "[default]\n"
+        "aws_access_key_id = AKIAKEEP\n"
+        "\n"
+        "#[mfa]\n"
+        "#aws_access_key_id = ASIAOLD\n"
+        ";[mfa]\n"
+        "  # [mfa]\n"
+    )
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[default]\n"
+        "aws_access_key_id = AKIAKEEP\n"
+        "\n"
+        "#[mfa]\n"
+        "#aws_access_key_id = ASIAOLD\n"
+        ";[mfa]\n"
+        "  # [mfa]\n"
+        "\n"
+        "[mfa]\n"
+        "aws_access_key_id = ASIANEW\n"
+    )
+
+
+def test_keys_of_the_next_section_are_not_touched() -> None:
+    text = "[mfa]\nregion = x\n[prod]\naws_access_key_id = AKIAPROD\n"
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[mfa]\nregion = x\naws_access_key_id = ASIANEW\n[prod]\naws_access_key_id = AKIAPROD\n"
+    )
+
+
+# --- line endings and text ---------------------------------------------------
+
+
+def test_crlf_file_stays_crlf_everywhere() -> None:
+    text = (
+        "# keys\r\n"
+        "[default]\r\n"
+        "aws_access_key_id = AKIAKEEP\r\n"
+        "\r\n"
+        "[mfa]\r\n"
+        "aws_access_key_id = ASIAOLD\r\n"
+        "\r\n"
+        "[prod]\r\n"
+        "region = x\r\n"
+    )
+    assert update_section(text, "mfa", NEW) == (
+        "# keys\r\n"
+        "[default]\r\n"
+        "aws_access_key_id = AKIAKEEP\r\n"
+        "\r\n"
+        "[mfa]\r\n"
+        "aws_access_key_id = ASIANEW\r\n"
+        "aws_secret_access_key = newSecret\r\n"
+        "aws_session_token = newToken\r\n"
+        "\r\n"
+        "[prod]\r\n"
+        "region = x\r\n"
+    )
+
+
+def test_crlf_file_gets_a_crlf_new_section() -> None:
+    text = "[default]\r\naws_access_key_id = AKIAKEEP"
+    assert update_section(text, "mfa", {"aws_access_key_id": "A", "aws_session_token": "T"}) == (
+        "[default]\r\n"
+        "aws_access_key_id = AKIAKEEP\r\n"
+        "\r\n"
+        "[mfa]\r\n"
+        "aws_access_key_id = A\r\n"
+        "aws_session_token = T\r\n"
+    )
+
+
+def test_unicode_in_other_sections_survives(tmp_path: Path) -> None:
+    text = (
+        "# Schlüssel für Zoë — ключи 🔑\n"
+        "[default]\n"
+        "note = café ☕ 日本語\n"
+        "\n"
+        "[mfa]\n"
+        "aws_access_key_id = ASIAOLD\n"
+    )
+    path = tmp_path / "credentials"
+    path.write_bytes(text.encode("utf-8"))
+    write_section(path, "mfa", {"aws_access_key_id": "ASIANEW"})
+    assert (
+        path.read_bytes()
+        == (
+            "# Schlüssel für Zoë — ключи 🔑\n"
+            "[default]\n"
+            "note = café ☕ 日本語\n"
+            "\n"
+            "[mfa]\n"
+            "aws_access_key_id = ASIANEW\n"
+        ).encode()
+    )
+
+
+def test_unicode_line_separators_are_not_line_breaks() -> None:
+    # Files are read with universal newlines: only \n, \r\n and \r end a line.
+    # U+2028, U+0085 and form feed are ordinary characters inside a value.
+    text = (
+        "[mfa]\n"
+        "note = a\u2028aws_access_key_id = ASIAFAKE\x85[other]\x0cz\n"
+        "aws_access_key_id = ASIAOLD\n"
+    )
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[mfa]\n"
+        "note = a\u2028aws_access_key_id = ASIAFAKE\x85[other]\x0cz\n"
+        "aws_access_key_id = ASIANEW\n"
+    )
+
+
+# --- idempotence -------------------------------------------------------------
+
+
+def test_writing_the_same_values_twice_gives_identical_text() -> None:
+    text = "[default]\nregion = x\n\n[mfa]\naws_access_key_id=ASIAOLD\n# end\n"
+    once = update_section(text, "mfa", NEW)
+    assert once == (
+        "[default]\n"
+        "region = x\n"
+        "\n"
+        "[mfa]\n"
+        "aws_access_key_id=ASIANEW\n"
+        "aws_secret_access_key = newSecret\n"
+        "aws_session_token = newToken\n"
+        "# end\n"
+    )
+    assert update_section(once, "mfa", NEW) == once
+
+
+def test_write_section_leaves_an_unchanged_file_alone(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_bytes(b"[mfa]\naws_access_key_id = ASIANEW")  # no trailing newline either
+    os.utime(path, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    before = path.stat()
+    write_section(path, "mfa", {"aws_access_key_id": "ASIANEW"})
+    after = path.stat()
+    assert path.read_bytes() == b"[mfa]\naws_access_key_id = ASIANEW"
+    assert after.st_ino == before.st_ino
+    assert after.st_mtime_ns == before.st_mtime_ns == 1_000_000_000_000_000_000
+    assert temp_files(tmp_path) == []
+
+
+def test_second_write_section_with_same_values_does_not_rewrite(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_bytes(b"[default]\r\nregion = x\r\n")
+    write_section(path, "mfa", NEW)
+    first = path.stat()
+    content = path.read_bytes()
+    write_section(path, "mfa", NEW)
+    assert path.read_bytes() == content
+    assert path.stat().st_ino == first.st_ino
+    assert path.stat().st_mtime_ns == first.st_mtime_ns
+
+
+# --- permissions, symlinks, atomicity ----------------------------------------
+
+
+def test_new_file_is_0600_in_a_new_0700_directory(tmp_path: Path) -> None:
+    path = tmp_path / "home" / ".aws" / "credentials"
+    old_umask = os.umask(0o022)
+    try:
+        write_section(path, "mfa", {"aws_access_key_id": "A"})
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_new_file_is_0600_even_under_a_permissive_umask(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    old_umask = os.umask(0)
+    try:
+        write_section(path, "mfa", {"aws_access_key_id": "A"})
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_existing_file_keeps_its_mode(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_bytes(b"[mfa]\naws_access_key_id = ASIAOLD\n")
+    path.chmod(0o640)
+    write_section(path, "mfa", {"aws_access_key_id": "ASIANEW"})
+    assert path.read_bytes() == b"[mfa]\naws_access_key_id = ASIANEW\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_symlinked_file_is_written_through(tmp_path: Path) -> None:
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    target = dotfiles / "credentials"
+    target.write_bytes(b"[default]\naws_access_key_id = AKIAKEEP\n")
+    target.chmod(0o600)
+    aws = tmp_path / ".aws"
+    aws.mkdir()
+    link = aws / "credentials"
+    link.symlink_to(target)
+
+    write_section(link, "mfa", {"aws_access_key_id": "ASIANEW"})
+
+    assert link.is_symlink()
+    assert os.readlink(link) == str(target)
+    assert target.read_bytes() == (
+        b"[default]\naws_access_key_id = AKIAKEEP\n\n[mfa]\naws_access_key_id = ASIANEW\n"
+    )
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert temp_files(aws) == []
+    assert temp_files(dotfiles) == []
+
+
+def test_dangling_symlink_creates_its_target(tmp_path: Path) -> None:
+    target = tmp_path / "dotfiles" / "credentials"
+    link = tmp_path / "credentials"
+    link.symlink_to(target)
+    write_section(link, "mfa", {"aws_access_key_id": "A"})
+    assert link.is_symlink()
+    assert target.read_bytes() == b"[mfa]\naws_access_key_id = A\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_failed_rename_leaves_the_original_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "credentials"
+    original = b"# mine\n[mfa]\naws_access_key_id = ASIAOLD\n"
+    path.write_bytes(original)
+    path.chmod(0o640)
+
+    def broken_replace(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(ConfigError, match="cannot write") as caught:
+        write_section(path, "mfa", {"aws_access_key_id": "ASIASECRETNEW"})
+    monkeypatch.undo()
+
+    assert "ASIASECRETNEW" not in str(caught.value)
+    assert path.read_bytes() == original
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert temp_files(tmp_path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["credentials"]
+
+
+def test_failed_rename_of_a_new_file_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "credentials"
+
+    def broken_replace(src: object, dst: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(ConfigError):
+        write_section(path, "mfa", {"aws_access_key_id": "A"})
+    monkeypatch.undo()
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupt_during_rename_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "credentials"
+    path.write_bytes(b"[mfa]\naws_access_key_id = ASIAOLD\n")
+
+    def interrupted(src: object, dst: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_section(path, "mfa", {"aws_access_key_id": "ASIANEW"})
+    monkeypatch.undo()
+
+    assert path.read_bytes() == b"[mfa]\naws_access_key_id = ASIAOLD\n"
+    assert temp_files(tmp_path) == []
+
+
+# --- refusals ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["SEC\nRET", "SEC\rRET", "SEC\r\nRET", "SEC\0RET", "SECRET\n"])
+def test_value_spanning_lines_is_refused_and_file_untouched(tmp_path: Path, bad: str) -> None:
+    path = tmp_path / "credentials"
+    original = b"[mfa]\naws_access_key_id = ASIAOLD\n"
+    path.write_bytes(original)
+    with pytest.raises(ConfigError) as caught:
+        write_section(path, "mfa", {"aws_access_key_id": "ASIANEW", "aws_session_token": bad})
+    assert "SEC" not in str(caught.value)  # secrets stay out of messages
+    assert path.read_bytes() == original
+    assert temp_files(tmp_path) == []
+
+
+def test_value_spanning_lines_is_refused_for_a_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    with pytest.raises(ConfigError):
+        write_section(path, "mfa", {"aws_session_token": "a\nb"})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("bad", ["mfa\n[default]", "mfa\r", "", "mfa\0"])
+def test_unusable_section_name_is_refused(bad: str) -> None:
+    with pytest.raises(ConfigError):
+        update_section("[default]\nregion = x\n", bad, {"aws_access_key_id": "A"})
+
+
+@pytest.mark.parametrize("bad", ["aws\nkey", "key=x", "key:x", ""])
+def test_unusable_key_is_refused(bad: str) -> None:
+    with pytest.raises(ConfigError):
+        update_section("[mfa]\n", "mfa", {bad: "A"})
+
+
+def test_non_utf8_file_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    original = b"# Schl\xfcssel (latin-1)\n[mfa]\naws_access_key_id = ASIAOLD\n"
+    path.write_bytes(original)
+    path.chmod(0o600)
+    os.utime(path, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    with pytest.raises(ConfigError, match="UTF-8"):
+        write_section(path, "mfa", {"aws_access_key_id": "ASIANEW"})
+    assert path.read_bytes() == original
+    assert path.stat().st_mtime_ns == 1_000_000_000_000_000_000
+    assert temp_files(tmp_path) == []
+
+
+# --- session_section ---------------------------------------------------------
+
+
+def test_session_section_holds_keys_token_and_expiration() -> None:
+    creds = Credentials(
+        "ASIANEW", "newSecret", "newToken", datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    )
+    assert session_section(creds) == {
+        "aws_access_key_id": "ASIANEW",
+        "aws_secret_access_key": "newSecret",
+        "aws_session_token": "newToken",
+        "expiration": "2030-01-02T03:04:05Z",
+    }
+
+
+def test_session_section_without_expiration_has_no_expiration_key() -> None:
+    assert session_section(Credentials("AKIA", "secret")) == {
+        "aws_access_key_id": "AKIA",
+        "aws_secret_access_key": "secret",
+        "aws_session_token": "",
+    }
+
+
+def test_empty_session_token_reads_back_as_empty() -> None:
+    text = update_section("", "mfa", session_section(Credentials("AKIA", "secret")))
+    assert text == (
+        "[mfa]\naws_access_key_id = AKIA\naws_secret_access_key = secret\naws_session_token = \n"
+    )
+    assert parse(text).get("mfa", "aws_session_token") == ""
+
+
+# --- property: only [mfa] changes, and it reads back as written --------------
+
+TARGET = "mfa"
+WRITTEN_KEYS = ["aws_access_key_id", "aws_secret_access_key", "aws_session_token", "expiration"]
+# Characters that are not line breaks to a file opened with universal newlines,
+# including the ones str.splitlines() would wrongly break on.
+line_text = st.text(
+    alphabet=st.one_of(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"),
+        st.sampled_from("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029=:#;[] \t"),
+    ),
+    max_size=12,
+)
+other_names = st.sampled_from(
+    ["default", "mfa2", " mfa ", "MFA", "profile mfa", "mfa ; x", "prod", "ümlaut"]
+)
+body_keys = st.sampled_from(
+    [*WRITTEN_KEYS, "AWS_Session_Token", "region", "note", "mfa_serial", "a b"]
+)
+delimiters = st.sampled_from(["=", " = ", "   =   ", "\t=\t", ": ", ":", " =", "= "])
+indents = st.sampled_from([" ", "  ", "\t", "    "])
+
+
+@st.composite
+def comment_or_blank(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(["blank", "spaces", "hash", "semi", "indented"]))
+    if kind == "blank":
+        return ""
+    if kind == "spaces":
+        return draw(st.sampled_from([" ", "\t", "  \t"]))
+    if kind == "indented":
+        return draw(indents) + "#" + draw(line_text)
+    return ("#" if kind == "hash" else ";") + draw(line_text)
+
+
+@st.composite
+def key_block(draw: st.DrawFn) -> list[str]:
+    """A key line, then maybe continuation lines and comments/blanks among them."""
+    lines = [draw(body_keys) + draw(delimiters) + draw(line_text).strip()]
+    for _ in range(draw(st.integers(0, 2))):
+        if draw(st.booleans()):
+            lines.append(draw(comment_or_blank()))
+        cont = draw(line_text.filter(lambda s: s.strip() != ""))
+        lines.append(draw(indents) + cont)
+    return lines
+
+
+@st.composite
+def section(draw: st.DrawFn, name: str) -> list[str]:
+    suffix = draw(st.sampled_from(["", " ; comment", " # c", "\t"]))
+    lines = [f"[{name}]{suffix}"]
+    for _ in range(draw(st.integers(0, 4))):
+        if draw(st.booleans()):
+            lines.extend(draw(key_block()))
+        else:
+            lines.append(draw(comment_or_blank()))
+    return lines
+
+
+@st.composite
+def ini_file(draw: st.DrawFn) -> str:
+    """Comments and blank lines, then sections; some of them [mfa], maybe twice."""
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = [draw(comment_or_blank()) for _ in range(draw(st.integers(0, 2)))]
+    for _ in range(draw(st.integers(0, 5))):
+        name = TARGET if draw(st.integers(0, 3)) == 0 else draw(other_names)
+        lines.extend(draw(section(name)))
+    if not lines:
+        return ""
+    last_ending = draw(st.sampled_from([newline, ""]))
+    return newline.join(lines) + last_ending
+
+
+def outside(text: str, section_name: str) -> str:
+    """The text of every line not inside [section_name] (headers sit at column 0 here)."""
+    kept = []
+    inside = False
+    for line in re.findall(r"[^\n]*\n|[^\n]+", text):
+        if line.startswith("["):
+            header = re.match(r"\[(.+)\]", line.strip())
+            inside = header is not None and header.group(1) == section_name
+        if not inside:
+            kept.append(line)
+    return "".join(kept)
+
+
+written_values = st.dictionaries(
+    st.sampled_from(WRITTEN_KEYS),
+    line_text.map(str.strip).filter(lambda v: "\0" not in v),
+    min_size=1,
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ini_file(), written_values)
+def test_only_the_target_section_changes_and_reads_back(text: str, values: dict[str, str]) -> None:
+    before = parse(text)
+    result = update_section(text, TARGET, values)
+    after = parse(result)
+
+    for key, value in values.items():
+        assert after.get(TARGET, key) == value
+    if before.has_section(TARGET):
+        assert outside(result, TARGET) == outside(text, TARGET)
+        for key, value in before.items(TARGET):
+            if key not in values:
+                assert after.get(TARGET, key) == value
+        assert sorted(after.options(TARGET)) == sorted(set(before.options(TARGET)) | set(values))
+    else:
+        assert result.startswith(text)
+        assert result[len(text) :].lstrip("\r\n").startswith(f"[{TARGET}]")
+    for name in before.sections():
+        if name != TARGET:
+            assert after.items(name) == before.items(name)
+    assert update_section(result, TARGET, values) == result

@@ -1,0 +1,218 @@
+"""`awsenv init`: the wrapper function and the expiry hook, in real interactive
+shells on a pseudo-terminal."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+import pexpect
+import pytest
+from conftest import AWSENV, CODE, MFA_SERIAL, AwsEnv, require
+
+MFA_PROMPT = re.compile(r"(?m)^MFA code for " + re.escape(MFA_SERIAL) + ": ")
+READY = "READY> "
+
+
+class Session:
+    """An interactive shell with the awsenv integration loaded."""
+
+    def __init__(self, aws: AwsEnv, shell: str) -> None:
+        require(shell)
+        env = dict(aws.environ)
+        env.pop("PYTHONUNBUFFERED", None)
+        env["TERM"] = "dumb"
+        self.shell = shell
+        if shell == "bash":
+            env["PS1"] = READY
+            argv = ["bash", "--norc", "--noprofile", "-i"]
+        elif shell == "zsh":
+            env["PS1"] = READY
+            argv = ["zsh", "-f", "-i"]
+        else:
+            argv = ["fish", "--no-config", "-i"]
+        self.child = pexpect.spawn(
+            argv[0],
+            argv[1:],
+            env=env,
+            cwd=str(aws.root),
+            encoding="utf-8",
+            timeout=40,
+            dimensions=(50, 400),
+        )
+        if shell == "fish":
+            self.child.sendline(f"function fish_prompt; printf '{READY}'; end")
+            self.child.sendline("set -g fish_greeting ''")
+            self.child.sendline("awsenv init fish | source")
+        else:
+            self.child.sendline(f'eval "$(awsenv init {shell})"')
+        self.sync()
+
+    def sync(self) -> str:
+        """Wait until everything sent so far has run; return what it printed."""
+        marker = f"SYNC{time.monotonic_ns()}"
+        self.child.sendline(f"echo {marker[:4]}''{marker[4:]}")
+        self.child.expect_exact(marker)
+        self.seen = self.child.before
+        self.child.expect_exact(READY)
+        return self.seen
+
+    def value(self, name: str) -> str:
+        self.child.sendline(f"printf '<%s>\\n' \"${name}\"")
+        self.child.expect(r"<([^>\r\n]*)>\r?\n")
+        value = self.child.match.group(1)
+        self.sync()
+        return value
+
+    def status_of(self, command: str) -> int:
+        status = "$status" if self.shell == "fish" else "$?"
+        self.child.sendline(f"{command}; echo RC=={status}==")
+        self.child.expect(r"RC==(\d+)==")
+        code = int(self.child.match.group(1))
+        self.sync()
+        return code
+
+
+SHELLS = ["bash", "zsh", "fish"]
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_wrapper_prompts_on_the_terminal_and_changes_the_shell(aws: AwsEnv, shell: str) -> None:
+    aws.seed()
+    session = Session(aws, shell)
+    session.child.sendline("awsenv dev")
+    session.child.expect(MFA_PROMPT)
+    session.child.sendline(CODE)
+    session.sync()
+    assert session.value("AWS_PROFILE") == "dev"
+    assert session.value("AWS_ACCESS_KEY_ID").startswith("ASIA")
+    assert aws.sts.requests_log[0]["token_code"] == CODE
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_failure_returns_status_and_leaves_the_environment(aws: AwsEnv, shell: str) -> None:
+    aws.seed()
+    session = Session(aws, shell)
+    assert session.status_of(f"awsenv dev --mfa-code {CODE}") == 0
+    key = session.value("AWS_ACCESS_KEY_ID")
+    assert session.status_of("awsenv nope") == 3
+    assert session.status_of("awsenv dev --mfa-code 12") == 2
+    assert session.value("AWS_ACCESS_KEY_ID") == key
+    assert session.value("AWS_PROFILE") == "dev"
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_other_subcommands_pass_through(aws: AwsEnv, shell: str) -> None:
+    session = Session(aws, shell)
+    session.child.sendline("awsenv --version")
+    session.child.expect(r"awsenv \d+\.\d+")
+    session.sync()
+    assert session.status_of("awsenv init tcsh") == 2
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_unset_through_the_wrapper_removes_everything(aws: AwsEnv, shell: str) -> None:
+    aws.seed()
+    session = Session(aws, shell)
+    assert session.status_of(f"awsenv dev --mfa-code {CODE}") == 0
+    assert session.status_of("awsenv unset") == 0
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWSENV_EXPIRATION_EPOCH", "AWS_REGION"):
+        assert session.value(name) == ""
+    assert session.status_of("awsenv unset") == 0  # again, with nothing set
+
+
+def export_epoch(session: Session, epoch: int) -> None:
+    if session.shell == "fish":
+        session.child.sendline(
+            f"set -gx AWSENV_EXPIRATION_EPOCH {epoch}; set -gx AWSENV_PROFILE dev"
+        )
+    else:
+        session.child.sendline(f"export AWSENV_EXPIRATION_EPOCH={epoch} AWSENV_PROFILE=dev")
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_hook_warns_once_near_expiry_and_once_when_expired(aws: AwsEnv, shell: str) -> None:
+    session = Session(aws, shell)
+    export_epoch(session, int(time.time()) + 300)
+    session.child.expect(r"credentials of dev expire in [45] min; run: awsenv dev --refresh")
+    session.sync()
+    session.child.sendline("")
+    session.child.sendline("")
+    assert "expire in" not in session.sync()  # once, not at every prompt
+    export_epoch(session, int(time.time()) - 5)
+    session.child.expect("credentials of dev have expired; run: awsenv dev")
+    session.sync()
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_hook_threshold_comes_from_the_environment(aws: AwsEnv, shell: str) -> None:
+    session = Session(aws, shell)
+    if shell == "fish":
+        session.child.sendline("set -gx AWSENV_WARN_MINUTES 2")
+    else:
+        session.child.sendline("export AWSENV_WARN_MINUTES=2")
+    session.sync()
+    export_epoch(session, int(time.time()) + 300)  # 5 min left: above the 2 min threshold
+    session.child.sendline("")
+    assert "expire" not in session.sync()
+    export_epoch(session, int(time.time()) + 90)  # and this is below it
+    assert "expire in 2 min" in session.sync()
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_auto_refresh_renews_the_role_silently_when_the_session_is_valid(
+    aws: AwsEnv, shell: str
+) -> None:
+    aws.seed()
+    session = Session(aws, shell)
+    assert session.status_of(f"awsenv dev --mfa-code {CODE}") == 0
+    old_key = session.value("AWS_ACCESS_KEY_ID")
+    aws.sts.reset()
+    if shell == "fish":
+        session.child.sendline("set -gx AWSENV_AUTO_REFRESH 1")
+    else:
+        session.child.sendline("export AWSENV_AUTO_REFRESH=1")
+    session.sync()
+    export_epoch(session, int(time.time()) + 120)
+    assert "expire" not in session.sync()
+    assert aws.sts.calls == {"AssumeRole": 1}
+    assert session.value("AWS_ACCESS_KEY_ID") != old_key
+    assert int(session.value("AWSENV_EXPIRATION_EPOCH")) > time.time() + 3000
+
+
+@pytest.mark.parametrize(
+    ("shell", "check"),
+    [
+        ("bash", ["bash", "-n"]),
+        ("zsh", ["zsh", "-n"]),
+        ("fish", ["fish", "--no-execute"]),
+    ],
+)
+def test_init_code_is_valid_and_ends_with_its_install_line(shell: str, check: list[str]) -> None:
+    require(check[0])
+    code = subprocess.run([AWSENV, "init", shell], capture_output=True, check=True).stdout
+    # fish checks syntax only when the code comes on stdin.
+    proc = subprocess.run(check, input=code, capture_output=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    last = code.decode().rstrip("\n").splitlines()[-1]
+    assert last.startswith("#") and f"awsenv init {shell}" in last
+
+
+def test_bash_init_passes_shellcheck() -> None:
+    require("shellcheck")
+    code = subprocess.run([AWSENV, "init", "bash"], capture_output=True, check=True).stdout
+    proc = subprocess.run(
+        ["shellcheck", "-s", "bash", "-S", "warning", "-"],
+        input=code,
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout.decode()
+
+
+def test_init_for_sh_says_which_shells_have_it() -> None:
+    proc = subprocess.run([AWSENV, "init", "sh"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "bash, zsh, fish, pwsh" in proc.stderr
