@@ -95,16 +95,38 @@ def obtain(
             on_secret(code)
     resolver.sync_sections(plan.session_profiles)
     resolver.commit()
-    aws_profile = request.profile if resolves_without_prompt(plan.top) else None
     notices = list(plan.warnings) if resolver.sts_calls else []
-    if aws_profile is None and resolver.sts_calls:
+    aws_profile = None
+    if not botocore_can_name(request.profile):
         notices.append(
-            f"AWS_PROFILE left unset: tools that read {request.profile!r} from the files "
-            "would ask for an MFA code; for pulumi/terraform use a session profile "
-            "(source_profile + mfa_serial, see the README)"
+            f"AWS_PROFILE left unset: botocore-based tools cannot address a profile "
+            f"named {request.profile!r}; the exported keys work everywhere"
         )
+    elif not resolves_without_prompt(plan.top):
+        if resolver.sts_calls:
+            notices.append(
+                f"AWS_PROFILE left unset: tools that read {request.profile!r} from the files "
+                "would ask for an MFA code; for pulumi/terraform use a session profile "
+                "(source_profile + mfa_serial, see the README)"
+            )
+    else:
+        aws_profile = request.profile
     exports = Exports.build(request.profile, creds, region=plan.region, aws_profile=aws_profile)
     return Outcome(exports, plan, resolver.sts_calls, tuple(notices))
+
+
+def botocore_can_name(name: str) -> bool:
+    """botocore shlex-splits `[profile NAME]`, so AWS_PROFILE cannot name a profile
+    whose name does not survive that: the AWS CLI would fail with ProfileNotFound
+    even with the keys exported."""
+    if name == "default":
+        return True
+    import shlex
+
+    try:
+        return shlex.split(f"profile {name}") == ["profile", name]
+    except ValueError:
+        return False
 
 
 def resolves_without_prompt(node: Node) -> bool:

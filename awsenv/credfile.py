@@ -15,8 +15,13 @@ from awsenv.atomic import write_atomic
 from awsenv.credentials import Credentials, format_time
 from awsenv.errors import ConfigError
 
-_HEADER = re.compile(r"^\s*\[\s*(?P<name>[^\]]*?)\s*\]\s*(?:[#;].*)?$")
-_KEY = re.compile(r"^(?P<key>[^\s=#;\[][^=]*?)\s*=")
+# The reader is configparser (awsenv's own and botocore's), so lines, headers,
+# keys and continuation lines are recognised by its rules, not by guesses.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # universal newlines only
+_HEADER = re.compile(r"\[(?P<name>.+)\]")  # on the stripped line; the name is not stripped
+_KEY = re.compile(
+    r"(?P<indent>\s*)(?P<key>.*?)(?P<before>\s*)(?P<delim>[=:])(?P<after>\s*)(?P<value>.*)"
+)
 
 
 def session_section(creds: Credentials) -> dict[str, str]:
@@ -33,64 +38,70 @@ def session_section(creds: Credentials) -> dict[str, str]:
 
 def update_section(text: str, section: str, values: Mapping[str, str]) -> str:
     """Return `text` with `values` set in `[section]`; nothing else changes."""
+    if not section or any(c in section for c in "\r\n\0"):
+        raise ConfigError(f"refusing to write section {section!r}: not a one-line name")
     for key, value in values.items():
-        if any(c in value for c in "\r\n\0") or any(c in key for c in "\r\n\0="):
-            raise ConfigError(f"refusing to write [{section}] {key}: it spans lines")
+        if not key or any(c in value for c in "\r\n\0") or any(c in key for c in "\r\n\0=:"):
+            raise ConfigError(f"refusing to write [{section}] {key!r}: not a one-line key = value")
     newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines(keepends=True)
-    start, end = _find_section(lines, section)
-    if start is None:
-        return _append_section(text, section, values, newline)
-    body = lines[start + 1 : end]
-    pending = dict(values)
-    insert_at = 0  # index in body after the last key line (and its continuations)
+    wanted = {key.lower(): value for key, value in values.items()}  # configparser's optionxform
+    pending = {key.lower(): key for key in values}
     out: list[str] = []
-    skipping_continuation = False
-    for line in body:
-        if skipping_continuation and line[:1] in (" ", "\t") and line.strip():
-            continue  # drop a replaced key's indented continuation lines
-        skipping_continuation = False
-        match = _KEY.match(line)
-        if match:
-            key = match.group("key").strip()
-            if key in values:
-                # Every occurrence: configparser lets the last duplicate win.
-                prefix = line[: match.end()]
-                ending = line[len(line.rstrip("\r\n")) :] or newline
-                spacer = "" if prefix.endswith(" ") else " "
-                out.append(f"{prefix}{spacer}{values[key]}{ending}")
-                pending.pop(key, None)
-                skipping_continuation = True
-            else:
-                out.append(line)
-            insert_at = len(out)
-        elif line[:1] in (" ", "\t") and line.strip() and insert_at == len(out):
-            out.append(line)  # continuation of a key we keep
-            insert_at = len(out)
-        else:
-            out.append(line)
-    if pending:
-        if insert_at and not out[insert_at - 1].endswith("\n"):
-            out[insert_at - 1] += newline
-        added = [f"{key} = {value}{newline}" for key, value in pending.items()]
-        out[insert_at:insert_at] = added
-    header = lines[start]
-    if not header.endswith("\n") and (out or pending):
-        header += newline
-    return "".join([*lines[:start], header, *out, *lines[end:]])
-
-
-def _find_section(lines: list[str], section: str) -> tuple[int | None, int]:
-    start = None
-    for index, line in enumerate(lines):
-        match = _HEADER.match(line)
-        if not match:
+    sections_seen = 0
+    in_target = False
+    insert_at = 0  # in the first [section]: after its last key line and continuations
+    option_indent: int | None = None  # a more indented line continues that option's value
+    replaced = False  # the current option is one being replaced: drop its continuations
+    for line in _LINE.findall(text):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", ";")):
+            out.append(line)  # blank lines and comments do not end a value
             continue
-        if start is not None:
-            return start, index
-        if match.group("name") == section:
-            start = index
-    return start, len(lines)
+        indent = len(line) - len(line.lstrip())
+        if option_indent is not None and indent > option_indent:
+            if not (in_target and replaced):
+                out.append(line)
+                if in_target and sections_seen == 1:
+                    insert_at = len(out)
+            continue
+        header = _HEADER.match(stripped)
+        if header:
+            option_indent = None
+            in_target = header.group("name") == section
+            sections_seen += in_target
+            out.append(line)
+            if in_target and sections_seen == 1:
+                insert_at = len(out)
+            continue
+        option = _KEY.match(line.rstrip("\r\n"))
+        if not option or not option.group("key"):
+            option_indent = None if option_indent is None else indent
+            out.append(line)
+            continue
+        option_indent = indent
+        name = option.group("key").lower()
+        replaced = in_target and name in wanted
+        if replaced:
+            # Every occurrence: configparser lets the last duplicate win.
+            value = wanted[name]
+            pending.pop(name, None)
+            before, after = option.group("before", "after")
+            if not after and not option.group("value") and value:
+                after = before  # `key =` gets `key = value`, `key=` gets `key=value`
+            ending = line[len(line.rstrip("\r\n")) :]
+            head = "".join(option.group("indent", "key", "before", "delim"))
+            line = f"{head}{after}{value}{ending}"
+        out.append(line)
+        if in_target and sections_seen == 1:
+            insert_at = len(out)
+    if not sections_seen:
+        return _append_section(text, section, values, newline)
+    if pending:
+        if not out[insert_at - 1].endswith(("\n", "\r")):
+            out[insert_at - 1] += newline
+        added = [f"{key} = {values[key]}{newline}" for key in pending.values()]
+        out[insert_at:insert_at] = added
+    return "".join(out)
 
 
 def _append_section(text: str, section: str, values: Mapping[str, str], newline: str) -> str:

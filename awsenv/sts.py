@@ -29,10 +29,16 @@ class Sts:
         import botocore.session
 
         if self._session is None:
-            # Scoped to the profile asked for, so its endpoint and STS settings apply
-            # (and a stale AWS_PROFILE in the environment cannot break the call);
-            # the keys are always the ones passed in.
-            self._session = botocore.session.Session(profile=self.profile)
+            # Scoped to the profile asked for, so its endpoint and STS settings apply,
+            # and never to a stale AWS_PROFILE from the environment. botocore cannot
+            # see some names awsenv can (it shlex-splits section names): those fall
+            # back to [default]. The keys are always the ones passed in.
+            session = botocore.session.Session()
+            known = session.full_config.get("profiles", {})
+            session.set_config_variable(
+                "profile", self.profile if self.profile in known else "default"
+            )
+            self._session = session
         config = botocore.config.Config(
             connect_timeout=5,
             read_timeout=20,
