@@ -3,6 +3,8 @@ word of that shell; the renderer applies it to every value automatically."""
 
 from __future__ import annotations
 
+import re
+
 from awsenv.errors import UsageError
 
 # PowerShell ends a single-quoted string at any of these, not just U+0027.
@@ -25,9 +27,29 @@ def fish(value: str) -> str:
     return "'" + _no_nul(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def pwsh(value: str) -> str:
-    """PowerShell: double every single-quote character, curly ones included."""
-    text = _no_nul(value)
+def _pwsh_literal(text: str) -> str:
     for quote in _PWSH_QUOTES:
         text = text.replace(quote, quote + quote)
     return "'" + text + "'"
+
+
+def pwsh(value: str) -> str:
+    """PowerShell: double every single-quote character, curly ones included.
+
+    CR and LF cannot appear raw: `Invoke-Expression (cmd)` needs the whole
+    output on one line. They become "`r" / "`n" in a parenthesised
+    concatenation, the only double-quoted strings awsenv ever emits, holding
+    nothing but that escape.
+    """
+    text = _no_nul(value)
+    if "\r" not in text and "\n" not in text:
+        return _pwsh_literal(text)
+    pieces = []
+    for part in re.split(r"([\r\n])", text):
+        if part == "\n":
+            pieces.append('"`n"')
+        elif part == "\r":
+            pieces.append('"`r"')
+        elif part:
+            pieces.append(_pwsh_literal(part))
+    return "(" + " + ".join(pieces) + ")"

@@ -60,19 +60,18 @@ def _template(shell: Shell) -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # LF on every platform, even from a CRLF checkout of the templates.
+        newline_sequence="\n",
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # noqa: S701 - shell code, quoted by finalize, not HTML
     )
     return env.get_template(shell.template)
 
 
-def _finish(shell: Shell, text: str, *, one_line: bool = False) -> str:
-    # LF only, on every platform; exports for PowerShell are exactly one line.
-    text = text.replace("\r\n", "\n")
-    if one_line and shell.one_line:
-        text = " ".join(line.strip() for line in text.splitlines() if line.strip())
-    else:
-        text = text.strip("\n")
+def _finish(text: str) -> str:
+    # Only the template's own blank edges are trimmed: the text always starts
+    # and ends outside a quoted value, so no value is touched.
+    text = text.strip(" \n")
     return text + "\n" if text else ""
 
 
@@ -85,7 +84,7 @@ def _context(exports: Exports) -> dict[str, Any]:
 
 
 def render_exports(shell: Shell, exports: Exports) -> str:
-    return _finish(shell, _template(shell).module.exports(_context(exports)), one_line=True)
+    return _finish(_template(shell).module.exports(_context(exports)))
 
 
 def render_macro(shell: Shell, macro: str, **options: Any) -> str:
@@ -94,7 +93,7 @@ def render_macro(shell: Shell, macro: str, **options: Any) -> str:
     if section is None:
         have = ", ".join(s.name for s in SHELLS.values() if hasattr(_template(s).module, macro))
         raise UsageError(f"{macro} is not available for {shell.name}; it is for: {have}")
-    return _finish(shell, section(**options))
+    return _finish(section(**options))
 
 
 class RenderMemo:

@@ -18,8 +18,6 @@ class Shell:
     name: str
     template: str
     quote: Callable[[str], str]
-    # PowerShell's Invoke-Expression wants one line (see shells/pwsh.ps1.j2).
-    one_line: bool = False
 
 
 SHELLS: dict[str, Shell] = {
@@ -29,7 +27,7 @@ SHELLS: dict[str, Shell] = {
         Shell("zsh", "zsh.zsh.j2", quoting.posix),
         Shell("sh", "sh.sh.j2", quoting.posix),
         Shell("fish", "fish.fish.j2", quoting.fish),
-        Shell("pwsh", "pwsh.ps1.j2", quoting.pwsh, one_line=True),
+        Shell("pwsh", "pwsh.ps1.j2", quoting.pwsh),
     )
 }
 

@@ -120,12 +120,45 @@ def _skip_blanks(line: str, i: int) -> int:
     return i
 
 
+_ESCAPES = {'"`n"': "\n", '"`r"': "\r"}
+
+
+def _scan_value(line: str, start: int) -> tuple[str, int]:
+    """One single-quoted literal, or awsenv's form for values with CR/LF:
+    `('a' + "`n" + 'b')`, whose only double-quoted strings are "`n" and "`r"."""
+    if not line.startswith("(", start):
+        return scan_single_quoted(line, start)
+    i = start + 1
+    parts: list[str] = []
+    while True:
+        escape = next((e for e in _ESCAPES if line.startswith(e, i)), None)
+        if escape:
+            parts.append(_ESCAPES[escape])
+            i += len(escape)
+        else:
+            part, i = scan_single_quoted(line, i)
+            parts.append(part)
+        if line.startswith(")", i):
+            return "".join(parts), i + 1
+        if not line.startswith(" + ", i):
+            raise ValueError(f"expected ' + ' or ')' at index {i}")
+        i += 3
+
+
+def decode_value(expression: str) -> str:
+    """The value of one quoted expression as awsenv's pwsh quoter writes it."""
+    value, end = _scan_value(expression, 0)
+    if end != len(expression):
+        raise ValueError(f"trailing text after the value: {expression[end:]!r}")
+    return value
+
+
 def read_exports(code: str) -> tuple[list[tuple[str, str]], list[str]]:
     """Read awsenv's one-line PowerShell output back, token by token.
 
-    Accepts only `$env:NAME = '...';` and `Remove-Item -LiteralPath env:NAME
-    -ErrorAction SilentlyContinue;` statements on one line ending in one LF, and
-    returns the (name, value) assignments and the removed names in order.
+    Accepts only `$env:NAME = '...';` (or the parenthesised form for CR/LF) and
+    `Remove-Item -LiteralPath env:NAME -ErrorAction SilentlyContinue;` statements
+    on one line ending in one LF, and returns the (name, value) assignments and the removed names in order.
     Anything else, a string that PowerShell would end early included, raises
     ValueError.
     """
@@ -137,7 +170,7 @@ def read_exports(code: str) -> tuple[list[tuple[str, str]], list[str]]:
     i = _skip_blanks(line, 0)
     while i < len(line):
         if match := _ASSIGN.match(line, i):
-            value, i = scan_single_quoted(line, match.end())
+            value, i = _scan_value(line, match.end())
             if not line.startswith(";", i):
                 raise ValueError(f"expected ';' after the value of {match[1]} at index {i}")
             assigned.append((match[1], value))

@@ -10,6 +10,7 @@ where pwsh exists (GitHub's runners), it is run for real too.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import string
 import subprocess
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from pwsh_grammar import (
     SINGLE_QUOTES,
     decode_single_quoted,
+    decode_value,
     parse_errors,
     read_exports,
     string_literals,
@@ -356,6 +358,27 @@ def test_fish_no_execute_check_can_fail(broken: str) -> None:
 # --- PowerShell, without PowerShell ------------------------------------------------
 
 
+def pwsh_pieces(value: str) -> list[str]:
+    """The string literals awsenv's quoter should produce for one value, written
+    out by PowerShell's rules: one '...' literal, or for CR/LF the pieces of
+    ('...' + "`n" + '...'), each '...' with its quote characters doubled."""
+    if "\r" not in value and "\n" not in value:
+        return [pwsh_single(value)]
+    pieces = []
+    for part in re.split(r"([\r\n])", value):
+        if part in ("\r", "\n"):
+            pieces.append('"`r"' if part == "\r" else '"`n"')
+        elif part:
+            pieces.append(pwsh_single(part))
+    return pieces
+
+
+def pwsh_single(text: str) -> str:
+    for quote in "'\u2018\u2019\u201a\u201b":
+        text = text.replace(quote, quote * 2)
+    return f"'{text}'"
+
+
 def check_pwsh_output(values: list[str]) -> None:
     code = render("pwsh", values)
     assert code.endswith("\n")
@@ -363,7 +386,7 @@ def check_pwsh_output(values: list[str]) -> None:
     assert "\r" not in code, "a CR splits the line for Invoke-Expression (cmd)"
     assert parse_errors(code) == []
     # tree-sitter delimits the strings exactly where awsenv's quoter put them...
-    assert string_literals(code) == [quoting.pwsh(value) for value in values]
+    assert string_literals(code) == [piece for v in values for piece in pwsh_pieces(v)]
     # ...and PowerShell's own quote rules (curly quotes included) read each back.
     assigned, removed = read_exports(code)
     wrong = mismatches(dict(zip(names_for(values), values, strict=True)), dict(assigned))
@@ -390,7 +413,7 @@ def test_pwsh_random_values_parse_and_decode_exactly(values: list[str]) -> None:
 @settings(max_examples=200, deadline=None)
 @given(value=value_strategy)
 def test_pwsh_literal_decodes_back(value: str) -> None:
-    assert decode_single_quoted(quoting.pwsh(value)) == value
+    assert decode_value(quoting.pwsh(value)) == value
 
 
 def test_pwsh_rendered_exact_line() -> None:
@@ -419,9 +442,7 @@ def test_pwsh_grammar_check_can_fail(broken: str) -> None:
 
 def test_pwsh_decoder_knows_the_curly_quote_rule_the_grammar_does_not() -> None:
     # An ASCII-only quoter: fine for tree-sitter, broken in real PowerShell.
-    ascii_only = Shell(
-        "pwsh", "pwsh.ps1.j2", lambda value: "'" + value.replace("'", "''") + "'", one_line=True
-    )
+    ascii_only = Shell("pwsh", "pwsh.ps1.j2", lambda value: "'" + value.replace("'", "''") + "'")
     code = render(ascii_only, ["\u2019; Remove-Item -Recurse ~; \u2019"])
     assert parse_errors(code) == []
     with pytest.raises(ValueError, match="unexpected text"):
