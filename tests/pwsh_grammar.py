@@ -158,7 +158,8 @@ def read_exports(code: str) -> tuple[list[tuple[str, str]], list[str]]:
 
     Accepts only `$env:NAME = '...';` (or the parenthesised form for CR/LF) and
     `Remove-Item -LiteralPath env:NAME -ErrorAction SilentlyContinue;` statements
-    on one line ending in one LF, and returns the (name, value) assignments and the removed names in order.
+    on one line ending in one LF, and returns the (name, value) assignments and
+    the removed names in order.
     Anything else, a string that PowerShell would end early included, raises
     ValueError.
     """
