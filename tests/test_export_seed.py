@@ -89,7 +89,11 @@ def test_refresh_of_the_session_profile_itself_asks_for_a_new_code(aws: AwsEnv) 
     assert no_code.returncode == 2
     assert "--mfa-code" in no_code.stderr
     assert aws.sts.calls == {}
-    refreshed = aws.run("mfa", "--shell", "bash", "--refresh", "--mfa-code", CODE)
+    # A shorter session, so the new expiration differs from the old one even
+    # within the same second (moto issues the same keys every time).
+    refreshed = aws.run(
+        "mfa", "--shell", "bash", "--refresh", "--mfa-code", CODE, "--duration", "3600"
+    )
     assert refreshed.returncode == 0, refreshed.stderr
     assert aws.sts.calls == {"GetSessionToken": 1}
     assert aws.credentials.read_text() != before

@@ -50,6 +50,8 @@ def test_pwsh_init_parses_and_ends_with_its_install_line(shell: str) -> None:
     ).stdout
     assert parse_errors(code) == []
     assert "function global:awsenv" in code
-    assert code.rstrip("\n").splitlines()[-1].endswith(
-        "Invoke-Expression (& awsenv init pwsh | Out-String)"
+    assert (
+        code.rstrip("\n")
+        .splitlines()[-1]
+        .endswith("Invoke-Expression (& awsenv init pwsh | Out-String)")
     )
