@@ -178,6 +178,14 @@ class _Builder:
                 f"source_profile, but {source_name!r} is not a long-term key profile"
             )
         serial = profile.get("mfa_serial") or ""
+        other = [
+            k for k in ("sso_start_url", "sso_session", "credential_process") if profile.get(k)
+        ]
+        if other:
+            raise ConfigError(
+                f"profile {profile.name!r} mixes an MFA session with {other[0]}; awsenv "
+                "will not write a section that botocore resolves another way"
+            )
         if profile.has_long_term_keys_in_credentials_file:
             raise ConfigError(
                 f"[{profile.name}] in the credentials file holds long-term keys; awsenv "

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from awsenv.cache import Cache
-from awsenv.credentials import Credentials, parse_time
+from awsenv.credentials import Credentials, format_time, parse_time
 from awsenv.credfile import session_section, write_section
 from awsenv.errors import ConfigError
 from awsenv.mfa import CodeSource
@@ -69,7 +69,13 @@ class Resolver:
         if isinstance(node, LongTermKeys):
             return _keys_of(node.profile)
         if isinstance(node, StaticSession):
-            return _keys_of(node.profile)
+            creds = _keys_of(node.profile)
+            if creds.expiration and not creds.valid_for(self.margin, self.now()):
+                raise ConfigError(
+                    f"the temporary keys in [{node.profile.name}] expire at "
+                    f"{format_time(creds.expiration)}; refresh them with the tool that wrote them"
+                )
+            return creds
         key = node.cache_key
         if node is not self.refresh:
             cached = self._cached(key)

@@ -76,3 +76,22 @@ def test_explicit_shell_wins_over_detection(aws: AwsEnv) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(b"set -gx ")
+
+
+def test_undetectable_shell_names_the_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shellingham
+
+    def fail() -> tuple[str, str]:
+        raise shellingham.ShellDetectionFailure()
+
+    monkeypatch.setattr(shellingham, "detect_shell", fail)
+    with pytest.raises(UsageError, match="pass --shell with one of: bash, zsh, sh, fish, pwsh"):
+        shell.detect()
+
+
+def test_detected_but_unsupported_shell_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shellingham
+
+    monkeypatch.setattr(shellingham, "detect_shell", lambda: ("tcsh", "/bin/tcsh"))
+    with pytest.raises(UsageError, match="called from 'tcsh', which it does not support"):
+        shell.detect()

@@ -101,7 +101,11 @@ def test_plain_keys_profile_exports_keys_without_sts(aws: AwsEnv, tmp_path) -> N
     result = aws.run("other", "--shell", "bash")
     assert result.returncode == 0, result.stderr
     env = evaluate(
-        "bash", result.stdout, list(MANAGED), tmp_path, preset={"AWS_SESSION_TOKEN": "old"}
+        "bash",
+        result.stdout,
+        list(MANAGED),
+        tmp_path,
+        preset={"AWS_SESSION_TOKEN": "old", "AWS_REGION": "old", "AWS_DEFAULT_REGION": "old"},
     ).variables
     assert env["AWS_ACCESS_KEY_ID"] == "AKIAEXAMPLEOTHER0001"
     assert env["AWS_PROFILE"] == "other"
@@ -147,3 +151,40 @@ def test_exported_environment_is_not_used_as_a_source(aws: AwsEnv) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert aws.sts.requests_log[0]["access_key_id"] == "AKIAEXAMPLEALICE0001"
+
+
+def test_refresh_margin_is_configurable(aws: AwsEnv) -> None:
+    aws.standard()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    aws.sts.reset()
+    # The role lasts 3600 s, the MFA session 8 h: a 2 h margin renews the role only.
+    again = aws.run("dev", "--shell", "bash", env={"AWSENV_REFRESH_MARGIN": "7200"})
+    assert again.returncode == 0, again.stderr
+    assert aws.sts.calls == {"AssumeRole": 1}
+    bad = aws.run("dev", "--shell", "bash", env={"AWSENV_REFRESH_MARGIN": "soon"})
+    assert bad.returncode == 3 and "AWSENV_REFRESH_MARGIN" in bad.stderr
+
+
+def test_expired_temporary_keys_in_the_files_are_reported(aws: AwsEnv) -> None:
+    aws.write(
+        "",
+        "[old]\naws_access_key_id = ASIAOLD\naws_secret_access_key = s\n"
+        "aws_session_token = t\nexpiration = 2020-01-01T00:00:00Z\n",
+    )
+    result = aws.run("old", "--shell", "bash")
+    assert result.returncode == 3
+    assert result.stdout == ""
+    assert "expire at 2020-01-01T00:00:00Z" in result.stderr
+
+
+def test_session_profile_that_is_also_sso_is_not_written(aws: AwsEnv) -> None:
+    aws.write(
+        f"[profile mfa]\nsource_profile = default\nmfa_serial = {MFA_SERIAL}\n"
+        "credential_process = /bin/false\n",
+        STANDARD_CREDENTIALS,
+    )
+    before = aws.snapshot()
+    result = aws.run("mfa", "--shell", "bash", "--mfa-code", CODE)
+    assert result.returncode == 3 and "credential_process" in result.stderr
+    assert aws.snapshot() == before
+    assert aws.sts.calls == {}
