@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from awsenv import __version__
 from awsenv.console import Console
@@ -19,6 +20,8 @@ from awsenv.errors import EXIT_INTERRUPTED, AwsenvError, NoTerminalError, UsageE
 # prints shell code, which they evaluate. New subcommands that print for
 # people go here.
 PASSTHROUGH = ("init", "-h", "--help", "--version")
+# ... and these wherever they appear: their output is for people, not eval.
+PASSTHROUGH_ANYWHERE = ("-h", "--help", "--version")
 
 EPILOG = """\
 use it as:  eval "$(awsenv PROFILE)"                      (bash, zsh, sh)
@@ -36,7 +39,17 @@ exit status: 0 ok, 2 usage, 3 AWS config, 4 refused by AWS, 5 STS unreachable, 1
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        if message.startswith("unrecognized arguments"):
+            # Never echo them: a stray MFA code would land on stderr.
+            message = "unexpected extra arguments (the MFA code goes after --mfa-code)"
         raise UsageError(f"{message} (see awsenv --help)")
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # Help and version are for people: when stdout is being captured for
+        # eval, they go to stderr, so that no shell ever runs them.
+        if message and (file is None or file is sys.stdout) and not sys.stdout.isatty():
+            file = sys.stderr
+        super()._print_message(message, file)
 
 
 def _export_parser() -> argparse.ArgumentParser:
@@ -167,7 +180,14 @@ def _cmd_init(argv: Sequence[str], console: Console) -> int:
     args = parser.parse_args(argv)
     from awsenv.render import render_macro
 
-    _write(render_macro(_shell(args.shell), "init", passthrough=list(PASSTHROUGH)))
+    _write(
+        render_macro(
+            _shell(args.shell),
+            "init",
+            passthrough=list(PASSTHROUGH),
+            anywhere=list(PASSTHROUGH_ANYWHERE),
+        )
+    )
     return 0
 
 

@@ -93,26 +93,37 @@ def obtain(
     finally:
         for code in codes.secrets:
             on_secret(code)
-    resolver.sync_sections(plan.session_profiles)
+    resolver.sync_sections(plan.top)
     resolver.commit()
-    notices = list(plan.warnings) if resolver.sts_calls else []
+    notices = list(resolver.warnings)
     aws_profile = None
     if not botocore_can_name(request.profile):
-        notices.append(
-            f"AWS_PROFILE left unset: botocore-based tools cannot address a profile "
-            f"named {request.profile!r}; the exported keys work everywhere"
-        )
-    elif not resolves_without_prompt(plan.top):
         if resolver.sts_calls:
             notices.append(
-                f"AWS_PROFILE left unset: tools that read {request.profile!r} from the files "
-                "would ask for an MFA code; for pulumi/terraform use a session profile "
-                "(source_profile + mfa_serial, see the README)"
+                f"AWS_PROFILE left unset: botocore-based tools cannot address a profile "
+                f"named {request.profile!r}; the exported keys work everywhere"
             )
+    elif not resolves_without_prompt(plan.top):
+        if resolver.sts_calls:
+            notices.append(_why_no_aws_profile(request.profile, plan.top))
     else:
         aws_profile = request.profile
     exports = Exports.build(request.profile, creds, region=plan.region, aws_profile=aws_profile)
     return Outcome(exports, plan, resolver.sts_calls, tuple(notices))
+
+
+def _why_no_aws_profile(name: str, top: Node) -> str:
+    if isinstance(top, MfaSession):
+        # Long-term keys with their own mfa_serial: the files hold only those keys.
+        return (
+            f"AWS_PROFILE left unset: tools that read {name!r} from the files would use "
+            "its long-term keys without MFA; the exported session is what carries MFA"
+        )
+    return (
+        f"AWS_PROFILE left unset: tools that read {name!r} from the files would ask for "
+        "an MFA code; for pulumi/terraform use a session profile (source_profile + "
+        "mfa_serial, see the README)"
+    )
 
 
 def botocore_can_name(name: str) -> bool:

@@ -30,6 +30,10 @@ class AwsError(AwsenvError):
 
     exit_code = 4
 
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code  # STS's error code, for callers that can recover
+
 
 class EndpointError(AwsenvError):
     """STS could not be reached at all."""

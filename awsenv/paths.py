@@ -9,7 +9,9 @@ from pathlib import Path
 
 
 def _home(environ: Mapping[str, str]) -> Path:
-    home = environ.get("HOME") or environ.get("USERPROFILE")
+    # The home botocore uses (os.path.expanduser): USERPROFILE on Windows, even
+    # under MSYS2 or Cygwin, where HOME points elsewhere.
+    home = environ.get("USERPROFILE") if sys.platform == "win32" else environ.get("HOME")
     return Path(home) if home else Path.home()
 
 

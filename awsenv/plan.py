@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import getpass
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from awsenv.errors import ConfigError, UsageError
 from awsenv.profiles import AwsFiles, Kind, Profile
@@ -109,11 +109,6 @@ class Plan:
     name: str
     top: Node
     region: str | None
-    warnings: tuple[str, ...] = field(default=())
-
-    @property
-    def session_profiles(self) -> tuple[MfaSession, ...]:
-        return tuple(n for n in walk(self.top) if isinstance(n, MfaSession) and n.profile)
 
 
 def walk(node: Node) -> list[Node]:
@@ -134,14 +129,18 @@ def build_plan(files: AwsFiles, name: str, duration: int | None = None) -> Plan:
         (r for p in builder.visited if (r := p.get("region"))),
         None,
     )
-    return Plan(name, top, region, tuple(builder.warnings))
+    if duration is not None and not isinstance(top, MfaSession | AssumeRole):
+        raise UsageError(
+            f"--duration applies to roles and MFA sessions; {name!r} is not one "
+            f"({files.profile(name).kind.value})"
+        )
+    return Plan(name, top, region)
 
 
 class _Builder:
     def __init__(self, files: AwsFiles) -> None:
         self.files = files
         self.visited: list[Profile] = []
-        self.warnings: list[str] = []
 
     def node(self, name: str, duration: int | None, seen: tuple[str, ...]) -> Node:
         if name in seen:
@@ -219,15 +218,9 @@ class _Builder:
                 source = _put_session_on_root(source, MfaSession(root, serial, SESSION_DEFAULT))
             else:
                 direct_serial = serial
+        # The 1-hour limit for chained roles is applied when the role is assumed,
+        # where it is known whether the source credentials are temporary.
         requested = _role_duration(profile, duration)
-        chained = not isinstance(source, LongTermKeys | BotocoreProfile)
-        if chained and requested > CHAINED_ROLE_MAX:
-            self.warnings.append(
-                f"{profile.name}: role session capped at 1 hour (asked for {requested} s): "
-                "AWS limits roles assumed with temporary credentials, such as an MFA "
-                "session, to 3600 s"
-            )
-            requested = CHAINED_ROLE_MAX
         return AssumeRole(
             profile=profile,
             source=source,
@@ -248,8 +241,7 @@ def _put_session_on_root(node: Node, session: MfaSession) -> Node:
             _put_session_on_root(node.source, session),
             node.role_arn,
             node.session_name,
-            # The inner role is now reached with temporary credentials too.
-            min(node.duration, CHAINED_ROLE_MAX),
+            node.duration,
             node.external_id,
             node.mfa_serial,
         )
@@ -281,12 +273,14 @@ def _checked(profile: Profile, seconds: int, bounds: tuple[int, int], what: str)
 
 def _session_duration(profile: Profile, duration: int | None) -> int:
     seconds = _int_setting(profile, duration)
-    return _checked(profile, seconds or SESSION_DEFAULT, SESSION_RANGE, "MFA session")
+    seconds = SESSION_DEFAULT if seconds is None else seconds
+    return _checked(profile, seconds, SESSION_RANGE, "MFA session")
 
 
 def _role_duration(profile: Profile, duration: int | None) -> int:
     seconds = _int_setting(profile, duration)
-    return _checked(profile, seconds or ROLE_DEFAULT, ROLE_RANGE, "role session")
+    seconds = ROLE_DEFAULT if seconds is None else seconds
+    return _checked(profile, seconds, ROLE_RANGE, "role session")
 
 
 def default_session_name() -> str:
@@ -295,4 +289,4 @@ def default_session_name() -> str:
         user = getpass.getuser()
     except (OSError, KeyError):
         user = "user"
-    return ("awsenv-" + re.sub(r"[^\w+=,.@-]", "-", user))[:64]
+    return ("awsenv-" + re.sub(r"[^\w+=,.@-]", "-", user, flags=re.ASCII))[:64]

@@ -3,8 +3,6 @@ word of that shell; the renderer applies it to every value automatically."""
 
 from __future__ import annotations
 
-import re
-
 from awsenv.errors import UsageError
 
 # PowerShell ends a single-quoted string at any of these, not just U+0027.
@@ -34,22 +32,31 @@ def _pwsh_literal(text: str) -> str:
 
 
 def pwsh(value: str) -> str:
-    """PowerShell: double every single-quote character, curly ones included.
+    """PowerShell: a single-quoted literal with every quote character doubled.
 
-    CR and LF cannot appear raw: `Invoke-Expression (cmd)` needs the whole
-    output on one line. They become "`r" / "`n" in a parenthesised
-    concatenation, the only double-quoted strings awsenv ever emits, holding
-    nothing but that escape.
+    The output is printable ASCII only. PowerShell decodes a native command's
+    output with the console's code page (not UTF-8 on Windows), and
+    `Invoke-Expression (cmd)` needs one line; so any other character, CR and LF
+    included, becomes a `[char]0xNNNN` piece (one per UTF-16 unit) of a
+    parenthesised concatenation that starts with a string.
     """
     text = _no_nul(value)
-    if "\r" not in text and "\n" not in text:
+    if all(" " <= char <= "~" for char in text):
         return _pwsh_literal(text)
-    pieces = []
-    for part in re.split(r"([\r\n])", text):
-        if part == "\n":
-            pieces.append('"`n"')
-        elif part == "\r":
-            pieces.append('"`r"')
-        elif part:
-            pieces.append(_pwsh_literal(part))
+    pieces: list[str] = []
+    run: list[str] = []
+    for char in text:
+        if " " <= char <= "~":
+            run.append(char)
+            continue
+        if run:
+            pieces.append(_pwsh_literal("".join(run)))
+            run = []
+        units = char.encode("utf-16-be", "surrogatepass")
+        for i in range(0, len(units), 2):
+            pieces.append(f"[char]0x{units[i] << 8 | units[i + 1]:04X}")
+    if run:
+        pieces.append(_pwsh_literal("".join(run)))
+    if not pieces[0].startswith("'"):
+        pieces.insert(0, "''")  # so that + means string concatenation
     return "(" + " + ".join(pieces) + ")"

@@ -106,7 +106,10 @@ class RenderMemo:
         self.shell = shell
 
     def _key(self, exports: Exports) -> str:
-        digest = hashlib.sha256(self.shell.name.encode())
+        from awsenv import __version__, quoting
+
+        digest = hashlib.sha256(f"{__version__}\0{self.shell.name}".encode())
+        digest.update(Path(quoting.__file__).read_bytes())
         digest.update((template_dir() / self.shell.template).read_bytes())
         digest.update(json.dumps(exports.as_json()).encode())
         return digest.hexdigest()
@@ -120,7 +123,10 @@ class RenderMemo:
         except (OSError, ValueError, AttributeError):
             pass
         text = render_exports(self.shell, exports)
-        ensure_private_dir(self.path.parent.parent)
-        ensure_private_dir(self.path.parent)
-        write_atomic(self.path, json.dumps({"key": key, "text": text}).encode())
+        try:
+            ensure_private_dir(self.path.parent.parent)
+            ensure_private_dir(self.path.parent)
+            write_atomic(self.path, json.dumps({"key": key, "text": text}).encode())
+        except OSError:
+            pass  # only a speed-up: a read-only cache must not fail the export
         return text

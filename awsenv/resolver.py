@@ -1,8 +1,8 @@
 """Execute a plan: serve each step from the cache or from STS, and stage writes.
 
-Nothing is written while STS calls are under way. Cache entries and the
-credentials-file sections are staged and committed only when the whole chain
-succeeded, so a failure leaves every file as it was.
+Nothing is written while STS calls are under way. Credentials-file sections and
+cache entries are staged and committed only when the whole chain succeeded, so
+a failure leaves every file as it was.
 """
 
 from __future__ import annotations
@@ -14,19 +14,25 @@ from datetime import datetime, timedelta
 from awsenv.cache import Cache
 from awsenv.credentials import Credentials, format_time, parse_time
 from awsenv.credfile import session_section, write_section
-from awsenv.errors import ConfigError
+from awsenv.errors import AwsError, ConfigError
 from awsenv.mfa import CodeSource
 from awsenv.plan import (
+    CHAINED_ROLE_MAX,
     AssumeRole,
     BotocoreProfile,
     LongTermKeys,
     MfaSession,
     Node,
     StaticSession,
+    walk,
 )
 from awsenv.profiles import AwsFiles, Profile
-from awsenv.sts import Sts
+from awsenv.sts import Sts, botocore_credentials
 from awsenv.trace import debug
+
+# STS's answers when a cached source is no longer accepted (clock skew, a
+# session revoked): worth one fresh attempt.
+_STALE_SOURCE = ("ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId")
 
 
 @dataclass
@@ -38,10 +44,13 @@ class Resolver:
     margin: timedelta
     now: Callable[[], datetime]
     refresh: Node | None = None  # the one step --refresh forces
+    on_secret: Callable[[str], None] = lambda _secret: None
     sts_calls: int = 0
+    warnings: list[str] = field(default_factory=list)
+    _forced: set[str] = field(default_factory=set)
+    _from_cache: set[str] = field(default_factory=set)
     _cache_writes: dict[str, Credentials] = field(default_factory=dict)
     _section_writes: dict[str, Credentials] = field(default_factory=dict)
-    on_secret: Callable[[str], None] = lambda _secret: None
 
     def resolve(self, node: Node) -> Credentials:
         creds = self._resolve(node)
@@ -49,21 +58,29 @@ class Resolver:
             self.on_secret(secret)
         return creds
 
-    def sync_sections(self, sessions: tuple[MfaSession, ...]) -> None:
+    def sync_sections(self, top: Node) -> None:
         """Keep session profiles' sections current even when a cached role above
         them meant their step was never visited."""
-        for node in sessions:
+        for node in _named_sessions(top):
             if node.profile and node.profile.name not in self._section_writes:
                 cached = self._cached(node.cache_key)
                 if cached is not None:
                     self._keep_section_current(node.profile, cached)
 
     def commit(self) -> None:
-        """Write everything staged: the cache first, then the credentials file."""
-        for key, creds in self._cache_writes.items():
-            self.cache.store(key, creds)
+        """Write what was staged: the credentials file first, since a failure there
+        is an error and must leave the cache as it was; then the cache, which is
+        only an optimisation, so a failure there is a warning."""
         for section, creds in self._section_writes.items():
             write_section(self.files.credentials_path, section, session_section(creds))
+        try:
+            for key, creds in self._cache_writes.items():
+                self.cache.store(key, creds)
+        except OSError as exc:
+            self.warnings.append(
+                f"cannot write the cache in {self.cache.root} ({exc.strerror}); "
+                "the next call will ask STS again"
+            )
 
     def _resolve(self, node: Node) -> Credentials:
         if isinstance(node, LongTermKeys):
@@ -77,12 +94,11 @@ class Resolver:
                 )
             return creds
         key = node.cache_key
-        if node is not self.refresh:
+        if node is not self.refresh and key not in self._forced:
             cached = self._cached(key)
-            if cached is not None:
+            if cached is not None and self._sessions_below_valid(node):
                 debug(f"cache hit: {_label(node)}")
-                if isinstance(node, MfaSession) and node.profile:
-                    self._keep_section_current(node.profile, cached)
+                self._from_cache.add(key)
                 return cached
         creds = self._fetch(node)
         if creds.expiration is not None:
@@ -96,6 +112,13 @@ class Resolver:
         if creds is None or not creds.valid_for(self.margin, self.now()):
             return None
         return creds
+
+    def _sessions_below_valid(self, node: Node) -> bool:
+        # A role over a session profile is only as good as that profile's
+        # section: tools given AWS_PROFILE read it. Once the session is gone,
+        # renew both rather than export a profile that no longer works.
+        below = [s for s in _named_sessions(node) if s is not node]
+        return all(self._cached(s.cache_key) is not None for s in below)
 
     def _keep_section_current(self, profile: Profile, creds: Credentials) -> None:
         # Tools such as pulumi read the section itself: if someone edited or
@@ -111,19 +134,47 @@ class Resolver:
             label = node.profile.name if node.profile else node.source.profile.name
             return self.sts.get_session_token(source, node.serial, code, node.duration, label)
         if isinstance(node, AssumeRole):
-            source = self.resolve(node.source)
-            role_code = self.codes.code_for(node.mfa_serial) if node.mfa_serial else None
-            self.sts_calls += 1
-            return self.sts.assume_role(
-                source,
-                node.role_arn,
-                node.session_name,
-                node.duration,
-                external_id=node.external_id,
-                serial=node.mfa_serial,
-                code=role_code,
+            try:
+                return self._assume(node)
+            except AwsError as exc:
+                stale = _cached_step(node.source)
+                if exc.code not in _STALE_SOURCE or stale not in self._from_cache:
+                    raise
+                debug(f"STS rejected the cached source of {node.role_arn} ({exc.code}); renewing")
+                self._forced.add(stale)
+                self._from_cache.discard(stale)
+                return self._assume(node)
+        return botocore_credentials(node.profile.name)
+
+    def _assume(self, node: AssumeRole) -> Credentials:
+        source = self.resolve(node.source)
+        code = self.codes.code_for(node.mfa_serial) if node.mfa_serial else None
+        duration = node.duration
+        if source.session_token and duration > CHAINED_ROLE_MAX:
+            self.warnings.append(
+                f"{node.profile.name}: role session capped at 1 hour (asked for {duration} s): "
+                "AWS limits roles assumed with temporary credentials, such as an MFA "
+                "session, to 3600 s"
             )
-        return _botocore_credentials(node.profile)
+            duration = CHAINED_ROLE_MAX
+        self.sts_calls += 1
+        return self.sts.assume_role(
+            source,
+            node.role_arn,
+            node.session_name,
+            duration,
+            external_id=node.external_id,
+            serial=node.mfa_serial,
+            code=code,
+        )
+
+
+def _named_sessions(node: Node) -> list[MfaSession]:
+    return [n for n in walk(node) if isinstance(n, MfaSession) and n.profile]
+
+
+def _cached_step(node: Node) -> str:
+    return "" if isinstance(node, LongTermKeys | StaticSession) else node.cache_key
 
 
 def _label(node: Node) -> str:
@@ -145,26 +196,4 @@ def _keys_of(profile: Profile) -> Credentials:
         secret_access_key=profile.get("aws_secret_access_key") or "",
         session_token=profile.get("aws_session_token"),
         expiration=expiration,
-    )
-
-
-def _botocore_credentials(profile: Profile) -> Credentials:
-    import botocore.exceptions
-    import botocore.session
-
-    try:
-        # An explicit profile leaves botocore's environment provider out, so keys
-        # exported earlier in this shell are never mistaken for the profile's.
-        resolved = botocore.session.Session(profile=profile.name).get_credentials()
-        if resolved is None:
-            raise ConfigError(f"botocore found no credentials for profile {profile.name!r}")
-        frozen = resolved.get_frozen_credentials()
-    except botocore.exceptions.BotoCoreError as exc:
-        raise ConfigError(f"profile {profile.name!r}: {type(exc).__name__}: {exc}") from None
-    expiry = getattr(resolved, "_expiry_time", None)
-    return Credentials(
-        access_key_id=frozen.access_key,
-        secret_access_key=frozen.secret_key,
-        session_token=frozen.token,
-        expiration=expiry if isinstance(expiry, datetime) else None,
     )

@@ -7,6 +7,10 @@ learns what went wrong and what to do, never an opaque STS error.
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from awsenv.credentials import Credentials
@@ -26,32 +30,33 @@ class Sts:
 
     def _client(self, creds: Credentials) -> Any:
         import botocore.config
+        import botocore.exceptions
         import botocore.session
 
-        if self._session is None:
-            # Scoped to the profile asked for, so its endpoint and STS settings apply,
-            # and never to a stale AWS_PROFILE from the environment. botocore cannot
-            # see some names awsenv can (it shlex-splits section names): those fall
-            # back to [default]. The keys are always the ones passed in.
-            session = botocore.session.Session()
-            known = session.full_config.get("profiles", {})
-            session.set_config_variable(
-                "profile", self.profile if self.profile in known else "default"
-            )
-            self._session = session
         config = botocore.config.Config(
             connect_timeout=5,
             read_timeout=20,
             retries={"mode": "standard", "max_attempts": 2},
         )
-        return self._session.create_client(
-            "sts",
-            region_name=self.region,
-            aws_access_key_id=creds.access_key_id,
-            aws_secret_access_key=creds.secret_access_key,
-            aws_session_token=creds.session_token,
-            config=config,
-        )
+        try:
+            with _without_aws_environment():
+                if self._session is None:
+                    self._session = session = botocore.session.Session()
+                    # Scoped to the profile asked for, so its endpoint and STS
+                    # settings apply. botocore cannot see every name awsenv can (it
+                    # shlex-splits section names): those get botocore's defaults.
+                    if self.profile in session.full_config.get("profiles", {}):
+                        session.set_config_variable("profile", self.profile)
+                return self._session.create_client(
+                    "sts",
+                    region_name=self.region,
+                    aws_access_key_id=creds.access_key_id,
+                    aws_secret_access_key=creds.secret_access_key,
+                    aws_session_token=creds.session_token,
+                    config=config,
+                )
+        except botocore.exceptions.BotoCoreError as exc:
+            raise ConfigError(f"cannot set up STS for {self.profile!r}: {exc}") from None
 
     def get_session_token(
         self, source: Credentials, serial: str, code: str, duration: int, label: str
@@ -93,6 +98,54 @@ class Sts:
         return Credentials.from_json(response["Credentials"])
 
 
+# What a botocore session must not see: awsenv never takes a profile's source
+# from its own environment, which may hold an earlier export of this very tool.
+_AWS_ENVIRONMENT = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+)
+
+
+@contextlib.contextmanager
+def _without_aws_environment() -> Iterator[None]:
+    saved = {name: os.environ.pop(name) for name in _AWS_ENVIRONMENT if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def botocore_credentials(profile: str) -> Credentials:
+    """Credentials for a profile only botocore knows how to resolve (SSO,
+    credential_process, ...), never from the environment."""
+    import botocore.exceptions
+    import botocore.session
+
+    try:
+        with _without_aws_environment():
+            resolved = botocore.session.Session(profile=profile).get_credentials()
+            if resolved is None:
+                raise ConfigError(
+                    f"botocore found no credentials for profile {profile!r} "
+                    "(awsenv never uses keys from its own environment)"
+                )
+            frozen = resolved.get_frozen_credentials()
+    except botocore.exceptions.BotoCoreError as exc:
+        raise ConfigError(f"profile {profile!r}: {exc}") from None
+    expiry = getattr(resolved, "_expiry_time", None)
+    return Credentials(
+        access_key_id=frozen.access_key,
+        secret_access_key=frozen.secret_key,
+        session_token=frozen.token,
+        expiration=expiry if isinstance(expiry, datetime) else None,
+    )
+
+
 def _call(client: Any, method: str, params: dict[str, Any], subject: str) -> Any:
     import botocore.exceptions as bex
 
@@ -112,23 +165,24 @@ def _call(client: Any, method: str, params: dict[str, Any], subject: str) -> Any
         raise EndpointError(f"STS at {endpoint} failed: {type(exc).__name__}") from None
 
 
-def _translate(exc: Any, subject: str) -> Exception:
+def _translate(exc: Any, subject: str) -> AwsError:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", ""))
     message = str(error.get("Message", "")).strip().rstrip(".")
+    return AwsError(_explain(code, message, subject), code)
+
+
+def _explain(code: str, message: str, subject: str) -> str:
     if "MultiFactorAuthentication" in message or (code == "AccessDenied" and "MFA" in message):
-        return AwsError(f"{subject}: MFA code rejected (wrong, expired or already used)")
+        return f"{subject}: MFA code rejected (wrong, expired or already used)"
     if code in ("InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"):
-        return AwsError(f"{subject}: the source keys are invalid ({code}); check them")
+        return f"{subject}: the source keys are invalid ({code}); check them"
     if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
-        return AwsError(
-            f"{subject}: the source credentials have expired ({code}); "
-            "refresh the source profile with --refresh"
-        )
+        return f"{subject}: the source credentials have expired ({code})"
     if code == "AccessDenied":
-        return AwsError(f"{subject}: access denied: {message}")
+        return f"{subject}: access denied: {message}"
     if code == "ValidationError" and "DurationSeconds" in message:
-        return AwsError(f"{subject}: duration refused by STS: {message}; lower duration_seconds")
+        return f"{subject}: duration refused by STS: {message}; lower duration_seconds"
     if code == "RegionDisabledException":
-        return AwsError(f"{subject}: STS is not activated in this region: {message}")
-    return AwsError(f"{subject}: STS refused ({code}): {message}")
+        return f"{subject}: STS is not activated in this region: {message}"
+    return f"{subject}: STS refused ({code}): {message}"

@@ -68,9 +68,10 @@ echo "[mfa] now in $demo/.aws/credentials:"
 sed -n '/^\[mfa\]/,$p' "$demo/.aws/credentials" | sed -E 's/(secret_access_key|session_token) = .*/\1 = <hidden>/; s/^/  /'
 echo
 echo '$ eval "$(awsenv dev)"      # again: served from the cache, no code, no STS call'
-start=$(date +%s%N)
+start=$(python -c 'import time; print(time.monotonic_ns())')
 eval "$(awsenv dev)"
-echo "  took $(( ($(date +%s%N) - start) / 1000000 )) ms"
+end=$(python -c 'import time; print(time.monotonic_ns())')
+echo "  took about $(( (end - start) / 1000000 )) ms, including one python start for the clock"
 show
 echo
 echo "Done. Use it for real with:  eval \"\$(awsenv PROFILE)\"   (README: quick start)"

@@ -25,8 +25,10 @@ try {
     $root = Join-Path ([IO.Path]::GetTempPath()) ("awsenv-" + [guid]::NewGuid())
     New-Item -ItemType Directory -Path (Join-Path $root '.aws') | Out-Null
     # A profile name with all five PowerShell single-quote characters and a $().
-    $odd = "we'ird‘’‚‛`$(Write-Host PWNED)"
-    @"
+    # (Built from code points: this script stays ASCII for Windows PowerShell 5.1.)
+    $odd = "we'ird" + [char]0x2018 + [char]0x2019 + [char]0x201A + [char]0x201B + '$(Write-Host PWNED)'
+    $utf8 = [Text.UTF8Encoding]::new($false)   # no BOM: botocore and awsenv reject one
+    $config = @"
 [profile mfa]
 source_profile = default
 mfa_serial = arn:aws:iam::123456789012:mfa/ci
@@ -39,12 +41,14 @@ region = eu-central-1
 [profile $odd]
 source_profile = default
 mfa_serial = arn:aws:iam::123456789012:mfa/ci
-"@ | Set-Content -Encoding utf8 -LiteralPath (Join-Path $root '.aws/config')
-    @"
+"@
+    [IO.File]::WriteAllText((Join-Path $root '.aws/config'), $config, $utf8)
+    $credentials = @"
 [default]
 aws_access_key_id = AKIAEXAMPLECI0000001
 aws_secret_access_key = ciSecretciSecretciSecretciSecretciSecret
-"@ | Set-Content -Encoding utf8 -LiteralPath (Join-Path $root '.aws/credentials')
+"@
+    [IO.File]::WriteAllText((Join-Path $root '.aws/credentials'), $credentials, $utf8)
 
     $env:AWS_CONFIG_FILE = Join-Path $root '.aws/config'
     $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $root '.aws/credentials'
@@ -84,10 +88,16 @@ aws_secret_access_key = ciSecretciSecretciSecretciSecretciSecret
     awsenv --version
     Assert ($LASTEXITCODE -eq 0) 'pass-through'
 
-    # 5. The prompt hook warns near expiry.
+    # 5. The prompt hook warns once near expiry, under strict mode, through prompt.
     $env:AWSENV_PROFILE = 'dev'
     $env:AWSENV_EXPIRATION_EPOCH = [string]([DateTimeOffset]::UtcNow.ToUnixTimeSeconds() + 120)
-    __awsenv_hook
+    $global:LASTEXITCODE = 7
+    $null = prompt
+    Assert ($global:__awsenv_warned -eq "near:$env:AWSENV_EXPIRATION_EPOCH") 'hook warned'
+    Assert ($global:LASTEXITCODE -eq 7) 'prompt keeps LASTEXITCODE'
+    $env:AWSENV_EXPIRATION_EPOCH = [string]([DateTimeOffset]::UtcNow.ToUnixTimeSeconds() - 5)
+    $null = prompt
+    Assert ($global:__awsenv_warned -eq "expired:$env:AWSENV_EXPIRATION_EPOCH") 'hook saw expiry'
     Write-Host 'pwsh smoke: all checks passed'
 }
 finally {

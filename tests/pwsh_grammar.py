@@ -120,26 +120,25 @@ def _skip_blanks(line: str, i: int) -> int:
     return i
 
 
-_ESCAPES = {'"`n"': "\n", '"`r"': "\r"}
+_CHAR = re.compile(r"\[char\]0x([0-9A-F]{4})")
 
 
 def _scan_value(line: str, start: int) -> tuple[str, int]:
-    """One single-quoted literal, or awsenv's form for values with CR/LF:
-    `('a' + "`n" + 'b')`, whose only double-quoted strings are "`n" and "`r"."""
+    """One single-quoted literal, or awsenv's form for other characters:
+    `('a' + [char]0x2019 + 'b')`, each [char] one UTF-16 code unit."""
     if not line.startswith("(", start):
         return scan_single_quoted(line, start)
     i = start + 1
-    parts: list[str] = []
+    units = bytearray()
     while True:
-        escape = next((e for e in _ESCAPES if line.startswith(e, i)), None)
-        if escape:
-            parts.append(_ESCAPES[escape])
-            i += len(escape)
+        if match := _CHAR.match(line, i):
+            units += int(match[1], 16).to_bytes(2, "big")
+            i = match.end()
         else:
             part, i = scan_single_quoted(line, i)
-            parts.append(part)
+            units += part.encode("utf-16-be", "surrogatepass")
         if line.startswith(")", i):
-            return "".join(parts), i + 1
+            return units.decode("utf-16-be", "surrogatepass"), i + 1
         if not line.startswith(" + ", i):
             raise ValueError(f"expected ' + ' or ')' at index {i}")
         i += 3
@@ -156,7 +155,7 @@ def decode_value(expression: str) -> str:
 def read_exports(code: str) -> tuple[list[tuple[str, str]], list[str]]:
     """Read awsenv's one-line PowerShell output back, token by token.
 
-    Accepts only `$env:NAME = '...';` (or the parenthesised form for CR/LF) and
+    Accepts only `$env:NAME = '...';` (or the parenthesised form for other characters) and
     `Remove-Item -LiteralPath env:NAME -ErrorAction SilentlyContinue;` statements
     on one line ending in one LF, and returns the (name, value) assignments and
     the removed names in order.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,9 @@ end
 """
 
 
+UTF8_LOCALE = "en_US.UTF-8" if sys.platform == "darwin" else "C.UTF-8"
+
+
 def available(shell: str) -> bool:
     return shutil.which(COMMANDS[shell][0]) is not None
 
@@ -59,8 +63,9 @@ def evaluate(
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
+        # macOS has no C.UTF-8; a missing locale would make the shells warn.
+        "LANG": UTF8_LOCALE,
+        "LC_ALL": UTF8_LOCALE,
         "AWSENV_TEST_CODE": str(code_file),
         "AWSENV_TEST_NAMES": " ".join(names),
         **(preset or {}),

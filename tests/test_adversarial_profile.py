@@ -75,3 +75,40 @@ def test_name_botocore_cannot_address_is_not_put_in_aws_profile(aws: AwsEnv, tmp
     assert "AWS_PROFILE" not in env
     assert env["AWSENV_PROFILE"] == NAME
     assert "botocore-based tools cannot address" in result.stderr
+
+
+def test_adversarial_profile_name_in_powershell_output(aws: AwsEnv) -> None:
+    from pwsh_grammar import parse_errors, read_exports
+
+    write_profiles(aws)
+    result = aws.run(NAME, "--shell", "pwsh", "--mfa-code", CODE)
+    assert result.returncode == 0, result.stderr
+    assert parse_errors(result.stdout) == []
+    assigned = dict(read_exports(result.stdout)[0])
+    assert assigned["AWSENV_PROFILE"] == NAME
+    assert assigned["AWS_REGION"] == "eu-west-3"
+
+
+def test_fish_universal_variables_are_never_erased(aws: AwsEnv, tmp_path) -> None:
+    """set -U is fish's setx: the person's own, and it survives awsenv."""
+    import subprocess
+
+    require("fish")
+    aws.standard()
+    env = {**aws.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+
+    def fish(script: str) -> subprocess.CompletedProcess[str]:
+        # With its config, unlike realshells, so that universal variables load.
+        return subprocess.run(
+            ["fish", "-c", script], env=env, capture_output=True, text=True, timeout=60
+        )
+
+    fish("set -Ux AWS_PROFILE mine; set -Ux AWS_REGION us-east-2")
+    code = aws.run("dev", "--shell", "fish", "--mfa-code", CODE).stdout
+    (tmp_path / "out.fish").write_text(code)
+    used = fish(f"source {tmp_path}/out.fish; echo region=$AWS_REGION")
+    assert used.returncode == 0
+    assert "region=us-west-2" in used.stdout  # the export shadows it for this shell
+    assert "AWS_PROFILE stays set as a universal variable" in used.stderr
+    later = fish("echo $AWS_PROFILE $AWS_REGION")
+    assert later.stdout.strip() == "mine us-east-2"

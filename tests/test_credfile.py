@@ -11,6 +11,7 @@ import io
 import os
 import re
 import stat
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -544,7 +545,11 @@ def test_second_write_section_with_same_values_does_not_rewrite(tmp_path: Path) 
 
 # --- permissions, symlinks, atomicity ----------------------------------------
 
+# Windows has ACLs, not modes, and symlinks need a privilege there.
+posix_modes = pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and symlinks")
 
+
+@posix_modes
 def test_new_file_is_0600_in_a_new_0700_directory(tmp_path: Path) -> None:
     path = tmp_path / "home" / ".aws" / "credentials"
     old_umask = os.umask(0o022)
@@ -556,6 +561,7 @@ def test_new_file_is_0600_in_a_new_0700_directory(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
+@posix_modes
 def test_new_file_is_0600_even_under_a_permissive_umask(tmp_path: Path) -> None:
     path = tmp_path / "credentials"
     old_umask = os.umask(0)
@@ -566,6 +572,7 @@ def test_new_file_is_0600_even_under_a_permissive_umask(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+@posix_modes
 def test_existing_file_keeps_its_mode(tmp_path: Path) -> None:
     path = tmp_path / "credentials"
     path.write_bytes(b"[mfa]\naws_access_key_id = ASIAOLD\n")
@@ -575,6 +582,7 @@ def test_existing_file_keeps_its_mode(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
 
 
+@posix_modes
 def test_symlinked_file_is_written_through(tmp_path: Path) -> None:
     dotfiles = tmp_path / "dotfiles"
     dotfiles.mkdir()
@@ -598,6 +606,7 @@ def test_symlinked_file_is_written_through(tmp_path: Path) -> None:
     assert temp_files(dotfiles) == []
 
 
+@posix_modes
 def test_dangling_symlink_creates_its_target(tmp_path: Path) -> None:
     target = tmp_path / "dotfiles" / "credentials"
     link = tmp_path / "credentials"
@@ -608,6 +617,7 @@ def test_dangling_symlink_creates_its_target(tmp_path: Path) -> None:
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
+@posix_modes
 def test_failed_rename_leaves_the_original_and_no_temp_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

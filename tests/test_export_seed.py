@@ -156,3 +156,33 @@ def whoami(aws: AwsEnv, env: dict[str, str]) -> str:
         aws_session_token=env["AWS_SESSION_TOKEN"],
     )
     return str(client.get_caller_identity()["Arn"])
+
+
+def test_role_is_renewed_with_its_expired_session_profile(aws: AwsEnv) -> None:
+    """AWS_PROFILE=dev only works while [mfa] does: a cached role must not
+    outlive the session profile under it."""
+    aws.seed()
+    assert (
+        aws.run("dev", "--shell", "bash", "--mfa-code", CODE, "--duration", "3600").returncode == 0
+    )
+    aws.sts.reset()
+    # A margin that the 8 h session still clears but the 1 h role does not...
+    assert aws.run("dev", "--shell", "bash", env={"AWSENV_REFRESH_MARGIN": "7200"}).returncode == 0
+    assert aws.sts.calls == {"AssumeRole": 1}
+    aws.sts.reset()
+    # ...and one that neither clears: the session must be renewed, so a code is due.
+    margin = {"AWSENV_REFRESH_MARGIN": str(9 * 3600)}
+    no_code = aws.run("prod", "--shell", "bash", env=margin)
+    assert no_code.returncode == 2 and "--mfa-code" in no_code.stderr
+    renewed = aws.run("dev", "--shell", "bash", "--mfa-code", CODE, env=margin)
+    assert renewed.returncode == 0, renewed.stderr
+    assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 1}
+
+
+def test_help_never_reaches_eval(aws: AwsEnv) -> None:
+    result = aws.run("dev", "--help")
+    assert result.returncode == 0
+    assert result.stdout == ""  # stdout is being captured: help goes to stderr
+    assert "usage: awsenv" in result.stderr
+    version = aws.run("--version")
+    assert version.stdout == "" and version.stderr.startswith("awsenv ")

@@ -134,13 +134,82 @@ def test_chaining_limit_from_sts_is_explained(aws: AwsEnv) -> None:
     assert_clean_failure(result, errors.AwsError.exit_code, "duration", "duration_seconds")
 
 
-def test_expired_session_says_how_to_recover(aws: AwsEnv) -> None:
+def test_session_rejected_by_sts_is_renewed_once_with_a_new_code(aws: AwsEnv) -> None:
     aws.seed()
     warm(aws)
     session_key = next(k for k in aws.sts.session_tokens if k.startswith("AKIA"))
+    aws.sts.expire_key(session_key)  # revoked, or a clock that ran ahead
+    before = aws.snapshot()
+    no_code = aws.run("dev", "--shell", "bash")
+    assert_clean_failure(no_code, errors.UsageError.exit_code, "--mfa-code")
+    assert aws.snapshot() == before
+    aws.sts.reset()
     aws.sts.expire_key(session_key)
-    result = aws.run("dev", "--shell", "bash")
-    assert_clean_failure(result, errors.AwsError.exit_code, "expired", "--refresh")
+    renewed = aws.run("dev", "--shell", "bash", "--mfa-code", CODE)
+    assert renewed.returncode == 0, renewed.stderr
+    assert [e["action"] for e in aws.sts.requests_log] == [
+        "AssumeRole",  # with the cached session: ExpiredToken
+        "GetSessionToken",
+        "AssumeRole",
+    ]
+    assert aws.sts.requests_log[0]["error_code"] == "ExpiredToken"
+
+
+def test_expired_source_that_cannot_be_renewed_is_explained(aws: AwsEnv) -> None:
+    aws.seed()
+    aws.sts.fail_next(
+        "GetSessionToken",
+        "ExpiredToken",
+        "The security token included in the request is expired",
+        403,
+    )
+    result = aws.run("dev", "--shell", "bash", "--mfa-code", CODE)
+    assert_clean_failure(result, errors.AwsError.exit_code, "expired")
+
+
+def test_usage_error_never_echoes_a_stray_code(aws: AwsEnv) -> None:
+    aws.seed()
+    result = aws.run("dev", "123456", "--shell", "bash")
+    assert_clean_failure(result, errors.UsageError.exit_code, "--mfa-code")
+    assert "123456" not in result.stderr
+
+
+def test_duration_for_a_profile_without_sts_is_refused(aws: AwsEnv) -> None:
+    aws.seed()
+    result = aws.run("other", "--shell", "bash", "--duration", "3600")
+    assert_clean_failure(result, errors.UsageError.exit_code, "--duration applies to roles")
+
+
+def test_credentials_write_failure_changes_nothing(aws: AwsEnv) -> None:
+    import shutil
+    import subprocess
+
+    if not shutil.which("chattr"):
+        pytest.skip("chattr is not available")
+    aws.seed()
+    aws_dir = aws.credentials.parent
+    if subprocess.run(["chattr", "+i", str(aws_dir)], check=False).returncode != 0:
+        pytest.skip("this filesystem has no immutable flag")
+    try:
+        before = aws.snapshot()
+        result = aws.run("dev", "--shell", "bash", "--mfa-code", CODE)
+        after = aws.snapshot()
+    finally:
+        subprocess.run(["chattr", "-i", str(aws_dir)], check=True)
+    assert_clean_failure(result, errors.ConfigError.exit_code, "cannot write")
+    assert after == before  # the cache is written only after the credentials file
+
+
+def test_unwritable_cache_is_a_warning_not_a_failure(aws: AwsEnv) -> None:
+    aws.seed()
+    blocker = aws.root / "not-a-dir"
+    blocker.write_text("")
+    result = aws.run(
+        "dev", "--shell", "bash", "--mfa-code", CODE, env={"XDG_CACHE_HOME": str(blocker)}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "export AWS_PROFILE='dev'" in result.stdout
+    assert "cannot write the cache" in result.stderr
 
 
 def test_source_profile_cycle(aws: AwsEnv) -> None:
@@ -159,7 +228,7 @@ def test_missing_source_profile(aws: AwsEnv) -> None:
     assert_clean_failure(result, errors.ConfigError.exit_code, "'ghost'", "not defined")
 
 
-@pytest.mark.parametrize("duration", ["899", "43201", "ten"])
+@pytest.mark.parametrize("duration", ["0", "899", "43201", "ten"])
 def test_bad_duration(aws: AwsEnv, duration: str) -> None:
     aws.seed()
     result = aws.run("dev", "--shell", "bash", "--duration", duration, "--mfa-code", CODE)

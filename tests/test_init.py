@@ -65,6 +65,18 @@ class Session:
         self.sync()
         return value
 
+    def is_set(self, name: str) -> bool:
+        """Set (even to an empty value) or not set at all."""
+        if self.shell == "fish":
+            self.child.sendline(f"if set -q {name}; echo IS''SET; else; echo NOT''SET; end")
+        else:
+            self.child.sendline(
+                f'if [ -n "${{{name}+x}}" ]; then echo IS""SET; else echo NOT""SET; fi'
+            )
+        index = self.child.expect(["ISSET", "NOTSET"])
+        self.sync()
+        return index == 0
+
     def status_of(self, command: str) -> int:
         status = "$status" if self.shell == "fish" else "$?"
         self.child.sendline(f"{command}; echo RC=={status}==")
@@ -112,13 +124,27 @@ def test_other_subcommands_pass_through(aws: AwsEnv, shell: str) -> None:
 
 
 @pytest.mark.parametrize("shell", SHELLS)
+def test_help_and_version_anywhere_pass_through_and_are_not_evaluated(
+    aws: AwsEnv, shell: str
+) -> None:
+    aws.seed()
+    session = Session(aws, shell)
+    session.child.sendline("awsenv dev --help")
+    session.child.expect("usage: awsenv")
+    printed = session.sync()
+    assert "command not found" not in printed and "rror" not in printed
+    assert session.status_of("awsenv dev --version") == 0
+    assert session.is_set("AWS_PROFILE") is False
+
+
+@pytest.mark.parametrize("shell", SHELLS)
 def test_unset_through_the_wrapper_removes_everything(aws: AwsEnv, shell: str) -> None:
     aws.seed()
     session = Session(aws, shell)
     assert session.status_of(f"awsenv dev --mfa-code {CODE}") == 0
     assert session.status_of("awsenv unset") == 0
     for name in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWSENV_EXPIRATION_EPOCH", "AWS_REGION"):
-        assert session.value(name) == ""
+        assert session.is_set(name) is False
     assert session.status_of("awsenv unset") == 0  # again, with nothing set
 
 

@@ -265,12 +265,14 @@ def test_rendering_rejects_nul(shell: str) -> None:
         (quoting.fish, "", "''"),
         (quoting.pwsh, "abc", "'abc'"),
         (quoting.pwsh, "it's", "'it''s'"),
-        (quoting.pwsh, "\u2019", "'\u2019\u2019'"),
+        (quoting.pwsh, "\u2019", "('' + [char]0x2019)"),
         (
             quoting.pwsh,
             "'\u2018\u2019\u201a\u201b",
-            "'''\u2018\u2018\u2019\u2019\u201a\u201a\u201b\u201b'",
+            "('''' + [char]0x2018 + [char]0x2019 + [char]0x201A + [char]0x201B)",
         ),
+        (quoting.pwsh, "a\r\nb", "('a' + [char]0x000D + [char]0x000A + 'b')"),
+        (quoting.pwsh, "\U0001f600", "('' + [char]0xD83D + [char]0xDE00)"),
         (quoting.pwsh, '$env:X `n "\\', "'$env:X `n \"\\'"),
         (quoting.pwsh, "", "''"),
     ],
@@ -359,17 +361,16 @@ def test_fish_no_execute_check_can_fail(broken: str) -> None:
 
 
 def pwsh_pieces(value: str) -> list[str]:
-    """The string literals awsenv's quoter should produce for one value, written
-    out by PowerShell's rules: one '...' literal, or for CR/LF the pieces of
-    ('...' + "`n" + '...'), each '...' with its quote characters doubled."""
-    if "\r" not in value and "\n" not in value:
+    """The string literals awsenv's quoter should produce for one value, by the
+    rule in its docstring: printable ASCII runs become '...' literals (quote
+    characters doubled); anything else is a [char] piece, which is no string
+    literal, after a leading '' when the value starts with one."""
+    runs = re.split(r"[^ -~]+", value)
+    if len(runs) == 1:
         return [pwsh_single(value)]
-    pieces = []
-    for part in re.split(r"([\r\n])", value):
-        if part in ("\r", "\n"):
-            pieces.append('"`r"' if part == "\r" else '"`n"')
-        elif part:
-            pieces.append(pwsh_single(part))
+    pieces = [pwsh_single(run) for run in runs if run]
+    if not runs[0]:
+        pieces.insert(0, "''")
     return pieces
 
 
@@ -384,6 +385,8 @@ def check_pwsh_output(values: list[str]) -> None:
     assert code.endswith("\n")
     assert code.count("\n") == 1, "PowerShell output must be exactly one line"
     assert "\r" not in code, "a CR splits the line for Invoke-Expression (cmd)"
+    # The console's code page decodes it on Windows: printable ASCII only.
+    assert re.fullmatch(r"[ -~]*\n", code), "non-ASCII in PowerShell output"
     assert parse_errors(code) == []
     # tree-sitter delimits the strings exactly where awsenv's quoter put them...
     assert string_literals(code) == [piece for v in values for piece in pwsh_pieces(v)]
@@ -419,7 +422,7 @@ def test_pwsh_literal_decodes_back(value: str) -> None:
 def test_pwsh_rendered_exact_line() -> None:
     exports = Exports(set=(("A", "it's"), ("B", "\u2019")), unset=("C",), profile="p")
     assert render_exports(lookup("pwsh"), exports) == (
-        "$env:A = 'it''s'; $env:B = '\u2019\u2019'; "
+        "$env:A = 'it''s'; $env:B = ('' + [char]0x2019); "
         "Remove-Item -LiteralPath env:C -ErrorAction SilentlyContinue;\n"
     )
 

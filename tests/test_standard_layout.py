@@ -188,3 +188,46 @@ def test_session_profile_that_is_also_sso_is_not_written(aws: AwsEnv) -> None:
     assert result.returncode == 3 and "credential_process" in result.stderr
     assert aws.snapshot() == before
     assert aws.sts.calls == {}
+
+
+def test_role_over_temporary_process_credentials_is_capped(aws: AwsEnv, tmp_path) -> None:
+    script = tmp_path / "sso-like.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        'echo \'{"Version": 1, "AccessKeyId": "ASIAPROCESS000000002", '
+        '"SecretAccessKey": "processSecret2", "SessionToken": "processToken2", '
+        '"Expiration": "2099-01-01T00:00:00Z"}\'\n'
+    )
+    script.chmod(0o755)
+    aws.write(
+        f"[profile sso]\ncredential_process = {script}\n\n"
+        f"[profile admin]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/admin\n"
+        "source_profile = sso\nduration_seconds = 7200\n",
+        "",
+    )
+    aws.sts.add_user_keys("ASIAPROCESS000000002", "processSecret2")
+    aws.sts.session_tokens["ASIAPROCESS000000002"] = "processToken2"
+    result = aws.run("admin", "--shell", "bash")
+    assert result.returncode == 0, result.stderr
+    assert "capped at 1 hour" in result.stderr
+    assert aws.sts.requests_log[-1]["duration_seconds"] == 3600
+
+
+def test_profile_botocore_cannot_name_without_a_default_profile(aws: AwsEnv) -> None:
+    name = "we'ird $(x)"
+    aws.write(
+        f"[profile {name}]\nsource_profile = base\nmfa_serial = {MFA_SERIAL}\n",
+        STANDARD_CREDENTIALS.replace("[default]", "[base]"),
+    )
+    result = aws.run(name, "--shell", "bash", "--mfa-code", CODE)
+    assert result.returncode == 0, result.stderr
+    assert aws.sts.successes == {"GetSessionToken": 1}
+
+
+def test_default_session_name_is_ascii(monkeypatch) -> None:
+    import getpass
+
+    from awsenv import plan
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "Jürgen Müller")
+    assert plan.default_session_name() == "awsenv-J-rgen-M-ller"
