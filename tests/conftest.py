@@ -124,11 +124,18 @@ class AwsEnv:
     def standard(self) -> None:
         self.write(STANDARD_CONFIG, STANDARD_CREDENTIALS)
 
-    def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Run:
+    def run(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        timeout: float = 60,
+        wrapper: list[str] | None = None,
+    ) -> Run:
         """The real entry point in a subprocess with no terminal (new session) and
-        stdout captured, as under `eval "$(awsenv ...)"`."""
+        stdout captured, as under `eval "$(awsenv ...)"`; `wrapper` runs it under
+        another program (faketime, say)."""
         proc = subprocess.run(
-            [AWSENV, *args],
+            [*(wrapper or []), AWSENV, *args],
             env={**self.environ, **(env or {})},
             stdin=subprocess.DEVNULL,
             capture_output=True,

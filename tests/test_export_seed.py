@@ -186,3 +186,29 @@ def test_help_never_reaches_eval(aws: AwsEnv) -> None:
     assert "usage: awsenv" in result.stderr
     version = aws.run("--version")
     assert version.stdout == "" and version.stderr.startswith("awsenv ")
+
+
+def faketime(offset: str) -> list[str]:
+    """Move awsenv's clock, and only its clock, with libfaketime."""
+    from conftest import require
+
+    require("faketime")
+    return ["faketime", "-f", offset]
+
+
+def test_role_near_expiry_is_renewed_without_a_code(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    aws.sts.reset()
+    later = aws.run("dev", "--shell", "bash", wrapper=faketime("+56m"))  # inside the 5 min margin
+    assert later.returncode == 0, later.stderr
+    assert aws.sts.calls == {"AssumeRole": 1}
+
+
+def test_after_the_session_expires_a_code_is_needed_again(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    aws.sts.reset()
+    later = aws.run("dev", "--shell", "bash", wrapper=faketime("+8h"))
+    assert later.returncode == 2 and "--mfa-code" in later.stderr
+    assert aws.sts.calls == {}

@@ -231,3 +231,21 @@ def test_default_session_name_is_ascii(monkeypatch) -> None:
 
     monkeypatch.setattr(getpass, "getuser", lambda: "Jürgen Müller")
     assert plan.default_session_name() == "awsenv-J-rgen-M-ller"
+
+
+def test_credential_source_environment_never_uses_awsenvs_own_environment(aws: AwsEnv) -> None:
+    aws.write(
+        f"[profile envrole]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/dev\n"
+        "credential_source = Environment\n",
+        "",
+    )
+    result = aws.run(
+        "envrole",
+        "--shell",
+        "bash",
+        env={"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEALICE0001", "AWS_SECRET_ACCESS_KEY": "x"},
+    )
+    assert result.returncode == 3, result.stderr
+    assert result.stdout == ""
+    assert "No credentials found in credential_source" in result.stderr
+    assert aws.sts.calls == {}
