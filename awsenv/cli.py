@@ -151,11 +151,13 @@ def _cmd_export(argv: Sequence[str], console: Console) -> int:
         line = render_macro(shell, "usage", profile=profile).strip()
         console.say(f"to export it into this shell, run: {line}")
         return 0
-    from awsenv import paths
-    from awsenv.render import RenderMemo
+    from awsenv import fastpath
+    from awsenv.render import render_exports
 
-    memo = RenderMemo(paths.cache_dir(os.environ), profile, shell)
-    _write(memo.render(outcome.exports))
+    text = render_exports(shell, outcome.exports)
+    _write(text)
+    renew_at = outcome.renew_at.timestamp() if outcome.renew_at else None
+    fastpath.remember(os.environ, profile, shell.name, shell.template_path, text, renew_at)
     return 0
 
 

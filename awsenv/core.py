@@ -47,6 +47,8 @@ class Outcome:
     plan: Plan
     sts_calls: int
     notices: tuple[str, ...]
+    # When a repeat of this export must be worked out afresh (None: never by time).
+    renew_at: datetime | None = None
 
 
 def refresh_margin(environ: Mapping[str, str]) -> timedelta:
@@ -109,7 +111,9 @@ def obtain(
     else:
         aws_profile = request.profile
     exports = Exports.build(request.profile, creds, region=plan.region, aws_profile=aws_profile)
-    return Outcome(exports, plan, resolver.sts_calls, tuple(notices))
+    valid_until = resolver.valid_until(plan.top, creds)
+    renew_at = valid_until - resolver.margin if valid_until else None
+    return Outcome(exports, plan, resolver.sts_calls, tuple(notices), renew_at)
 
 
 def _why_no_aws_profile(name: str, top: Node) -> str:

@@ -4,24 +4,21 @@ Quoting is not left to the templates: every `{{ value }}` passes through the
 shell's quote function via jinja2's `finalize`, except `Word`s, which are
 trusted names checked here. A template cannot forget to quote.
 
-jinja2 costs several times a bare interpreter start, so rendered exports are
-memoised on disk: a call served from the cache prints the memo and never
-imports jinja2.
+jinja2 costs several times a bare interpreter start: a repeat export never
+gets here, the fast path (fastpath.py) prints its memo instead.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from awsenv.atomic import ensure_private_dir, write_atomic
 from awsenv.errors import UsageError
 from awsenv.exports import Exports
 from awsenv.shell import SHELLS, Shell
+from awsenv.shell import template_dir as shell_template_dir
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -38,9 +35,7 @@ class Word(str):
 
 
 def template_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    packaged = here / "shells"  # inside a wheel
-    return packaged if packaged.is_dir() else here.parent / "shells"  # a source checkout
+    return Path(shell_template_dir())
 
 
 @cache
@@ -94,39 +89,3 @@ def render_macro(shell: Shell, macro: str, **options: Any) -> str:
         have = ", ".join(s.name for s in SHELLS.values() if hasattr(_template(s).module, macro))
         raise UsageError(f"{macro} is not available for {shell.name}; it is for: {have}")
     return _finish(section(**options))
-
-
-class RenderMemo:
-    """The last rendering of one profile for one shell, keyed by everything it
-    depends on: the shell, the template's bytes and the exports."""
-
-    def __init__(self, root: Path, profile: str, shell: Shell) -> None:
-        name = hashlib.sha256(f"{profile}\0{shell.name}".encode()).hexdigest()[:40]
-        self.path = root / "render" / f"{name}.json"
-        self.shell = shell
-
-    def _key(self, exports: Exports) -> str:
-        from awsenv import __version__, quoting
-
-        digest = hashlib.sha256(f"{__version__}\0{self.shell.name}".encode())
-        digest.update(Path(quoting.__file__).read_bytes())
-        digest.update((template_dir() / self.shell.template).read_bytes())
-        digest.update(json.dumps(exports.as_json()).encode())
-        return digest.hexdigest()
-
-    def render(self, exports: Exports) -> str:
-        key = self._key(exports)
-        try:
-            data = json.loads(self.path.read_bytes())
-            if data.get("key") == key and isinstance(data.get("text"), str):
-                return str(data["text"])
-        except (OSError, ValueError, AttributeError):
-            pass
-        text = render_exports(self.shell, exports)
-        try:
-            ensure_private_dir(self.path.parent.parent)
-            ensure_private_dir(self.path.parent)
-            write_atomic(self.path, json.dumps({"key": key, "text": text}).encode())
-        except OSError:
-            pass  # only a speed-up: a read-only cache must not fail the export
-        return text

@@ -58,6 +58,16 @@ class Resolver:
             self.on_secret(secret)
         return creds
 
+    def valid_until(self, top: Node, creds: Credentials) -> datetime | None:
+        """When the export of `top` stops being right: its own expiry, or that of
+        a session profile under it, whose section AWS_PROFILE users read."""
+        expiries = [creds.expiration]
+        for node in _named_sessions(top):
+            session = self._cached(node.cache_key)
+            expiries.append(session.expiration if session else None)
+        known = [e for e in expiries if e is not None]
+        return min(known) if known else None
+
     def sync_sections(self, top: Node) -> None:
         """Keep session profiles' sections current even when a cached role above
         them meant their step was never visited."""

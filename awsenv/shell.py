@@ -1,23 +1,44 @@
 """The supported shells: one table, one alias table, and detection.
 
 Nothing here knows shell syntax; that lives in the templates under shells/.
+Cheap to import (no dataclasses, no re): the fast path uses it.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
 
 from awsenv import quoting
 from awsenv.errors import UsageError
 
+# Annotations only (and typing/collections.abc cost more to import than the
+# whole fast path): mypy sees them, the interpreter never imports them.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-@dataclass(frozen=True)
+
+def template_dir() -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    packaged = os.path.join(here, "shells")  # inside a wheel
+    # ... else a source checkout, where shells/ sits beside the package.
+    return packaged if os.path.isdir(packaged) else os.path.join(os.path.dirname(here), "shells")
+
+
 class Shell:
-    name: str
-    template: str
-    quote: Callable[[str], str]
+    __slots__ = ("name", "quote", "template")
+
+    def __init__(self, name: str, template: str, quote: Callable[[str], str]) -> None:
+        self.name = name
+        self.template = template
+        self.quote = quote
+
+    def __repr__(self) -> str:
+        return f"Shell({self.name!r})"
+
+    @property
+    def template_path(self) -> str:
+        return os.path.join(template_dir(), self.template)
 
 
 SHELLS: dict[str, Shell] = {
@@ -45,7 +66,7 @@ def supported() -> str:
 
 def lookup(name: str) -> Shell:
     """Resolve a name or path (`-bash`, `/usr/bin/zsh`, `C:\\...\\pwsh.exe`) to a Shell."""
-    base = re.split(r"[\\/]", name.strip())[-1].lower()
+    base = name.strip().replace("\\", "/").rsplit("/", 1)[-1].lower()
     base = base.lstrip("-")  # login shells show up as "-bash"
     if base.endswith(".exe"):
         base = base[: -len(".exe")]

@@ -1,26 +1,34 @@
-"""A call served from the cache never imports boto3, botocore or jinja2."""
+"""A repeat export is served from its memo before anything heavy is imported,
+and only while everything it depends on is unchanged."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
-from conftest import CODE, AwsEnv
+from conftest import AWSENV, CODE, SEED_CONFIG, SEED_CREDENTIALS, AwsEnv
+
+HEAVY = ("boto3", "botocore", "jinja2", "argparse", "configparser", "pathlib", "dataclasses")
 
 PROBE = """\
 import json, sys
-from awsenv.cli import main
-sys.argv = ["awsenv", "dev", "--shell", "bash"]
+sys.argv = ["awsenv", *ARGS]
+from awsenv.__main__ import main
 code = main()
-heavy = sorted(m for m in ("boto3", "botocore", "jinja2") if m in sys.modules)
 with open(OUT, "w") as f:
-    json.dump({"code": code, "heavy": heavy}, f)
+    json.dump({"code": code, "loaded": sorted(m for m in HEAVY if m in sys.modules)}, f)
 """
 
 
-def run_probe(aws: AwsEnv, out) -> dict:
-    script = PROBE.replace("OUT", repr(str(out)))
+def probe(aws: AwsEnv, out: Path, *args: str) -> dict:
+    """Run the real entry point in a fresh interpreter; report what it imported."""
+    script = (
+        PROBE.replace("ARGS", repr(list(args)))
+        .replace("OUT", repr(str(out)))
+        .replace("HEAVY", repr(HEAVY))
+    )
     proc = subprocess.run(
         [sys.executable, "-c", script],
         env=aws.environ,
@@ -33,19 +41,109 @@ def run_probe(aws: AwsEnv, out) -> dict:
     return dict(json.loads(out.read_text()))
 
 
-def test_cached_call_imports_no_heavy_module(aws: AwsEnv, tmp_path) -> None:
+def memo_file(aws: AwsEnv) -> Path:
+    (memo,) = (aws.cache / "exports").iterdir()
+    return memo
+
+
+def test_repeat_export_imports_nothing_heavy(aws: AwsEnv, tmp_path) -> None:
     aws.seed()
     assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
     aws.sts.reset()
-    probe = run_probe(aws, tmp_path / "probe.json")
-    assert probe == {"code": 0, "heavy": []}
+    assert probe(aws, tmp_path / "p.json", "dev", "--shell", "bash") == {"code": 0, "loaded": []}
     assert aws.sts.calls == {}
 
 
-def test_first_call_does_import_them(aws: AwsEnv, tmp_path) -> None:
-    """The probe can fail: without a cache, botocore and jinja2 are needed."""
+def test_first_export_does_import_them(aws: AwsEnv, tmp_path) -> None:
+    """The probe can fail: without a memo the full path runs."""
     aws.seed()
-    assert aws.run("prod", "--shell", "bash", "--mfa-code", CODE).returncode == 0  # session only
-    probe = run_probe(aws, tmp_path / "probe.json")
-    assert probe["code"] == 0
-    assert probe["heavy"] == ["botocore", "jinja2"]
+    assert aws.run("prod", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    loaded = probe(aws, tmp_path / "p.json", "dev", "--shell", "bash")["loaded"]
+    assert {"argparse", "botocore", "jinja2"} <= set(loaded)
+
+
+def test_cache_hit_on_the_full_path_needs_no_botocore(aws: AwsEnv, tmp_path) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    memo_file(aws).unlink()
+    loaded = probe(aws, tmp_path / "p.json", "dev", "--shell", "bash")["loaded"]
+    assert "botocore" not in loaded and "boto3" not in loaded
+    assert "argparse" in loaded  # it was the full path
+
+
+def test_memo_repeats_exactly_what_the_full_path_printed(aws: AwsEnv) -> None:
+    aws.seed()
+    first = aws.run("dev", "--shell", "zsh", "--mfa-code", CODE)
+    memo = memo_file(aws)
+    assert memo.read_text().endswith(first.stdout)
+    again = aws.run("dev", "--shell", "zsh")
+    assert again.stdout == first.stdout
+    assert (memo.stat().st_mode & 0o777) == 0o600
+
+
+def test_memo_is_what_gets_printed_while_its_fingerprint_holds(aws: AwsEnv) -> None:
+    """Proof that the fast path serves it: a doctored memo text is printed..."""
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    memo = memo_file(aws)
+    head, when, stamp, _text = memo.read_text().split("\n", 3)
+    memo.write_text(f"{head}\n{when}\n{stamp}\nexport MARKER=1\n")
+    assert aws.run("dev", "--shell", "bash").stdout == "export MARKER=1\n"
+    # ...and without --shell, when the caller is a shell it recognises (as under
+    # eval "$(...)", where the command substitution's shell is the parent).
+    proc = subprocess.run(
+        ["bash", "-c", f'printf "%s\\n" "$("{AWSENV}" dev)"'],
+        env=aws.environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.stdout == "export MARKER=1\n"
+
+
+def doctor(aws: AwsEnv) -> None:
+    memo = memo_file(aws)
+    head, when, stamp, _text = memo.read_text().split("\n", 3)
+    memo.write_text(f"{head}\n{when}\n{stamp}\nexport MARKER=1\n")
+
+
+def test_config_edit_bypasses_the_memo(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    doctor(aws)
+    aws.config.write_text(SEED_CONFIG.replace("eu-central-1", "ap-east-1"))
+    result = aws.run("dev", "--shell", "bash")
+    assert "MARKER" not in result.stdout
+    assert "export AWS_REGION='ap-east-1'" in result.stdout
+
+
+def test_credentials_file_edit_bypasses_the_memo_and_restores_mfa(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    written = aws.credentials.read_text()
+    doctor(aws)
+    aws.credentials.write_text(SEED_CREDENTIALS)  # someone restored an old copy
+    result = aws.run("dev", "--shell", "bash")
+    assert "MARKER" not in result.stdout
+    assert aws.credentials.read_text() == written
+
+
+def test_renewal_time_bypasses_the_memo(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    doctor(aws)
+    margin = {"AWSENV_REFRESH_MARGIN": "3590"}  # a different setting is a different memo...
+    assert "MARKER" not in aws.run("dev", "--shell", "bash", env=margin).stdout
+    memo = memo_file(aws)
+    head, _when, stamp, _text = memo.read_text().split("\n", 3)
+    memo.write_text(f"{head}\n1\n{stamp}\nexport MARKER=1\n")  # ...and a past renewal time
+    assert "MARKER" not in aws.run("dev", "--shell", "bash", env=margin).stdout
+
+
+def test_options_always_take_the_full_path(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    doctor(aws)
+    for extra in (["--refresh"], ["--mfa-code", CODE], ["--debug"], ["--shell", "fish"]):
+        assert "MARKER" not in aws.run("dev", "--shell", "bash", *extra).stdout
