@@ -6,8 +6,9 @@ import sys
 def main() -> int:
     from awsenv import fastpath
 
-    if fastpath.serve(sys.argv[1:]):
-        return 0
+    status = fastpath.serve(sys.argv[1:])
+    if status is not None:
+        return status
     from awsenv.cli import main as full
 
     return full()

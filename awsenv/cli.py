@@ -125,6 +125,8 @@ def _cmd_export(argv: Sequence[str], console: Console) -> int:
     profile = args.profile_option or args.profile
     if not profile:
         raise UsageError("no profile given (see awsenv --help)")
+    if sys.stdout is None:
+        raise UsageError("stdout is closed: there is nowhere to print the shell code")
     to_terminal = sys.stdout.isatty()
     shell = _shell(args.shell)
 
@@ -134,6 +136,9 @@ def _cmd_export(argv: Sequence[str], console: Console) -> int:
 
     if args.mfa_code:
         console.redact.add(args.mfa_code)
+    from awsenv import fastpath
+
+    before = fastpath.fingerprint(os.environ, shell.name)
     outcome = obtain(
         Request(profile, args.duration, args.refresh, args.mfa_code),
         ask=_no_prompt if args.no_prompt else ask_terminal,
@@ -151,13 +156,12 @@ def _cmd_export(argv: Sequence[str], console: Console) -> int:
         line = render_macro(shell, "usage", profile=profile).strip()
         console.say(f"to export it into this shell, run: {line}")
         return 0
-    from awsenv import fastpath
     from awsenv.render import render_exports
 
     text = render_exports(shell, outcome.exports)
     _write(text)
     renew_at = outcome.renew_at.timestamp() if outcome.renew_at else None
-    fastpath.remember(os.environ, profile, shell.name, shell.template_path, text, renew_at)
+    fastpath.remember(os.environ, profile, shell.name, text, renew_at, before)
     return 0
 
 

@@ -60,13 +60,21 @@ class Resolver:
 
     def valid_until(self, top: Node, creds: Credentials) -> datetime | None:
         """When the export of `top` stops being right: its own expiry, or that of
-        a session profile under it, whose section AWS_PROFILE users read."""
+        a source that tools reading the files (given AWS_PROFILE) depend on."""
         expiries = [creds.expiration]
-        for node in _named_sessions(top):
-            session = self._cached(node.cache_key)
-            expiries.append(session.expiration if session else None)
+        for node in walk(top)[1:]:
+            expiries.append(self._file_source_expiry(node))
         known = [e for e in expiries if e is not None]
         return min(known) if known else None
+
+    def _file_source_expiry(self, node: Node) -> datetime | None:
+        if isinstance(node, StaticSession):
+            return _keys_of(node.profile).expiration
+        if isinstance(node, MfaSession) and node.profile:
+            session = self._cached(node.cache_key)
+            # An expired one makes the export wrong now: report it as expired.
+            return session.expiration if session else self.now()
+        return None
 
     def sync_sections(self, top: Node) -> None:
         """Keep session profiles' sections current even when a cached role above
@@ -124,11 +132,19 @@ class Resolver:
         return creds
 
     def _sessions_below_valid(self, node: Node) -> bool:
-        # A role over a session profile is only as good as that profile's
-        # section: tools given AWS_PROFILE read it. Once the session is gone,
-        # renew both rather than export a profile that no longer works.
-        below = [s for s in _named_sessions(node) if s is not node]
-        return all(self._cached(s.cache_key) is not None for s in below)
+        # A role over a session profile (or keys in the files) is only as good
+        # as that source: tools given AWS_PROFILE read it. Once the source is
+        # gone, renew both rather than export a profile that no longer works.
+        now = self.now()
+        for below in walk(node)[1:]:
+            expiry = self._file_source_expiry(below)
+            if expiry is not None and expiry - self.margin <= now:
+                return False
+        return True
+
+    def _warn_once(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     def _keep_section_current(self, profile: Profile, creds: Credentials) -> None:
         # Tools such as pulumi read the section itself: if someone edited or
@@ -161,7 +177,7 @@ class Resolver:
         code = self.codes.code_for(node.mfa_serial) if node.mfa_serial else None
         duration = node.duration
         if source.session_token and duration > CHAINED_ROLE_MAX:
-            self.warnings.append(
+            self._warn_once(
                 f"{node.profile.name}: role session capped at 1 hour (asked for {duration} s): "
                 "AWS limits roles assumed with temporary credentials, such as an MFA "
                 "session, to 3600 s"

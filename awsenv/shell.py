@@ -76,8 +76,32 @@ def lookup(name: str) -> Shell:
     return SHELLS[key]
 
 
+# The calling shell as its process name shows it.
+_PROCESS_NAMES = {
+    "bash": "bash",
+    "zsh": "zsh",
+    "sh": "sh",
+    "dash": "sh",
+    "fish": "fish",
+    "pwsh": "pwsh",
+}
+
+
+def parent_shell() -> str | None:
+    """The parent process, when it is a shell awsenv knows by name (Linux)."""
+    try:
+        with open(f"/proc/{os.getppid()}/comm", encoding="utf-8") as handle:
+            return _PROCESS_NAMES.get(handle.read().strip())
+    except OSError:
+        return None
+
+
 def detect() -> Shell:
-    """The shell awsenv was called from, through shellingham."""
+    """The shell awsenv was called from: its parent when that is a shell (the
+    fast path asks the same question, so both paths agree), else shellingham."""
+    parent = parent_shell()
+    if parent:
+        return SHELLS[parent]
     import shellingham
 
     try:

@@ -147,3 +147,77 @@ def test_options_always_take_the_full_path(aws: AwsEnv) -> None:
     doctor(aws)
     for extra in (["--refresh"], ["--mfa-code", CODE], ["--debug"], ["--shell", "fish"]):
         assert "MARKER" not in aws.run("dev", "--shell", "bash", *extra).stdout
+
+
+def test_long_term_keys_are_never_memoised(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("other", "--shell", "bash").returncode == 0
+    exports = aws.cache / "exports"
+    assert not exports.exists() or not any(exports.iterdir())
+
+
+def test_memo_others_can_write_is_not_trusted(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    doctor(aws)
+    memo_file(aws).chmod(0o666)
+    assert "MARKER" not in aws.run("dev", "--shell", "bash").stdout
+    memo_file(aws).chmod(0o600)
+    (aws.cache / "exports").chmod(0o777)
+    assert "MARKER" not in aws.run("dev", "--shell", "bash").stdout
+
+
+def test_no_memo_when_the_files_change_during_the_run(aws: AwsEnv) -> None:
+    import pexpect
+    from test_prompt import PROMPT, spawn
+
+    aws.seed()
+    child = spawn(aws, "bash", "--norc", "--noprofile")
+    child.sendline(f'out="$({AWSENV} dev --shell bash)"; echo "rc=$?"')
+    child.expect(PROMPT)
+    # While awsenv waits for the code, someone edits the config.
+    aws.config.write_text(SEED_CONFIG.replace("eu-central-1", "ap-east-1"))
+    child.sendline(CODE)
+    child.expect(r"rc=0")
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
+    exports = aws.cache / "exports"
+    assert not exports.exists() or not any(exports.iterdir())
+    # The next call reads the new config.
+    assert "export AWS_REGION='ap-east-1'" in aws.run("dev", "--shell", "bash").stdout
+
+
+def test_both_paths_detect_the_same_shell(aws: AwsEnv) -> None:
+    """A login shell whose $SHELL names another shell: the parent process wins,
+    on the full path as on the fast path."""
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    command = f'exec -a -bash bash -c \'printf "%s\\n" "$("{AWSENV}" dev)"\''
+    env = {**aws.environ, "SHELL": "/usr/bin/fish"}
+    outputs = []
+    for _ in range(2):  # the first call takes the full path and leaves a bash memo
+        proc = subprocess.run(
+            ["bash", "-c", command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        outputs.append(proc.stdout)
+    assert outputs[0].startswith("export ") and outputs[1] == outputs[0]
+
+
+def test_closed_stdout_is_a_clean_error(aws: AwsEnv) -> None:
+    aws.seed()
+    proc = subprocess.run(
+        ["bash", "-c", f'"{AWSENV}" dev --shell bash --mfa-code {CODE} >&-'],
+        env=aws.environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "stdout is closed" in proc.stderr and "Traceback" not in proc.stderr
