@@ -145,6 +145,22 @@ class AwsEnv:
         )
         return Run(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
+    def command(
+        self, argv: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Any other program (a shell calling awsenv, say) in this environment,
+        with no terminal, from the environment's root directory."""
+        return subprocess.run(
+            argv,
+            env={**self.environ, **(env or {})},
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            start_new_session=True,
+            check=False,
+        )
+
     def snapshot(self) -> dict[str, bytes]:
         """Every byte awsenv might touch: the AWS files and the whole cache."""
         files = {}

@@ -91,14 +91,7 @@ def test_memo_is_what_gets_printed_while_its_fingerprint_holds(aws: AwsEnv) -> N
     assert aws.run("dev", "--shell", "bash").stdout == "export MARKER=1\n"
     # ...and without --shell, when the caller is a shell it recognises (as under
     # eval "$(...)", where the command substitution's shell is the parent).
-    proc = subprocess.run(
-        ["bash", "-c", f'printf "%s\\n" "$("{AWSENV}" dev)"'],
-        env=aws.environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = aws.command(["bash", "-c", f'printf "%s\\n" "$("{AWSENV}" dev)"'])
     assert proc.stdout == "export MARKER=1\n"
 
 
@@ -191,33 +184,18 @@ def test_both_paths_detect_the_same_shell(aws: AwsEnv) -> None:
     """A login shell whose $SHELL names another shell: the parent process wins,
     on the full path as on the fast path."""
     aws.seed()
-    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    # Warm the cache with another shell, so that no bash memo exists yet.
+    assert aws.run("dev", "--shell", "zsh", "--mfa-code", CODE).returncode == 0
     command = f'exec -a -bash bash -c \'printf "%s\\n" "$("{AWSENV}" dev)"\''
-    env = {**aws.environ, "SHELL": "/usr/bin/fish"}
-    outputs = []
-    for _ in range(2):  # the first call takes the full path and leaves a bash memo
-        proc = subprocess.run(
-            ["bash", "-c", command],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        outputs.append(proc.stdout)
-    assert outputs[0].startswith("export ") and outputs[1] == outputs[0]
+    full = aws.command(["bash", "-c", command], env={"SHELL": "/usr/bin/fish"})
+    assert full.stdout.startswith("export "), full.stderr  # bash code, not fish
+    assert len(list((aws.cache / "exports").iterdir())) == 2  # it left a bash memo
+    fast = aws.command(["bash", "-c", command], env={"SHELL": "/usr/bin/fish"})
+    assert fast.stdout == full.stdout
 
 
 def test_closed_stdout_is_a_clean_error(aws: AwsEnv) -> None:
     aws.seed()
-    proc = subprocess.run(
-        ["bash", "-c", f'"{AWSENV}" dev --shell bash --mfa-code {CODE} >&-'],
-        env=aws.environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        start_new_session=True,
-        check=False,
-    )
+    proc = aws.command(["bash", "-c", f'"{AWSENV}" dev --shell bash --mfa-code {CODE} >&-'])
     assert proc.returncode == 2
     assert "stdout is closed" in proc.stderr and "Traceback" not in proc.stderr

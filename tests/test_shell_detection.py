@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 from conftest import AWSENV, CODE, AwsEnv, require
 
@@ -51,31 +49,16 @@ def test_unknown_shell_names_the_supported_ones(name: str) -> None:
 def test_calling_shell_is_detected(aws: AwsEnv, command: list[str], marker: str) -> None:
     require(command[0])
     aws.seed()
-    proc = subprocess.run(
-        [*command, f'"{AWSENV}" dev --mfa-code {CODE} > out.txt'],
-        env=aws.environ,
-        cwd=aws.root,
-        capture_output=True,
-        timeout=60,
-        start_new_session=True,
-        check=False,
-    )
+    proc = aws.command([*command, f'"{AWSENV}" dev --mfa-code {CODE} > out.txt'])
     assert proc.returncode == 0, proc.stderr
     assert marker in (aws.root / "out.txt").read_text()
 
 
 def test_explicit_shell_wins_over_detection(aws: AwsEnv) -> None:
     aws.seed()
-    proc = subprocess.run(
-        ["bash", "-c", f'"{AWSENV}" dev --shell fish --mfa-code {CODE}'],
-        env=aws.environ,
-        capture_output=True,
-        timeout=60,
-        start_new_session=True,
-        check=False,
-    )
+    proc = aws.command(["bash", "-c", f'"{AWSENV}" dev --shell fish --mfa-code {CODE}'])
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith(b"set -gx ")
+    assert proc.stdout.startswith("set -gx ")
 
 
 def test_undetectable_shell_names_the_option(monkeypatch: pytest.MonkeyPatch) -> None:
