@@ -242,3 +242,18 @@ def test_init_for_sh_says_which_shells_have_it() -> None:
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "bash, zsh, fish, pwsh" in proc.stderr
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_wrapper_and_hook_work_under_nounset(aws: AwsEnv, shell: str) -> None:
+    aws.seed()
+    session = Session(aws, shell)
+    session.child.sendline("set -u")
+    assert "unbound" not in session.sync() and "parameter not set" not in session.seen
+    assert session.status_of(f"awsenv dev --mfa-code {CODE}") == 0
+    export_epoch(session, int(time.time()) + 120)
+    printed = session.sync()
+    assert "expire in 2 min" in printed
+    assert "unbound" not in printed and "parameter not set" not in printed
+    assert session.status_of("awsenv unset") == 0
+    assert "unbound" not in session.sync() and "parameter not set" not in session.seen
