@@ -110,8 +110,14 @@ def obtain(
             notices.append(_why_no_aws_profile(request.profile, plan.top))
     else:
         aws_profile = request.profile
-    exports = Exports.build(request.profile, creds, region=plan.region, aws_profile=aws_profile)
     valid_until = resolver.valid_until(plan.top, creds)
+    exports = Exports.build(
+        request.profile,
+        creds,
+        region=plan.region,
+        aws_profile=aws_profile,
+        valid_until=valid_until if aws_profile else None,
+    )
     renew_at = valid_until - resolver.margin if valid_until else None
     return Outcome(exports, plan, resolver.sts_calls, tuple(notices), renew_at)
 

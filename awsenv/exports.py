@@ -39,7 +39,11 @@ class Exports:
         *,
         region: str | None,
         aws_profile: str | None,
+        valid_until: datetime | None = None,
     ) -> Exports:
+        """`valid_until` is when the whole export stops working, which can come
+        before the keys' own expiry: a role over a session profile that tools
+        given AWS_PROFILE read. The prompt hooks warn by it."""
         values: dict[str, str] = {
             "AWS_ACCESS_KEY_ID": creds.access_key_id,
             "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
@@ -48,7 +52,8 @@ class Exports:
             values["AWS_SESSION_TOKEN"] = creds.session_token
         if creds.expiration:
             values["AWS_CREDENTIAL_EXPIRATION"] = format_time(creds.expiration)
-            values["AWSENV_EXPIRATION_EPOCH"] = str(int(creds.expiration.timestamp()))
+            until = min(creds.expiration, valid_until or creds.expiration)
+            values["AWSENV_EXPIRATION_EPOCH"] = str(int(until.timestamp()))
         values["AWSENV_PROFILE"] = profile
         if aws_profile:
             values["AWS_PROFILE"] = aws_profile

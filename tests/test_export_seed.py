@@ -212,3 +212,30 @@ def test_after_the_session_expires_a_code_is_needed_again(aws: AwsEnv) -> None:
     later = aws.run("dev", "--shell", "bash", wrapper=faketime("+8h"))
     assert later.returncode == 2 and "--mfa-code" in later.stderr
     assert aws.sts.calls == {}
+
+
+def test_hook_epoch_warns_before_the_session_profile_under_the_role_expires(
+    aws: AwsEnv, tmp_path
+) -> None:
+    """With AWS_PROFILE=dev, tools read [mfa]: when it ends first, the hook's
+    epoch is its expiry, while AWS_CREDENTIAL_EXPIRATION stays the keys' own."""
+    aws.seed()
+    # A 20-minute MFA session under a 1-hour role.
+    assert (
+        aws.run("mfa", "--shell", "bash", "--mfa-code", CODE, "--duration", "1200").returncode == 0
+    )
+    result = aws.run("dev", "--shell", "bash")
+    assert result.returncode == 0, result.stderr
+    env = evaluate("bash", result.stdout, NAMES, tmp_path).variables
+    session_expiry = next(
+        line.split(" = ")[1]
+        for line in aws.credentials.read_text().splitlines()
+        if line.startswith("expiration = ")
+    )
+    from awsenv.credentials import format_time, parse_time
+
+    role_epoch = int(parse_time(env["AWS_CREDENTIAL_EXPIRATION"]).timestamp())
+    hook_epoch = int(env["AWSENV_EXPIRATION_EPOCH"])
+    assert hook_epoch == int(parse_time(session_expiry).timestamp())
+    assert role_epoch - hook_epoch > 30 * 60
+    assert format_time(parse_time(session_expiry)) == session_expiry
