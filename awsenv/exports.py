@@ -71,6 +71,3 @@ class Exports:
     @classmethod
     def clear(cls) -> Exports:
         return cls(set=(), unset=MANAGED)
-
-    def as_json(self) -> dict[str, object]:
-        return {"set": [list(pair) for pair in self.set], "unset": list(self.unset)}
