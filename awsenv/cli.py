@@ -10,11 +10,14 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from awsenv import __version__
 from awsenv.console import Console
 from awsenv.errors import EXIT_INTERRUPTED, AwsenvError, NoTerminalError, UsageError
+
+if TYPE_CHECKING:
+    from awsenv.shell import Shell
 
 # What the init wrappers run as it is; everything else (a profile, `unset`)
 # prints shell code, which they evaluate. New subcommands that print for
@@ -104,7 +107,7 @@ def _seconds(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number of seconds: {text!r}") from None
 
 
-def _shell(name: str | None):  # type: ignore[no-untyped-def]
+def _shell(name: str | None) -> Shell:
     from awsenv import shell
 
     return shell.lookup(name) if name else shell.detect()
@@ -129,15 +132,15 @@ def _cmd_export(argv: Sequence[str], console: Console) -> int:
         raise UsageError("stdout is closed: there is nowhere to print the shell code")
     to_terminal = sys.stdout.isatty()
     shell = _shell(args.shell)
+    if args.mfa_code:
+        console.redact.add(args.mfa_code)
 
+    from awsenv import fastpath
     from awsenv.core import Request, obtain
     from awsenv.credentials import format_time
     from awsenv.mfa import ask_terminal
 
-    if args.mfa_code:
-        console.redact.add(args.mfa_code)
-    from awsenv import fastpath
-
+    # Taken before the files are read: a memo must describe them as they were.
     before = fastpath.fingerprint(os.environ, shell.name)
     outcome = obtain(
         Request(profile, args.duration, args.refresh, args.mfa_code),
