@@ -11,12 +11,17 @@ PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 
 
-def ensure_private_dir(path: Path) -> None:
-    """Create `path` (and parents) as 0700; tighten it if it exists looser."""
+def ensure_private_dir(path: Path, root: Path | None = None) -> None:
+    """Create `path` (and parents) as 0700, and tighten it, and each directory
+    above it up to `root`, where they exist looser. (mkdir applies its mode to
+    the last directory only.)"""
     path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if os.name == "posix" and mode & 0o077:
-        path.chmod(PRIVATE_DIR)
+    for directory in (path, *path.parents):
+        mode = stat.S_IMODE(directory.stat().st_mode)
+        if os.name == "posix" and mode & 0o077:
+            directory.chmod(PRIVATE_DIR)
+        if directory == (root or path):
+            break
 
 
 def write_atomic(path: Path, data: bytes, *, new_mode: int = PRIVATE_FILE) -> None:

@@ -33,7 +33,6 @@ class Cache:
             return None
 
     def store(self, key: str, credentials: Credentials) -> None:
-        ensure_private_dir(self.root)
-        ensure_private_dir(self.root / "creds")
+        ensure_private_dir(self.root / "creds", root=self.root)
         payload = {"key": key, "credentials": credentials.to_json()}
         write_atomic(self._path(key), json.dumps(payload, indent=1).encode())

@@ -34,8 +34,7 @@ class Console:
         self.redact = Redactor()
 
     def say(self, message: str) -> None:
-        self.stream.write(self.redact(f"awsenv: {message}") + "\n")
-        self.stream.flush()
+        self._line(f"awsenv: {message}")
 
     def enable_debug(self) -> None:
         from awsenv import trace
@@ -43,5 +42,8 @@ class Console:
         trace.set_sink(self._debug)
 
     def _debug(self, message: str) -> None:
-        self.stream.write(self.redact(f"awsenv[debug]: {message}") + "\n")
+        self._line(f"awsenv[debug]: {message}")
+
+    def _line(self, text: str) -> None:
+        self.stream.write(self.redact(text) + "\n")
         self.stream.flush()

@@ -98,18 +98,10 @@ def obtain(
     resolver.sync_sections(plan.top)
     resolver.commit()
     notices = list(resolver.warnings)
-    aws_profile = None
-    if not botocore_can_name(request.profile):
-        if resolver.sts_calls:
-            notices.append(
-                f"AWS_PROFILE left unset: botocore-based tools cannot address a profile "
-                f"named {request.profile!r}; the exported keys work everywhere"
-            )
-    elif not resolves_without_prompt(plan.top):
-        if resolver.sts_calls:
-            notices.append(_why_no_aws_profile(request.profile, plan.top))
-    else:
-        aws_profile = request.profile
+    why_not = _why_no_aws_profile(request.profile, plan.top)
+    aws_profile = None if why_not else request.profile
+    if why_not and resolver.sts_calls:  # said once per refresh, not on every cache hit
+        notices.append(f"AWS_PROFILE left unset: {why_not}")
     valid_until = resolver.valid_until(plan.top, creds)
     exports = Exports.build(
         request.profile,
@@ -122,17 +114,24 @@ def obtain(
     return Outcome(exports, plan, resolver.sts_calls, tuple(notices), renew_at)
 
 
-def _why_no_aws_profile(name: str, top: Node) -> str:
+def _why_no_aws_profile(name: str, top: Node) -> str | None:
+    """Why AWS_PROFILE must not name this profile, or None when it may."""
+    if not botocore_can_name(name):
+        return (
+            f"botocore-based tools cannot address a profile named {name!r}; "
+            "the exported keys work everywhere"
+        )
+    if resolves_without_prompt(top):
+        return None
     if isinstance(top, MfaSession):
         # Long-term keys with their own mfa_serial: the files hold only those keys.
         return (
-            f"AWS_PROFILE left unset: tools that read {name!r} from the files would use "
-            "its long-term keys without MFA; the exported session is what carries MFA"
+            f"tools that read {name!r} from the files would use its long-term keys "
+            "without MFA; the exported session is what carries MFA"
         )
     return (
-        f"AWS_PROFILE left unset: tools that read {name!r} from the files would ask for "
-        "an MFA code; for pulumi/terraform use a session profile (source_profile + "
-        "mfa_serial, see the README)"
+        f"tools that read {name!r} from the files would ask for an MFA code; for "
+        "pulumi/terraform use a session profile (source_profile + mfa_serial, see the README)"
     )
 
 

@@ -109,8 +109,8 @@ def remember(
         from awsenv.atomic import ensure_private_dir, write_atomic
 
         body = f"{_FORMAT}\n{int(renew_at)}\n{stamp}\n{text}"
-        ensure_private_dir(Path(path).parent.parent)
-        ensure_private_dir(Path(path).parent)
+        exports = Path(path).parent
+        ensure_private_dir(exports, root=exports.parent)
         write_atomic(Path(path), body.encode("utf-8"))
     except (OSError, ValueError, KeyError):
         pass  # only a speed-up: it must never fail an export

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import getpass
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from awsenv.errors import ConfigError, UsageError
-from awsenv.profiles import AwsFiles, Kind, Profile
+from awsenv.profiles import BOTOCORE_RESOLVED, AwsFiles, Kind, Profile
 
 SESSION_DEFAULT = 8 * 3600
 SESSION_RANGE = (900, 129600)
@@ -177,9 +177,7 @@ class _Builder:
                 f"source_profile, but {source_name!r} is not a long-term key profile"
             )
         serial = profile.get("mfa_serial") or ""
-        other = [
-            k for k in ("sso_start_url", "sso_session", "credential_process") if profile.get(k)
-        ]
+        other = [key for key in BOTOCORE_RESOLVED if profile.get(key)]
         if other:
             raise ConfigError(
                 f"profile {profile.name!r} mixes an MFA session with {other[0]}; awsenv "
@@ -210,11 +208,11 @@ class _Builder:
             source = self._source(profile, source_name, seen)
         serial = profile.get("mfa_serial")
         direct_serial = None
-        if serial:
-            root = walk(source)[-1]
-            if any(isinstance(n, MfaSession) for n in walk(source)):
-                pass  # the chain is already MFA-authenticated
-            elif isinstance(root, LongTermKeys):
+        chain = walk(source)
+        # A chain that already holds an MFA session is MFA-authenticated.
+        if serial and not any(isinstance(n, MfaSession) for n in chain):
+            root = chain[-1]
+            if isinstance(root, LongTermKeys):
                 source = _put_session_on_root(source, MfaSession(root, serial, SESSION_DEFAULT))
             else:
                 direct_serial = serial
@@ -236,15 +234,7 @@ def _put_session_on_root(node: Node, session: MfaSession) -> Node:
     if isinstance(node, LongTermKeys):
         return session
     if isinstance(node, AssumeRole):
-        return AssumeRole(
-            node.profile,
-            _put_session_on_root(node.source, session),
-            node.role_arn,
-            node.session_name,
-            node.duration,
-            node.external_id,
-            node.mfa_serial,
-        )
+        return replace(node, source=_put_session_on_root(node.source, session))
     return node
 
 

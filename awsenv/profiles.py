@@ -15,6 +15,9 @@ from pathlib import Path
 
 from awsenv.errors import ConfigError
 
+# Settings that make botocore resolve a profile itself (SSO, a helper program).
+BOTOCORE_RESOLVED = ("sso_start_url", "sso_session", "credential_process")
+
 
 class Kind(enum.Enum):
     LONG_TERM = "long-term keys"
@@ -42,7 +45,7 @@ class Profile:
             return Kind.OTHER
         if self.config.get("source_profile") and self.config.get("mfa_serial"):
             return Kind.MFA_SESSION
-        if any(self.get(k) for k in ("sso_start_url", "sso_session", "credential_process")):
+        if any(self.get(key) for key in BOTOCORE_RESOLVED):
             return Kind.OTHER
         if self.get("web_identity_token_file"):
             return Kind.OTHER

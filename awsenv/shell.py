@@ -76,24 +76,15 @@ def lookup(name: str) -> Shell:
     return SHELLS[key]
 
 
-# The calling shell as its process name shows it.
-_PROCESS_NAMES = {
-    "bash": "bash",
-    "zsh": "zsh",
-    "sh": "sh",
-    "dash": "sh",
-    "fish": "fish",
-    "pwsh": "pwsh",
-}
-
-
 def parent_shell() -> str | None:
     """The parent process, when it is a shell awsenv knows by name (Linux)."""
     try:
         with open(f"/proc/{os.getppid()}/comm", encoding="utf-8") as handle:
-            return _PROCESS_NAMES.get(handle.read().strip())
+            name = handle.read().strip()
     except OSError:
         return None
+    key = ALIASES.get(name, name)
+    return key if key in SHELLS else None
 
 
 def detect() -> Shell:

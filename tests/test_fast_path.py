@@ -46,6 +46,13 @@ def memo_file(aws: AwsEnv) -> Path:
     return memo
 
 
+def doctor(aws: AwsEnv) -> None:
+    """Replace the memo's text, keeping its renewal time and fingerprint."""
+    memo = memo_file(aws)
+    head, when, stamp, _text = memo.read_text().split("\n", 3)
+    memo.write_text(f"{head}\n{when}\n{stamp}\nexport MARKER=1\n")
+
+
 def test_repeat_export_imports_nothing_heavy(aws: AwsEnv, tmp_path) -> None:
     aws.seed()
     assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
@@ -85,20 +92,12 @@ def test_memo_is_what_gets_printed_while_its_fingerprint_holds(aws: AwsEnv) -> N
     """Proof that the fast path serves it: a doctored memo text is printed..."""
     aws.seed()
     assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
-    memo = memo_file(aws)
-    head, when, stamp, _text = memo.read_text().split("\n", 3)
-    memo.write_text(f"{head}\n{when}\n{stamp}\nexport MARKER=1\n")
+    doctor(aws)
     assert aws.run("dev", "--shell", "bash").stdout == "export MARKER=1\n"
     # ...and without --shell, when the caller is a shell it recognises (as under
     # eval "$(...)", where the command substitution's shell is the parent).
     proc = aws.command(["bash", "-c", f'printf "%s\\n" "$("{AWSENV}" dev)"'])
     assert proc.stdout == "export MARKER=1\n"
-
-
-def doctor(aws: AwsEnv) -> None:
-    memo = memo_file(aws)
-    head, when, stamp, _text = memo.read_text().split("\n", 3)
-    memo.write_text(f"{head}\n{when}\n{stamp}\nexport MARKER=1\n")
 
 
 def test_config_edit_bypasses_the_memo(aws: AwsEnv) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import ACCOUNT, CODE, MFA_SERIAL, STANDARD_CREDENTIALS, AwsEnv
 from realshells import evaluate
 
@@ -117,14 +119,7 @@ def test_plain_keys_profile_exports_keys_without_sts(aws: AwsEnv, tmp_path) -> N
 def test_credential_process_profile_is_exported_as_botocore_resolves_it(
     aws: AwsEnv, tmp_path
 ) -> None:
-    script = tmp_path / "creds.sh"
-    script.write_text(
-        "#!/bin/sh\n"
-        'echo \'{"Version": 1, "AccessKeyId": "ASIAPROCESS000000001", '
-        '"SecretAccessKey": "processSecret", "SessionToken": "processToken", '
-        '"Expiration": "2099-01-01T00:00:00Z"}\'\n'
-    )
-    script.chmod(0o755)
+    script = process_script(tmp_path, "ASIAPROCESS000000001", "processSecret", "processToken")
     aws.write(f"[profile proc]\ncredential_process = {script}\n", "")
     result = aws.run("proc", "--shell", "bash")
     assert result.returncode == 0, result.stderr
@@ -191,14 +186,7 @@ def test_session_profile_that_is_also_sso_is_not_written(aws: AwsEnv) -> None:
 
 
 def test_role_over_temporary_process_credentials_is_capped(aws: AwsEnv, tmp_path) -> None:
-    script = tmp_path / "sso-like.sh"
-    script.write_text(
-        "#!/bin/sh\n"
-        'echo \'{"Version": 1, "AccessKeyId": "ASIAPROCESS000000002", '
-        '"SecretAccessKey": "processSecret2", "SessionToken": "processToken2", '
-        '"Expiration": "2099-01-01T00:00:00Z"}\'\n'
-    )
-    script.chmod(0o755)
+    script = process_script(tmp_path, "ASIAPROCESS000000002", "processSecret2", "processToken2")
     aws.write(
         f"[profile sso]\ncredential_process = {script}\n\n"
         f"[profile admin]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/admin\n"
@@ -249,3 +237,15 @@ def test_credential_source_environment_never_uses_awsenvs_own_environment(aws: A
     assert result.stdout == ""
     assert "No credentials found in credential_source" in result.stderr
     assert aws.sts.calls == {}
+
+
+def process_script(tmp_path: Path, key_id: str, secret: str, token: str) -> Path:
+    """A credential_process program that prints temporary keys valid until 2099."""
+    script = tmp_path / f"{key_id}.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo \'{{"Version": 1, "AccessKeyId": "{key_id}", "SecretAccessKey": "{secret}", '
+        f'"SessionToken": "{token}", "Expiration": "2099-01-01T00:00:00Z"}}\'\n'
+    )
+    script.chmod(0o755)
+    return script
