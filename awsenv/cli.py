@@ -36,7 +36,8 @@ other commands:
   awsenv init SHELL      print the shell integration (a wrapper function and an expiry hook)
   awsenv unset           print code that removes every variable awsenv sets
 
-exit status: 0 ok, 2 usage, 3 AWS config, 4 refused by AWS, 5 STS unreachable, 130 interrupted
+exit status: 0 ok, 2 usage, 3 AWS config, 4 refused by AWS, 5 STS unreachable,
+             6 another awsenv held a lock too long, 130 interrupted
 """
 
 
@@ -146,6 +147,7 @@ def _cmd_export(argv: Sequence[str], console: Console) -> int:
         Request(profile, args.duration, args.refresh, args.mfa_code),
         ask=_no_prompt if args.no_prompt else ask_terminal,
         on_secret=console.redact.add,
+        on_wait=console.say,
     )
     for notice in outcome.notices:
         console.say(notice)

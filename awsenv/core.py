@@ -15,6 +15,7 @@ from awsenv import paths
 from awsenv.cache import Cache
 from awsenv.errors import ConfigError
 from awsenv.exports import Exports
+from awsenv.locking import Locks, lock_timeout
 from awsenv.mfa import CodeSource, ask_terminal
 from awsenv.plan import (
     AssumeRole,
@@ -75,28 +76,34 @@ def obtain(
     ask: Callable[[str], str] = ask_terminal,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     on_secret: Callable[[str], None] = lambda _secret: None,
+    on_wait: Callable[[str], None] = lambda _message: None,
 ) -> Outcome:
     """Resolve `request.profile` to credentials and the Exports that carry them."""
     codes = CodeSource(request.mfa_code, ask)
+    margin = refresh_margin(environ)
+    timeout = lock_timeout(environ)
     files = load_files(environ)
     plan = build_plan(files, request.profile, request.duration)
-    resolver = Resolver(
-        files=files,
-        cache=Cache(paths.cache_dir(environ)),
-        codes=codes,
-        sts=Sts(plan.region, request.profile),
-        margin=refresh_margin(environ),
-        now=now,
-        refresh=plan.top if request.refresh else None,
-        on_secret=on_secret,
-    )
-    try:
-        creds = resolver.resolve(plan.top)
-    finally:
-        for code in codes.secrets:
-            on_secret(code)
-    resolver.sync_sections(plan.top)
-    resolver.commit()
+    cache_dir = paths.cache_dir(environ)
+    with Locks(cache_dir / "locks", timeout=timeout, on_wait=on_wait) as locks:
+        resolver = Resolver(
+            files=files,
+            cache=Cache(cache_dir),
+            codes=codes,
+            sts=Sts(plan.region, request.profile),
+            margin=margin,
+            now=now,
+            locks=locks,
+            refresh=plan.top if request.refresh else None,
+            on_secret=on_secret,
+        )
+        try:
+            creds = resolver.resolve(plan.top)
+        finally:
+            for code in codes.secrets:
+                on_secret(code)
+        resolver.sync_sections(plan.top)
+        resolver.commit()
     notices = list(resolver.warnings)
     why_not = _why_no_aws_profile(request.profile, plan.top)
     aws_profile = None if why_not else request.profile

@@ -41,6 +41,12 @@ class EndpointError(AwsenvError):
     exit_code = 5
 
 
+class LockTimeoutError(AwsenvError):
+    """Another awsenv held a lock for longer than AWSENV_LOCK_TIMEOUT."""
+
+    exit_code = 6
+
+
 class NoTerminalError(UsageError):
     """An MFA code is needed, none was given, and there is no terminal to ask on."""
 

@@ -7,6 +7,7 @@ a failure leaves every file as it was.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from awsenv.cache import Cache
 from awsenv.credentials import Credentials, format_time, parse_time
 from awsenv.credfile import session_section, write_section
 from awsenv.errors import AwsError, ConfigError
+from awsenv.locking import Locks
 from awsenv.mfa import CodeSource
 from awsenv.plan import (
     CHAINED_ROLE_MAX,
@@ -43,6 +45,7 @@ class Resolver:
     sts: Sts
     margin: timedelta
     now: Callable[[], datetime]
+    locks: Locks
     refresh: Node | None = None  # the one step --refresh forces
     on_secret: Callable[[str], None] = lambda _secret: None
     sts_calls: int = 0
@@ -89,6 +92,9 @@ class Resolver:
         """Write what was staged: the credentials file first, since a failure there
         is an error and must leave the cache as it was; then the cache, which is
         only an optimisation, so a failure there is a warning."""
+        if self._section_writes:
+            path = self.files.credentials_path
+            self.locks.hold(f"file|{os.path.realpath(path)}", f"writing {path}")
         for section, creds in self._section_writes.items():
             write_section(self.files.credentials_path, section, session_section(creds))
         try:
@@ -112,12 +118,26 @@ class Resolver:
                 )
             return creds
         key = node.cache_key
-        if node is not self.refresh and key not in self._forced:
-            cached = self._cached(key)
-            if cached is not None and self._sessions_below_valid(node):
-                debug(f"cache hit: {_label(node)}")
+        forced = node is self.refresh or key in self._forced
+        if not forced:
+            hit = self._hit(node)
+            if hit is not None:
+                return hit
+        # A refresh: one process at a time per source, held through the prompt
+        # and the STS call until the commit. Whoever waited finds the holder's
+        # result in the cache and reuses it: one code, one STS call.
+        before = self.cache.load(key)
+        self.locks.hold(key, f"refreshing {_who(node)}")
+        if not forced:
+            hit = self._hit(node)
+            if hit is not None:
+                return hit
+        else:
+            renewed = self.cache.load(key)
+            if renewed is not None and renewed != before and self._usable(renewed):
+                debug(f"another awsenv just refreshed {_label(node)}; reusing it")
                 self._from_cache.add(key)
-                return cached
+                return renewed
         creds = self._fetch(node)
         if creds.expiration is not None:
             self._cache_writes[key] = creds
@@ -125,9 +145,20 @@ class Resolver:
             self._section_writes[node.profile.name] = creds
         return creds
 
+    def _hit(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Credentials | None:
+        cached = self._cached(node.cache_key)
+        if cached is None or not self._sessions_below_valid(node):
+            return None
+        debug(f"cache hit: {_label(node)}")
+        self._from_cache.add(node.cache_key)
+        return cached
+
+    def _usable(self, creds: Credentials) -> bool:
+        return creds.valid_for(self.margin, self.now())
+
     def _cached(self, key: str) -> Credentials | None:
         creds = self._cache_writes.get(key) or self.cache.load(key)
-        if creds is None or not creds.valid_for(self.margin, self.now()):
+        if creds is None or not self._usable(creds):
             return None
         return creds
 
@@ -201,6 +232,13 @@ def _named_sessions(node: Node) -> list[MfaSession]:
 
 def _cached_step(node: Node) -> str:
     return "" if isinstance(node, LongTermKeys | StaticSession) else node.cache_key
+
+
+def _who(node: MfaSession | AssumeRole | BotocoreProfile) -> str:
+    """What a refresh is of, in the user's words: the profile name where there is one."""
+    if isinstance(node, MfaSession) and node.profile is None:
+        return f"the MFA session of {node.source.profile.name}"
+    return node.profile.name if node.profile else _label(node)
 
 
 def _label(node: Node) -> str:

@@ -151,6 +151,10 @@ class LocalSts:
         self.requests_log: list[dict[str, Any]] = []
         self._long_term: set[str] = set()
         self._expired: set[str] = set()
+        # Real STS accepts each TOTP code once per device: with this on, a code
+        # that was already accepted is refused as a wrong one.
+        self.one_use_codes = False
+        self._used_codes: set[tuple[str, str]] = set()
         self._injected: dict[str, deque[StsError]] = {}
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -254,6 +258,8 @@ class LocalSts:
             self.requests_log.clear()
             self._injected.clear()
             self._expired.clear()
+            self._used_codes.clear()
+            self.one_use_codes = False
 
     # -- moto ------------------------------------------------------------------
 
@@ -369,6 +375,11 @@ class LocalSts:
                 return StsError("AccessDenied", MSG_MFA_MISSING, 403)
             if code != self.valid_code:
                 return StsError("AccessDenied", MSG_MFA_INVALID, 403)
+            if self.one_use_codes:
+                used = (request.params.get("SerialNumber", ""), code)
+                if used in self._used_codes:
+                    return StsError("AccessDenied", MSG_MFA_INVALID, 403)
+                self._used_codes.add(used)
         return None
 
     def _check_credentials(

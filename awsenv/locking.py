@@ -1,0 +1,127 @@
+"""Cross-process locks: one refresh of a source at a time, one edit of a file at a time.
+
+Built on filelock (flock on POSIX, msvcrt on Windows): the OS drops a lock when
+its holder dies, so a killed awsenv never blocks the next one. This module is
+imported only when something must be refreshed or written; a cache hit, and
+the fast path, never pay for it.
+
+Locks are taken in chain order (a role before its source, a source before the
+credentials file) and held until the run has committed what it fetched, so a
+waiter that gets the lock finds the holder's result in the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+
+from awsenv.atomic import ensure_private_dir
+from awsenv.errors import LockTimeoutError
+
+DEFAULT_TIMEOUT = 120.0
+
+
+def lock_timeout(environ: Mapping[str, str]) -> float:
+    """AWSENV_LOCK_TIMEOUT, in seconds (default 120)."""
+    from awsenv.errors import UsageError
+
+    raw = environ.get("AWSENV_LOCK_TIMEOUT")
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86400:
+        raise UsageError("AWSENV_LOCK_TIMEOUT must be a number of seconds from 0 to 86400")
+    return seconds
+
+
+class Locks:
+    """The locks one run holds. `hold` takes a lock and keeps it until `release`
+    (or the end of the `with` block), so a chain's locks are released together,
+    after the commit. Holding the same name twice is a no-op: flock locks belong
+    to an open file, and a second one in this process would wait for itself."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        on_wait: Callable[[str], None] = lambda _message: None,
+    ) -> None:
+        self.directory = directory
+        self.timeout = timeout
+        self.on_wait = on_wait
+        self._held: dict[str, object] = {}
+        self._stack = contextlib.ExitStack()
+
+    def path_for(self, name: str) -> Path:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:32]
+        return self.directory / f"{digest}.lock"
+
+    def hold(self, name: str, doing: str) -> None:
+        """Take the lock for `name` (a cache key, a file's real path); `doing`
+        says what its holder is doing, for the waiting message."""
+        if name in self._held:
+            return
+        from filelock import FileLock, Timeout
+
+        ensure_private_dir(self.directory, root=self.directory.parent)
+        path = self.path_for(name)
+        lock = FileLock(str(path), mode=0o600)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            holder = _holder(path)
+            self.on_wait(f"waiting for another awsenv (pid {holder}) {doing}")
+            try:
+                lock.acquire(timeout=self.timeout)
+            except Timeout:
+                raise LockTimeoutError(
+                    f"gave up after {self.timeout:g} s waiting for another awsenv "
+                    f"(pid {_holder(path)}) {doing}; its lock is {path} "
+                    "(AWSENV_LOCK_TIMEOUT sets the wait)"
+                ) from None
+        self._stack.callback(lock.release)
+        self._held[name] = lock
+        _record_holder(path)
+
+    def release(self) -> None:
+        self._held.clear()
+        self._stack.close()
+
+    def __enter__(self) -> Locks:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+def _record_holder(path: Path) -> None:
+    # Only for the waiting message: who holds it. Written after the lock is
+    # ours, in place (waiters open the same file and must see one inode).
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        finally:
+            os.close(fd)
+
+
+def _holder(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return "?"
+    return text if text.isdigit() else "?"
