@@ -58,6 +58,7 @@ class Locks:
         self.timeout = timeout
         self.on_wait = on_wait
         self._held: dict[str, object] = {}
+        self._broken = False
         self._stack = contextlib.ExitStack()
 
     def path_for(self, name: str) -> Path:
@@ -69,13 +70,21 @@ class Locks:
         says what its holder is doing, for the waiting message."""
         if name in self._held:
             return
+        if self._broken:
+            return
         from filelock import FileLock, Timeout
 
-        ensure_private_dir(self.directory, root=self.directory.parent)
         path = self.path_for(name)
         lock = FileLock(str(path), mode=0o600)
         try:
+            ensure_private_dir(self.directory, root=self.directory.parent)
             lock.acquire(timeout=0)
+        except OSError as exc:
+            # Like the cache it lives in, an unusable lock directory is a warning:
+            # this run goes on as a lone awsenv would.
+            self._broken = True
+            self.on_wait(f"cannot lock in {self.directory} ({exc.strerror}); going on without")
+            return
         except Timeout:
             holder = _holder(path)
             self.on_wait(f"waiting for another awsenv (pid {holder}) {doing}")

@@ -162,12 +162,13 @@ class AwsEnv:
         )
 
     def snapshot(self) -> dict[str, bytes]:
-        """Every byte awsenv might touch: the AWS files and the whole cache."""
+        """Every byte awsenv might touch: the AWS files and the whole cache, but
+        for lock files, which stay on disk by design and hold no state."""
         files = {}
         for base in (self.home / ".aws", self.cache):
             if base.exists():
                 for path in sorted(base.rglob("*")):
-                    if path.is_file():
+                    if path.is_file() and path.parent.name != "locks":
                         files[str(path)] = path.read_bytes()
         return files
 
