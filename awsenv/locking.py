@@ -79,13 +79,7 @@ class Locks:
         try:
             ensure_private_dir(self.directory, root=self.directory.parent)
             lock.acquire(timeout=0)
-        except OSError as exc:
-            # Like the cache it lives in, an unusable lock directory is a warning:
-            # this run goes on as a lone awsenv would.
-            self._broken = True
-            self.on_wait(f"cannot lock in {self.directory} ({exc.strerror}); going on without")
-            return
-        except Timeout:
+        except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
             holder = _holder(path)
             self.on_wait(f"waiting for another awsenv (pid {holder}) {doing}")
             try:
@@ -96,6 +90,12 @@ class Locks:
                     f"(pid {_holder(path)}) {doing}; its lock is {path} "
                     "(AWSENV_LOCK_TIMEOUT sets the wait)"
                 ) from None
+        except OSError as exc:
+            # Like the cache it lives in, an unusable lock directory is a warning:
+            # this run goes on as a lone awsenv would.
+            self._broken = True
+            self.on_wait(f"cannot lock in {self.directory} ({exc.strerror}); going on without")
+            return
         self._stack.callback(lock.release)
         self._held[name] = lock
         _record_holder(path)

@@ -1,0 +1,210 @@
+"""Two of anything: many awsenv processes at once share one refresh, one code and
+one STS call per source, through the cross-process lock.
+
+The local STS accepts each code once, as real STS does, so a second
+GetSessionToken with the same code would fail the run that sent it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pexpect
+import pytest
+from conftest import AWSENV, CODE, MFA_SERIAL, AwsEnv
+from test_prompt import PROMPT, spawn
+
+from awsenv import errors
+
+WAITING = re.compile(r"awsenv: waiting for another awsenv \(pid (\d+)\) refreshing (\S+)")
+
+
+def start(aws: AwsEnv, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [AWSENV, *args],
+        env={**aws.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def finish(procs: list[subprocess.Popen[str]]) -> list[tuple[int, str, str]]:
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        results.append((proc.returncode, out, err))
+    return results
+
+
+def exported(stdout: str, name: str) -> str:
+    match = re.search(rf"^export {name}='([^']*)'$", stdout, re.M)
+    assert match, stdout
+    return match.group(1)
+
+
+@pytest.mark.parametrize("layout", ["seed", "standard"])
+def test_eight_parallel_exports_from_a_cold_cache_share_one_code_and_one_call(
+    aws: AwsEnv, layout: str
+) -> None:
+    getattr(aws, layout)()
+    aws.sts.one_use_codes = True
+    procs = [start(aws, "dev", "--shell", "bash", "--mfa-code", CODE) for _ in range(8)]
+    results = finish(procs)
+    for code, _out, err in results:
+        assert code == 0, err
+        assert "MFA code rejected" not in err
+    assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 1}
+    keys = {exported(out, "AWS_ACCESS_KEY_ID") for _, out, _ in results}
+    assert len(keys) == 1 and keys.pop() in aws.sts.session_tokens
+
+
+def test_parallel_exports_of_two_roles_share_one_mfa_session(aws: AwsEnv) -> None:
+    aws.seed()
+    aws.sts.one_use_codes = True
+    procs = [
+        start(aws, profile, "--shell", "bash", "--mfa-code", CODE)
+        for _ in range(4)
+        for profile in ("dev", "prod")
+    ]
+    for code, _out, err in finish(procs):
+        assert code == 0, err
+    assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 2}
+    assert aws.credentials.read_text().count("[mfa]") == 1
+
+
+def test_parallel_forced_refreshes_reuse_the_first_ones_result(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("mfa", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    aws.sts.reset()
+    aws.sts.one_use_codes = True
+    procs = [
+        start(aws, "mfa", "--refresh", "--shell", "bash", "--mfa-code", CODE) for _ in range(6)
+    ]
+    for code, _out, err in finish(procs):
+        assert code == 0, err
+    assert aws.sts.calls == {"GetSessionToken": 1}
+
+
+def test_two_terminals_started_together_show_one_prompt(aws: AwsEnv) -> None:
+    aws.seed()
+    aws.sts.one_use_codes = True
+    line = f'out="$({AWSENV} dev --shell bash)" && eval "$out"; echo "rc=$? key=$AWS_ACCESS_KEY_ID"'
+    terminals = [spawn(aws, "bash", "--norc", "--noprofile") for _ in range(2)]
+    for terminal in terminals:
+        terminal.sendline(line)
+    prompted = []
+    waited = []
+    for terminal in terminals:
+        which = terminal.expect([PROMPT, WAITING])
+        (prompted if which == 0 else waited).append(terminal)
+    assert len(prompted) == 1 and len(waited) == 1
+    assert waited[0].match.group(2) == "dev"
+    prompted[0].sendline(CODE)
+    keys = set()
+    for terminal in terminals:
+        terminal.expect(r"rc=0 key=(ASIA\w+)")
+        keys.add(terminal.match.group(1))
+    assert len(keys) == 1
+    # The waiter never showed a prompt of its own.
+    waited[0].sendline("echo done")
+    waited[0].expect("done")
+    assert "MFA code for" not in (waited[0].before or "")
+    assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 1}
+    for terminal in terminals:
+        terminal.sendline("exit")
+        terminal.expect(pexpect.EOF)
+
+
+def holder_at_the_prompt(aws: AwsEnv) -> pexpect.spawn:
+    """An awsenv that took the refresh lock and now waits for a code."""
+    child = spawn(aws, AWSENV, "dev", "--shell", "bash")
+    child.expect(PROMPT)
+    return child
+
+
+def test_a_waiter_gives_up_after_the_lock_timeout(aws: AwsEnv) -> None:
+    aws.seed()
+    before = aws.snapshot()
+    holder = holder_at_the_prompt(aws)
+    started = time.monotonic()
+    result = aws.run("dev", "--shell", "bash", "--mfa-code", CODE, env={"AWSENV_LOCK_TIMEOUT": "1"})
+    assert time.monotonic() - started < 20
+    assert result.returncode == errors.LockTimeoutError.exit_code
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert WAITING.match(lines[0]) and int(WAITING.match(lines[0]).group(1)) == holder.pid
+    assert len(lines) == 2 and "gave up after 1 s" in lines[1]
+    assert str(aws.cache / "locks") in lines[1] and "AWSENV_LOCK_TIMEOUT" in lines[1]
+    assert "Traceback" not in result.stderr
+    assert aws.snapshot() == before
+    holder.sendintr()
+    holder.expect(pexpect.EOF)
+
+
+def test_interrupt_while_waiting_exits_130_and_changes_nothing(aws: AwsEnv) -> None:
+    aws.seed()
+    before = aws.snapshot()
+    holder = holder_at_the_prompt(aws)
+    waiter = spawn(aws, AWSENV, "dev", "--shell", "bash", "--mfa-code", CODE)
+    waiter.expect(WAITING)
+    waiter.sendintr()
+    waiter.expect("interrupted; nothing was changed")
+    waiter.expect(pexpect.EOF)
+    waiter.close()
+    assert waiter.exitstatus == 130
+    assert "Traceback" not in (waiter.before or "")
+    assert aws.snapshot() == before
+    assert aws.sts.calls == {}
+    holder.sendintr()
+    holder.expect(pexpect.EOF)
+
+
+def test_a_killed_holder_never_blocks_the_next_run(aws: AwsEnv) -> None:
+    aws.seed()
+    holder = holder_at_the_prompt(aws)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.expect(pexpect.EOF)
+    started = time.monotonic()
+    result = aws.run("dev", "--shell", "bash", "--mfa-code", CODE, env={"AWSENV_LOCK_TIMEOUT": "5"})
+    assert result.returncode == 0, result.stderr
+    assert "waiting" not in result.stderr
+    assert time.monotonic() - started < 5
+    assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 1}
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "86401", "nan"])
+def test_a_bad_lock_timeout_is_a_usage_error(aws: AwsEnv, value: str) -> None:
+    aws.seed()
+    result = aws.run(
+        "dev", "--shell", "bash", "--mfa-code", CODE, env={"AWSENV_LOCK_TIMEOUT": value}
+    )
+    assert result.returncode == errors.UsageError.exit_code
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "AWSENV_LOCK_TIMEOUT" in result.stderr
+    assert aws.sts.calls == {}
+
+
+def test_the_waiting_line_names_the_mfa_session_profile(aws: AwsEnv) -> None:
+    aws.seed()
+    holder = spawn(aws, AWSENV, "mfa", "--shell", "bash")
+    holder.expect(re.compile(r"(?m)^MFA code for " + re.escape(MFA_SERIAL)))
+    # prod's own role lock is free: it waits on the session underneath.
+    waiter = start(aws, "prod", "--shell", "bash", "--mfa-code", CODE)
+    assert waiter.stderr is not None
+    first = waiter.stderr.readline()
+    match = WAITING.match(first)
+    assert match, first
+    assert (int(match.group(1)), match.group(2)) == (holder.pid, "mfa")
+    holder.sendline(CODE)
+    holder.expect(pexpect.EOF)
+    out, rest = waiter.communicate(timeout=60)
+    assert waiter.returncode == 0, rest
+    assert "export AWS_PROFILE='prod'" in out
+    assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 1}
