@@ -111,7 +111,7 @@ def _seconds(text: str) -> int:
 def _shell(name: str | None) -> Shell:
     from awsenv import shell
 
-    return shell.lookup(name) if name else shell.detect()
+    return shell.lookup(name) if name is not None else shell.detect()
 
 
 def _write(text: str) -> None:

@@ -1,0 +1,450 @@
+"""Bad input, as one table: every row is a way to get awsenv wrong, and every row
+must end the same way: its exit code, exactly one line on stderr, nothing on
+stdout, no traceback, and every file byte-identical (contents and modes).
+
+A row names the state it starts from (`files`), what it breaks (`setup`), the
+command line and environment, and what the one line must say.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import CODE, SEED_CONFIG, SEED_CREDENTIALS, AwsEnv
+
+from awsenv import errors
+
+USAGE = errors.UsageError.exit_code
+CONFIG = errors.ConfigError.exit_code
+REFUSED = errors.AwsError.exit_code
+UNREACHABLE = errors.EndpointError.exit_code
+
+Setup = Callable[[AwsEnv], None]
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    argv: tuple[str, ...]
+    exit_code: int
+    says: tuple[str, ...]
+    setup: Setup | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    warm: bool = False  # populate the cache and [mfa] first, so "unchanged" means more
+
+
+def row(
+    id: str,
+    argv: str,
+    exit_code: int,
+    *says: str,
+    setup: Setup | None = None,
+    env: dict[str, str] | None = None,
+    warm: bool = False,
+) -> Case:
+    return Case(id, tuple(argv.split()), exit_code, says, setup, env or {}, warm)
+
+
+# -- ways to break the files ---------------------------------------------------
+
+
+def config(text: str) -> Setup:
+    return lambda aws: aws.config.write_text(text)
+
+
+def credentials(text: str) -> Setup:
+    return lambda aws: aws.credentials.write_text(text)
+
+
+def config_bytes(data: bytes) -> Setup:
+    return lambda aws: aws.config.write_bytes(data)
+
+
+def credentials_bytes(data: bytes) -> Setup:
+    return lambda aws: aws.credentials.write_bytes(data)
+
+
+def replace_with_directory(which: str) -> Setup:
+    def setup(aws: AwsEnv) -> None:
+        path: Path = getattr(aws, which)
+        path.unlink()
+        path.mkdir()
+
+    return setup
+
+
+def dangling_symlink(which: str) -> Setup:
+    def setup(aws: AwsEnv) -> None:
+        path: Path = getattr(aws, which)
+        path.unlink()
+        path.symlink_to(aws.root / "gone")
+
+    return setup
+
+
+def both(*setups: Setup) -> Setup:
+    def setup(aws: AwsEnv) -> None:
+        for each in setups:
+            each(aws)
+
+    return setup
+
+
+def fail_next(action: str, code: str, message: str, status: int = 400, times: int = 1) -> Setup:
+    def setup(aws: AwsEnv) -> None:
+        for _ in range(times):  # botocore retries throttling and server errors once
+            aws.sts.fail_next(action, code, message, status)
+
+    return setup
+
+
+def unreachable_sts(aws: AwsEnv) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    endpoint = f"http://127.0.0.1:{port}"
+    aws.environ.update(AWS_ENDPOINT_URL_STS=endpoint, AWS_ENDPOINT_URL=endpoint)
+
+
+ROLE = "arn:aws:iam::123456789012:role"
+SERIAL = "arn:aws:iam::123456789012:mfa/alice"
+KEYS = "aws_access_key_id = AKIAEXAMPLEALICE0001\naws_secret_access_key = s\n"
+
+CASES = [
+    # Broken files
+    row(
+        "config-not-utf8",
+        "dev --mfa-code 123456",
+        CONFIG,
+        "not UTF-8",
+        setup=config_bytes(SEED_CONFIG.encode() + b"\n# caf\xe9\n"),
+    ),
+    row(
+        "credentials-not-utf8",
+        "dev --mfa-code 123456",
+        CONFIG,
+        "not UTF-8",
+        setup=credentials_bytes(SEED_CREDENTIALS.encode() + b"# caf\xe9\n"),
+    ),
+    row(
+        "config-garbage-line",
+        "dev",
+        CONFIG,
+        "line 2",
+        setup=config("[default]\nthis is not a setting\n"),
+    ),
+    row(
+        "credentials-garbage-line",
+        "dev",
+        CONFIG,
+        "line 3",
+        setup=credentials("[default]\naws_access_key_id = AKIA\nnot-a-setting\n"),
+    ),
+    row(
+        "config-no-section-header",
+        "dev",
+        CONFIG,
+        "line 1",
+        "before any [section]",
+        setup=config("region = eu-west-1\n"),
+    ),
+    # Profiles and their chains
+    row("unknown-profile", "staging", CONFIG, "'staging'"),
+    row(
+        "cycle-of-two",
+        "a",
+        CONFIG,
+        "a -> b -> a",
+        setup=config(
+            f"[profile a]\nrole_arn = {ROLE}/a\nsource_profile = b\n"
+            f"[profile b]\nrole_arn = {ROLE}/b\nsource_profile = a\n"
+        ),
+    ),
+    row(
+        "cycle-of-three",
+        "a",
+        CONFIG,
+        "a -> b -> c -> a",
+        setup=config(
+            f"[profile a]\nrole_arn = {ROLE}/a\nsource_profile = b\n"
+            f"[profile b]\nrole_arn = {ROLE}/b\nsource_profile = c\n"
+            f"[profile c]\nrole_arn = {ROLE}/c\nsource_profile = a\n"
+        ),
+    ),
+    row(
+        "cycle-to-itself-without-keys",
+        "a",
+        CONFIG,
+        "a -> a",
+        setup=config(f"[profile a]\nrole_arn = {ROLE}/a\nsource_profile = a\n"),
+    ),
+    row(
+        "missing-source-profile",
+        "a",
+        CONFIG,
+        "'ghost'",
+        "not defined",
+        setup=config(f"[profile a]\nrole_arn = {ROLE}/a\nsource_profile = ghost\n"),
+    ),
+    row(
+        "session-over-a-role",
+        "s",
+        CONFIG,
+        "not a long-term key profile",
+        setup=config(
+            f"[profile r]\nrole_arn = {ROLE}/r\nsource_profile = default\n"
+            f"[profile s]\nsource_profile = r\nmfa_serial = {SERIAL}\n"
+        ),
+    ),
+    row(
+        "session-mixed-with-credential-process",
+        "mfa",
+        CONFIG,
+        "credential_process",
+        setup=config(
+            SEED_CONFIG.replace(
+                f"mfa_serial = {SERIAL}\n", f"mfa_serial = {SERIAL}\ncredential_process = x\n"
+            )
+        ),
+    ),
+    row(
+        "session-section-holds-long-term-keys",
+        "dev --mfa-code 123456",
+        CONFIG,
+        "long-term keys",
+        setup=credentials(SEED_CREDENTIALS + f"\n[mfa]\n{KEYS}"),
+    ),
+    row(
+        "profile-without-credentials",
+        "empty",
+        CONFIG,
+        "has no credentials",
+        setup=config("[profile empty]\nregion = eu-west-1\n"),
+    ),
+    # Durations
+    row("duration-too-short", "dev --duration 899 --mfa-code 123456", USAGE, "900 to 43200"),
+    row("duration-too-long", "dev --duration 43201 --mfa-code 123456", USAGE, "900 to 43200"),
+    row("duration-not-a-number", "dev --duration 1h", USAGE, "whole number of seconds"),
+    row("duration-for-plain-keys", "other --duration 3600", USAGE, "--duration applies"),
+    row(
+        "duration-seconds-not-a-number",
+        "dev --mfa-code 123456",
+        CONFIG,
+        "duration_seconds",
+        setup=config(SEED_CONFIG.replace("region = eu-central-1", "duration_seconds = 1h")),
+    ),
+    row(
+        "session-duration-too-short",
+        "mfa --mfa-code 123456",
+        USAGE,
+        "900 to 129600",
+        setup=config(
+            SEED_CONFIG.replace(
+                f"mfa_serial = {SERIAL}\n", f"mfa_serial = {SERIAL}\nduration_seconds = 100\n"
+            )
+        ),
+    ),
+    row(
+        "session-duration-too-long",
+        "mfa --mfa-code 123456",
+        USAGE,
+        "900 to 129600",
+        setup=config(
+            SEED_CONFIG.replace(
+                f"mfa_serial = {SERIAL}\n", f"mfa_serial = {SERIAL}\nduration_seconds = 200000\n"
+            )
+        ),
+    ),
+    # Settings
+    row(
+        "margin-not-a-number",
+        "dev --mfa-code 123456",
+        CONFIG,
+        "AWSENV_REFRESH_MARGIN",
+        env={"AWSENV_REFRESH_MARGIN": "5m"},
+    ),
+    row(
+        "margin-negative",
+        "dev --mfa-code 123456",
+        CONFIG,
+        "AWSENV_REFRESH_MARGIN",
+        env={"AWSENV_REFRESH_MARGIN": "-1"},
+    ),
+    row(
+        "lock-timeout-not-a-number",
+        "dev --mfa-code 123456",
+        USAGE,
+        "AWSENV_LOCK_TIMEOUT",
+        env={"AWSENV_LOCK_TIMEOUT": "soon"},
+    ),
+    row(
+        "lock-timeout-negative",
+        "dev --mfa-code 123456",
+        USAGE,
+        "AWSENV_LOCK_TIMEOUT",
+        env={"AWSENV_LOCK_TIMEOUT": "-5"},
+    ),
+    # Codes
+    row("code-five-digits", "dev --mfa-code 12345", USAGE, "6 digits"),
+    row("code-seven-digits", "dev --mfa-code 1234567", USAGE, "6 digits"),
+    row("code-letters", "dev --mfa-code abcdef", USAGE, "6 digits"),
+    row("code-arabic-digits", "dev --mfa-code ١٢٣٤٥٦", USAGE, "6 digits"),
+    row("code-empty", "dev --mfa-code=", USAGE, "6 digits"),
+    row("code-with-space", "dev --mfa-code=12_456", USAGE, "6 digits"),
+    row("no-code-no-terminal", "dev", USAGE, "--mfa-code"),
+    row("no-prompt", "dev --no-prompt", USAGE, "--no-prompt"),
+    row("wrong-code", "dev --mfa-code 654321", REFUSED, "MFA code rejected"),
+    row(
+        "wrong-code-on-refresh",
+        "mfa --refresh --mfa-code 654321",
+        REFUSED,
+        "MFA code rejected",
+        warm=True,
+    ),
+    # Shells and the command line
+    row("unknown-shell", "dev --shell tcsh --mfa-code 123456", USAGE, "'tcsh'", "bash, zsh"),
+    row("empty-shell", "dev --shell= --mfa-code 123456", USAGE, "unsupported shell"),
+    row("unknown-shell-unset", "unset --shell tcsh", USAGE, "'tcsh'"),
+    row("init-sh", "init sh", USAGE, "init is not available for sh"),
+    row("init-unknown-shell", "init tcsh", USAGE, "'tcsh'"),
+    row("init-no-shell", "init", USAGE, "SHELL"),
+    row("no-profile", "--shell bash", USAGE, "no profile given"),
+    row("profile-twice", "dev -p prod", USAGE, "give the profile once"),
+    row("extra-positional", "dev 123456", USAGE, "extra arguments"),
+    row("unknown-long-option", "dev --bogus", USAGE, "awsenv --help"),
+    row("unknown-short-option", "dev -x", USAGE, "awsenv --help"),
+    row("option-missing-value", "dev --mfa-code", USAGE, "--mfa-code"),
+    # STS
+    row(
+        "sts-unreachable",
+        "dev --mfa-code 123456",
+        UNREACHABLE,
+        "unreachable",
+        setup=unreachable_sts,
+    ),
+    row(
+        "sts-unknown-keys",
+        "dev --mfa-code 123456",
+        REFUSED,
+        "keys are invalid",
+        setup=credentials(SEED_CREDENTIALS.replace("AKIAEXAMPLEALICE0001", "AKIAUNKNOWN000000001")),
+    ),
+    row(
+        "sts-wrong-secret",
+        "dev --mfa-code 123456",
+        REFUSED,
+        "SignatureDoesNotMatch",
+        setup=credentials(SEED_CREDENTIALS.replace("aliceSecretKey", "wrongSecretKey")),
+    ),
+    row(
+        "sts-access-denied-on-role",
+        "dev --mfa-code 123456",
+        REFUSED,
+        "access denied",
+        setup=fail_next(
+            "AssumeRole", "AccessDenied", "not authorized to perform sts:AssumeRole", 403
+        ),
+    ),
+    row(
+        "sts-expired-token",
+        "dev --mfa-code 123456",
+        REFUSED,
+        "expired",
+        setup=fail_next("GetSessionToken", "ExpiredToken", "The security token is expired", 403),
+    ),
+    row(
+        "sts-role-duration-refused",
+        "dev --duration 7200 --mfa-code 123456",
+        REFUSED,
+        "duration",
+        setup=both(
+            config(
+                SEED_CONFIG.replace(
+                    "source_profile = mfa\nregion", "source_profile = default\nregion"
+                )
+            ),
+            fail_next(
+                "AssumeRole",
+                "ValidationError",
+                "The requested DurationSeconds exceeds the MaxSessionDuration",
+            ),
+        ),
+    ),
+    row(
+        "sts-region-disabled",
+        "dev --mfa-code 123456",
+        REFUSED,
+        "not activated",
+        setup=fail_next("AssumeRole", "RegionDisabledException", "STS is not activated", 403),
+    ),
+    row(
+        "sts-throttled",
+        "dev --mfa-code 123456",
+        REFUSED,
+        "Throttling",
+        setup=fail_next("GetSessionToken", "Throttling", "Rate exceeded", times=2),
+    ),
+    row(
+        "sts-malformed-policy",
+        "dev --mfa-code 123456",
+        REFUSED,
+        "MalformedPolicyDocument",
+        setup=fail_next("AssumeRole", "MalformedPolicyDocument", "bad policy"),
+    ),
+]
+
+
+def state(aws: AwsEnv) -> dict[str, tuple[int, bytes | str]]:
+    """Every file and directory awsenv may touch, with its mode: contents for
+    files, the target for symlinks. Lock files, and the directories made to
+    hold them, are aside: they hold no state."""
+    seen: dict[str, tuple[int, bytes | str]] = {}
+    for base in (aws.home, aws.cache):
+        if not base.exists():
+            continue
+        for path in sorted(base.rglob("*")):
+            if "locks" in path.relative_to(base).parts or (base == aws.cache and path.is_dir()):
+                continue
+            st = path.lstat()
+            if path.is_symlink():
+                seen[str(path)] = (st.st_mode, os.readlink(path))
+            elif path.is_dir():
+                seen[str(path)] = (st.st_mode, "dir")
+            else:
+                seen[str(path)] = (st.st_mode, path.read_bytes())
+    return seen
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_bad_input_fails_cleanly_and_changes_nothing(aws: AwsEnv, case: Case) -> None:
+    aws.seed()
+    if case.warm:
+        assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+        aws.sts.reset()
+    if case.setup:
+        case.setup(aws)
+    before = state(aws)
+    argv = (
+        case.argv
+        if "--shell" in " ".join(case.argv) or case.argv[0] in ("init",)
+        else (*case.argv, "--shell", "bash")
+    )
+    result = aws.run(*argv, env=case.env)
+    assert result.returncode == case.exit_code, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("awsenv: ") and "Traceback" not in result.stderr
+    for fragment in case.says:
+        assert fragment in lines[0], lines[0]
+    assert state(aws) == before
+
+
+def test_the_table_is_large_and_its_ids_unique() -> None:
+    assert len(CASES) >= 60
+    assert len({case.id for case in CASES}) == len(CASES)
