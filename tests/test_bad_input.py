@@ -97,7 +97,7 @@ def both(*setups: Setup) -> Setup:
 
 def fail_next(action: str, code: str, message: str, status: int = 400, times: int = 1) -> Setup:
     def setup(aws: AwsEnv) -> None:
-        for _ in range(times):  # botocore retries throttling and server errors once
+        for _ in range(times):  # botocore retries throttling and server errors twice
             aws.sts.fail_next(action, code, message, status)
 
     return setup
@@ -387,7 +387,7 @@ CASES = [
         "dev --mfa-code 123456",
         REFUSED,
         "Throttling",
-        setup=fail_next("GetSessionToken", "Throttling", "Rate exceeded", times=2),
+        setup=fail_next("GetSessionToken", "Throttling", "Rate exceeded", times=3),
     ),
     row(
         "sts-malformed-policy",
