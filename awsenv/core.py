@@ -66,7 +66,14 @@ def refresh_margin(environ: Mapping[str, str]) -> timedelta:
 
 
 def load_files(environ: Mapping[str, str] = os.environ) -> AwsFiles:
-    return AwsFiles.load(paths.config_file(environ), paths.credentials_file(environ))
+    return AwsFiles.load(
+        paths.config_file(environ),
+        paths.credentials_file(environ),
+        config_var="AWS_CONFIG_FILE" if environ.get("AWS_CONFIG_FILE") else None,
+        credentials_var=(
+            "AWS_SHARED_CREDENTIALS_FILE" if environ.get("AWS_SHARED_CREDENTIALS_FILE") else None
+        ),
+    )
 
 
 def obtain(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import enum
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,18 +71,36 @@ class AwsFiles:
     credentials_path: Path
     config: Mapping[str, Mapping[str, str]]
     credentials: Mapping[str, Mapping[str, str]]
+    # The files that do not exist, as the person would name them: said when a
+    # profile is not found, since that is the usual reason.
+    missing: tuple[str, ...] = ()
 
     @classmethod
-    def load(cls, config_path: Path, credentials_path: Path) -> AwsFiles:
+    def load(
+        cls,
+        config_path: Path,
+        credentials_path: Path,
+        *,
+        config_var: str | None = None,
+        credentials_var: str | None = None,
+    ) -> AwsFiles:
+        """`config_var`/`credentials_var` name the environment variable that chose
+        each path, if one did, so that errors can say where a path came from."""
         config: dict[str, dict[str, str]] = {}
-        for section, values in _read_ini(config_path).items():
+        for section, values in _read_ini(config_path, config_var).items():
             if section == "default":
                 config.setdefault("default", {}).update(values)
             elif section.startswith("profile "):
                 config[section[len("profile ") :].strip()] = values
             # Anything else (sso-session, services, a bare [name]) is not a profile
             # to botocore either.
-        return cls(config_path, credentials_path, config, _read_ini(credentials_path))
+        credentials = _read_ini(credentials_path, credentials_var)
+        missing = tuple(
+            f"{path} (from {var})" if var else str(path)
+            for path, var in ((config_path, config_var), (credentials_path, credentials_var))
+            if not os.path.lexists(path)
+        )
+        return cls(config_path, credentials_path, config, credentials, missing)
 
     @property
     def names(self) -> list[str]:
@@ -90,25 +109,44 @@ class AwsFiles:
     def profile(self, name: str) -> Profile:
         if name not in self.config and name not in self.credentials:
             known = ", ".join(self.names) or "none"
-            raise ConfigError(f"unknown profile {name!r}; known profiles: {known}")
+            absent = "".join(f"; {shown} does not exist" for shown in self.missing)
+            raise ConfigError(f"unknown profile {name!r}; known profiles: {known}{absent}")
         return Profile(name, self.config.get(name, {}), self.credentials.get(name, {}))
 
 
-def _read_ini(path: Path) -> dict[str, dict[str, str]]:
+def _read_ini(path: Path, chosen_by: str | None = None) -> dict[str, dict[str, str]]:
+    """The sections of one AWS file; a missing file has none. Everything else
+    that keeps botocore from reading it is a one-line error naming the file
+    (and the variable that chose it)."""
+    shown = f"{path} (from {chosen_by})" if chosen_by else str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise ConfigError(
+                f"{shown} is a symlink to {path.readlink()}, which does not exist"
+            ) from None
+        return {}
+    except IsADirectoryError:
+        raise ConfigError(f"cannot read {shown}: it is a directory, not a file") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {shown}: {exc.strerror}") from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise ConfigError(
+            f"cannot parse {shown}: it starts with a UTF-8 byte-order mark, which botocore "
+            "cannot read either; save it as UTF-8 without BOM"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot parse {shown}: it is not UTF-8 text") from None
     parser = configparser.RawConfigParser(strict=False, default_section="\0none")
     try:
-        with path.open(encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except FileNotFoundError:
-        return {}
+        parser.read_string(text, source=str(path))
     except configparser.Error as exc:
         # configparser quotes the offending line, which may hold a secret: give
         # the line number only.
-        raise ConfigError(f"cannot parse {path}: {_where(exc)}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"cannot parse {path}: it is not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot parse {shown}: {_where(exc)}") from None
     return {s: dict(parser.items(s)) for s in parser.sections()}
 
 

@@ -9,13 +9,17 @@ command line and environment, and what the one line must say.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import stat
+import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import CODE, SEED_CONFIG, SEED_CREDENTIALS, AwsEnv
+from conftest import AWSENV, CODE, SEED_CONFIG, SEED_CREDENTIALS, AwsEnv
 
 from awsenv import errors
 
@@ -87,6 +91,10 @@ def dangling_symlink(which: str) -> Setup:
     return setup
 
 
+def remove(which: str) -> Setup:
+    return lambda aws: getattr(aws, which).unlink()
+
+
 def both(*setups: Setup) -> Setup:
     def setup(aws: AwsEnv) -> None:
         for each in setups:
@@ -130,6 +138,69 @@ CASES = [
         CONFIG,
         "not UTF-8",
         setup=credentials_bytes(SEED_CREDENTIALS.encode() + b"# caf\xe9\n"),
+    ),
+    row(
+        "config-with-bom",
+        "dev",
+        CONFIG,
+        "byte-order mark",
+        "without BOM",
+        setup=config_bytes(b"\xef\xbb\xbf" + SEED_CONFIG.encode()),
+    ),
+    row(
+        "credentials-with-bom",
+        "dev",
+        CONFIG,
+        "byte-order mark",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        setup=credentials_bytes(b"\xef\xbb\xbf" + SEED_CREDENTIALS.encode()),
+    ),
+    row(
+        "config-is-a-directory",
+        "dev",
+        CONFIG,
+        "is a directory",
+        setup=replace_with_directory("config"),
+    ),
+    row(
+        "credentials-is-a-directory",
+        "dev",
+        CONFIG,
+        "is a directory",
+        setup=replace_with_directory("credentials"),
+    ),
+    row(
+        "config-dangling-symlink",
+        "dev",
+        CONFIG,
+        "symlink",
+        "does not exist",
+        setup=dangling_symlink("config"),
+    ),
+    row(
+        "credentials-dangling-symlink",
+        "dev",
+        CONFIG,
+        "symlink",
+        "does not exist",
+        setup=dangling_symlink("credentials"),
+    ),
+    row(
+        "config-file-does-not-exist",
+        "dev",
+        CONFIG,
+        "unknown profile 'dev'",
+        "/nonexistent/config (from AWS_CONFIG_FILE) does not exist",
+        env={"AWS_CONFIG_FILE": "/nonexistent/config"},
+    ),
+    row(
+        "no-aws-files-at-all",
+        "dev",
+        CONFIG,
+        "known profiles: none",
+        "config (from AWS_CONFIG_FILE) does not exist",
+        "credentials (from AWS_SHARED_CREDENTIALS_FILE) does not exist",
+        setup=both(remove("config"), remove("credentials")),
     ),
     row(
         "config-garbage-line",
@@ -448,3 +519,47 @@ def test_bad_input_fails_cleanly_and_changes_nothing(aws: AwsEnv, case: Case) ->
 def test_the_table_is_large_and_its_ids_unique() -> None:
     assert len(CASES) >= 60
     assert len({case.id for case in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("which", ["config", "credentials"])
+def test_an_unreadable_file_is_named_as_another_user_sees_it(tmp_path: Path, which: str) -> None:
+    """Root reads a mode-000 file anyway: run awsenv as nobody to meet it."""
+    if not shutil.which("setpriv") or os.geteuid() != 0:
+        pytest.fail("this test needs root and setpriv (util-linux) to drop to another user")
+    root = Path(tempfile.mkdtemp(prefix="awsenv-nobody-"))
+    try:
+        root.chmod(0o755)
+        home = root / "home"
+        (home / ".aws").mkdir(parents=True)
+        (home / ".aws" / "config").write_text(SEED_CONFIG)
+        (home / ".aws" / "credentials").write_text(SEED_CREDENTIALS)
+        for path in (home, home / ".aws", *(home / ".aws").iterdir()):
+            os.chown(path, 65534, 65534)
+        target = home / ".aws" / which
+        target.chmod(0)
+        env = {"PATH": os.environ["PATH"], "HOME": str(home), "LANG": "C.UTF-8"}
+        proc = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                AWSENV,
+                "dev",
+                "--shell",
+                "bash",
+                "--mfa-code",
+                CODE,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == CONFIG, proc.stderr
+        assert proc.stdout == ""
+        assert proc.stderr.splitlines() == [f"awsenv: cannot read {target}: Permission denied"]
+        assert stat.S_IMODE(target.stat().st_mode) == 0
+    finally:
+        shutil.rmtree(root)
