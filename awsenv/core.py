@@ -13,10 +13,10 @@ from datetime import datetime, timedelta, timezone
 
 from awsenv import paths
 from awsenv.cache import Cache
-from awsenv.errors import ConfigError
+from awsenv.errors import UsageError
 from awsenv.exports import Exports
 from awsenv.locking import Locks, lock_timeout
-from awsenv.mfa import CodeSource, ask_terminal
+from awsenv.mfa import Ask, CodeSource, ask_terminal
 from awsenv.plan import (
     AssumeRole,
     BotocoreProfile,
@@ -52,6 +52,11 @@ class Outcome:
     renew_at: datetime | None = None
 
 
+# A margin beyond an hour would outlast every chained role (1 h at most), so
+# each export would be renewed at once, forever.
+MAX_MARGIN = timedelta(hours=1)
+
+
 def refresh_margin(environ: Mapping[str, str]) -> timedelta:
     raw = environ.get("AWSENV_REFRESH_MARGIN")
     if not raw:
@@ -60,8 +65,11 @@ def refresh_margin(environ: Mapping[str, str]) -> timedelta:
         seconds = int(raw)
     except ValueError:
         seconds = -1
-    if seconds < 0:
-        raise ConfigError("AWSENV_REFRESH_MARGIN must be a whole number of seconds (>= 0)")
+    if not 0 <= seconds <= MAX_MARGIN.total_seconds():
+        raise UsageError(
+            "AWSENV_REFRESH_MARGIN must be a whole number of seconds from 0 to "
+            f"{int(MAX_MARGIN.total_seconds())}"
+        )
     return timedelta(seconds=seconds)
 
 
@@ -73,7 +81,7 @@ def obtain(
     request: Request,
     *,
     environ: Mapping[str, str] = os.environ,
-    ask: Callable[[str], str] = ask_terminal,
+    ask: Ask = ask_terminal,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     on_secret: Callable[[str], None] = lambda _secret: None,
     on_wait: Callable[[str], None] = lambda _message: None,

@@ -198,9 +198,12 @@ def faketime(offset: str) -> list[str]:
 
 def test_role_near_expiry_is_renewed_without_a_code(aws: AwsEnv) -> None:
     aws.seed()
-    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    first = aws.run("dev", "--shell", "bash", "--mfa-code", CODE, "--duration", "900")
+    assert first.returncode == 0, first.stderr
     aws.sts.reset()
-    later = aws.run("dev", "--shell", "bash", wrapper=faketime("+56m"))  # inside the 5 min margin
+    # 11 min later the 15 min role is inside the 5 min margin; the renewed one
+    # (an hour by STS's clock, 49 min by this one) is not.
+    later = aws.run("dev", "--shell", "bash", wrapper=faketime("+11m"))
     assert later.returncode == 0, later.stderr
     assert aws.sts.calls == {"AssumeRole": 1}
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pexpect
-from conftest import AWSENV, CODE, MFA_SERIAL, AwsEnv
+from conftest import (
+    ACCOUNT,
+    AWSENV,
+    CODE,
+    MFA_SERIAL,
+    STANDARD_CONFIG,
+    STANDARD_CREDENTIALS,
+    AwsEnv,
+)
 
 PROMPT = re.compile(r"(?m)^MFA code for " + re.escape(MFA_SERIAL) + ": ")
 
@@ -39,6 +48,8 @@ def test_wrong_typed_code_fails_and_leaves_the_shell_alone(aws: AwsEnv) -> None:
     bash.sendline(f'out="$({AWSENV} dev --shell bash)"; echo "rc=$? out=[$out]"')
     bash.expect(PROMPT)
     bash.sendline("000000")
+    bash.expect(PROMPT)  # asked once more: it may have rolled over as it was typed
+    bash.sendline("000001")
     bash.expect(r"MFA code rejected.*\r\n")
     bash.expect(r"rc=4 out=\[\]")
     bash.sendline('echo "key=$AWS_ACCESS_KEY_ID"')
@@ -46,12 +57,16 @@ def test_wrong_typed_code_fails_and_leaves_the_shell_alone(aws: AwsEnv) -> None:
     assert not aws.credentials.read_text().count("[mfa]")
 
 
-def test_non_digit_typed_code_is_refused_without_sts(aws: AwsEnv) -> None:
+def test_non_digit_typed_code_is_refused_without_sts_after_three_tries(aws: AwsEnv) -> None:
     aws.seed()
     child = spawn(aws, AWSENV, "dev", "--shell", "bash")
+    for typo in ("12ab56", ""):
+        child.expect(PROMPT)
+        child.sendline(typo)
+        child.expect("the code is the 6 digits your MFA device shows now")
     child.expect(PROMPT)
-    child.sendline("12ab56")
-    child.expect("6 digits")
+    child.sendline("1234567")
+    child.expect("awsenv: the MFA code must be exactly 6 digits")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 2
@@ -86,3 +101,94 @@ def test_stdout_on_a_terminal_refreshes_but_prints_no_secret(aws: AwsEnv) -> Non
         assert token not in output
         assert aws.sts.known_keys[akid] not in output
     assert "[mfa]" in aws.credentials.read_text()  # the refresh still happened
+
+
+def test_typed_code_is_not_echoed_and_echo_comes_back(aws: AwsEnv) -> None:
+    aws.seed()
+    # Not interactive, so that no shell touches the terminal's modes between
+    # awsenv and stty: what stty reports is what awsenv left behind.
+    child = spawn(aws, "bash", "-c", f"{AWSENV} dev --shell bash >/dev/null; stty -a")
+    child.logfile_read = seen = io.StringIO()
+    child.expect(PROMPT)
+    assert child.waitnoecho(timeout=10), "ECHO is still on at the prompt"
+    child.sendline(CODE)
+    child.expect(r"(-?)echo ")
+    assert child.match.group(1) == "", "awsenv left ECHO off"
+    child.expect(pexpect.EOF)
+    # (The account id in the prompt happens to start with the same digits.)
+    assert not re.search(rf"(?<!\d){CODE}(?!\d)", seen.getvalue())
+    assert aws.sts.successes["GetSessionToken"] == 1
+
+
+def test_interrupt_at_the_prompt_turns_echo_back_on(aws: AwsEnv) -> None:
+    aws.seed()
+    child = spawn(aws, "bash", "-c", f"{AWSENV} dev --shell bash; echo rc=$?; stty -a")
+    child.expect(PROMPT)
+    assert child.waitnoecho(timeout=10)
+    child.sendintr()
+    child.expect("rc=130")
+    child.expect(r"(-?)echo ")
+    assert child.match.group(1) == ""
+    child.expect(pexpect.EOF)
+
+
+def test_typo_is_asked_for_again_with_a_hint(aws: AwsEnv) -> None:
+    aws.seed()
+    child = spawn(aws, AWSENV, "dev", "--shell", "bash")
+    child.expect(PROMPT)
+    child.sendline("12345")
+    child.expect(r"the code is the 6 digits your MFA device shows now\r\n")
+    child.expect(PROMPT)
+    child.sendline(CODE)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 1}
+
+
+def test_code_rejected_by_sts_is_asked_for_once_more(aws: AwsEnv) -> None:
+    aws.seed()
+    bash = spawn(aws, "bash", "--norc", "--noprofile")
+    bash.sendline(f'eval "$({AWSENV} dev --shell bash)"; echo "rc=$? key=$AWS_ACCESS_KEY_ID"')
+    bash.expect(PROMPT)
+    bash.sendline("000000")  # as the code rolled over
+    bash.expect(r"STS rejected that code; wait for the next one and type it\r\n")
+    bash.expect(PROMPT)
+    bash.sendline(CODE)
+    bash.expect(r"rc=0 key=ASIA\w+")
+    assert aws.sts.calls == {"GetSessionToken": 2, "AssumeRole": 1}
+    assert [e["token_code"] for e in aws.sts.requests_log[:2]] == ["000000", CODE]
+    bash.sendline("exit")
+    bash.expect(pexpect.EOF)
+
+
+def test_role_with_its_own_mfa_serial_asks_once_more_too(aws: AwsEnv) -> None:
+    aws.standard()
+    aws.write(
+        STANDARD_CONFIG.replace("[default]\n", "[default]\n", 1)
+        + f"\n[profile direct]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/direct\n"
+        f"source_profile = default\nmfa_serial = {MFA_SERIAL}\nduration_seconds = 7200\n",
+        STANDARD_CREDENTIALS,
+    )
+    child = spawn(aws, AWSENV, "dev", "--shell", "bash")
+    child.expect(PROMPT)
+    child.sendline("000000")
+    child.expect(PROMPT)
+    child.sendline("000001")
+    child.expect("MFA code rejected")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 4
+    rejected = [e for e in aws.sts.requests_log if e["error_code"] == "AccessDenied"]
+    assert len(rejected) == 2 and sum(aws.sts.calls.values()) == 2  # no third try
+
+
+def test_given_code_rejected_by_sts_is_not_retried(aws: AwsEnv) -> None:
+    aws.seed()
+    child = spawn(aws, AWSENV, "dev", "--shell", "bash", "--mfa-code", "000000")
+    child.expect("MFA code rejected")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 4
+    assert "MFA code for" not in child.before
+    assert aws.sts.calls == {"GetSessionToken": 1}
