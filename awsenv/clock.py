@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 
 # NTP keeps clocks within a second; five minutes off is a misconfigured clock.
 TOLERANCE = timedelta(minutes=5)
+# A Date header counts whole seconds: STS's clock is known to within this.
+DATE_RESOLUTION = timedelta(seconds=1)
 
 
 def server_time(headers: Mapping[str, str] | None) -> datetime | None:

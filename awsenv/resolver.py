@@ -176,7 +176,7 @@ class Resolver:
         if sts_time is not None and expiry <= sts_time:
             raise AwsError(f"{what}, already past by STS's own clock; nothing was exported")
         margin = int(self.margin.total_seconds())
-        if sts_time is not None and expiry - sts_time <= self.margin:
+        if sts_time is not None and expiry - sts_time <= self.margin + clock.DATE_RESOLUTION:
             # Not the clock: STS gave no more time than the margin asks to keep.
             raise ConfigError(
                 f"{what}, {int((expiry - sts_time).total_seconds())} s after STS issued them, "
