@@ -151,17 +151,14 @@ def _why_no_aws_profile(name: str, top: Node) -> str | None:
 
 
 def botocore_can_name(name: str) -> bool:
-    """botocore shlex-splits `[profile NAME]`, so AWS_PROFILE cannot name a profile
-    whose name does not survive that: the AWS CLI would fail with ProfileNotFound
-    even with the keys exported."""
-    if name == "default":
-        return True
-    import shlex
+    """Can AWS_PROFILE name this profile for botocore? awsenv reads profile names
+    as botocore does (profiles.config_profile_name; credentials-file sections
+    as they stand), so every name it finds is one botocore finds, but one:
+    `DEFAULT`, which botocore's configparser takes for its defaults section in
+    the credentials file, where awsenv keeps a session profile's keys."""
+    import configparser
 
-    try:
-        return shlex.split(f"profile {name}") == ["profile", name]
-    except ValueError:
-        return False
+    return name != configparser.DEFAULTSECT
 
 
 def resolves_without_prompt(node: Node) -> bool:

@@ -75,12 +75,10 @@ class AwsFiles:
     def load(cls, config_path: Path, credentials_path: Path) -> AwsFiles:
         config: dict[str, dict[str, str]] = {}
         for section, values in _read_ini(config_path).items():
-            if section == "default":
-                config.setdefault("default", {}).update(values)
-            elif section.startswith("profile "):
-                config[section[len("profile ") :].strip()] = values
-            # Anything else (sso-session, services, a bare [name]) is not a profile
-            # to botocore either.
+            name = config_profile_name(section)
+            if name is not None:
+                config[name] = values  # a later section of the same name wins, whole
+        # Credentials-file sections are profile names as they stand, in botocore too.
         return cls(config_path, credentials_path, config, _read_ini(credentials_path))
 
     @property
@@ -92,6 +90,26 @@ class AwsFiles:
             known = ", ".join(self.names) or "none"
             raise ConfigError(f"unknown profile {name!r}; known profiles: {known}")
         return Profile(name, self.config.get(name, {}), self.credentials.get(name, {}))
+
+
+def config_profile_name(section: str) -> str | None:
+    """The profile a config-file section is, as botocore reads it
+    (configloader.build_profile_map), or None: `[default]` is itself; a section
+    that starts with `profile` is shlex-split and is a profile only as exactly
+    two parts, so `[profile 'my dev']` is `my dev`, while `[profile my dev]`,
+    `[profile]` and `[profileX]` are none; an unbalanced quote drops it. Anything
+    else (sso-session, services, a bare name) is not a profile either."""
+    if section == "default":
+        return section
+    if not section.startswith("profile"):
+        return None
+    import shlex
+
+    try:
+        parts = shlex.split(section)
+    except ValueError:
+        return None
+    return parts[1] if len(parts) == 2 else None
 
 
 def _read_ini(path: Path) -> dict[str, dict[str, str]]:

@@ -55,8 +55,8 @@ class Sts:
                 if self._session is None:
                     self._session = session = botocore.session.Session()
                     # Scoped to the profile asked for, so its endpoint and STS
-                    # settings apply. botocore cannot see every name awsenv can (it
-                    # shlex-splits section names): those get botocore's defaults.
+                    # settings apply. awsenv names profiles as botocore does, but a
+                    # credentials-file [DEFAULT] is configparser's, not a profile.
                     if self.profile in session.full_config.get("profiles", {}):
                         session.set_config_variable("profile", self.profile)
                 return self._session.create_client(

@@ -214,10 +214,10 @@ def test_role_over_temporary_process_credentials_is_capped(aws: AwsEnv, tmp_path
     assert aws.sts.requests_log[-1]["duration_seconds"] == 3600
 
 
-def test_profile_botocore_cannot_name_without_a_default_profile(aws: AwsEnv) -> None:
+def test_profile_with_a_quoted_section_name_without_a_default_profile(aws: AwsEnv) -> None:
     name = "we'ird $(x)"
     aws.write(
-        f"[profile {name}]\nsource_profile = base\nmfa_serial = {MFA_SERIAL}\n",
+        f'[profile "{name}"]\nsource_profile = base\nmfa_serial = {MFA_SERIAL}\n',
         STANDARD_CREDENTIALS.replace("[default]", "[base]"),
     )
     result = aws.run(name, "--shell", "bash", "--mfa-code", CODE)
