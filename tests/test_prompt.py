@@ -11,8 +11,6 @@ from conftest import (
     AWSENV,
     CODE,
     MFA_SERIAL,
-    STANDARD_CONFIG,
-    STANDARD_CREDENTIALS,
     AwsEnv,
 )
 
@@ -60,12 +58,7 @@ def test_wrong_typed_code_fails_and_leaves_the_shell_alone(aws: AwsEnv) -> None:
 def test_non_digit_typed_code_is_refused_without_sts_after_three_tries(aws: AwsEnv) -> None:
     aws.seed()
     child = spawn(aws, AWSENV, "dev", "--shell", "bash")
-    for typo in ("12ab56", ""):
-        child.expect(PROMPT)
-        child.sendline(typo)
-        child.expect("the code is the 6 digits your MFA device shows now")
-    child.expect(PROMPT)
-    child.sendline("1234567")
+    answer_prompts(child, "12ab56", "", "1234567")
     child.expect("awsenv: the MFA code must be exactly 6 digits")
     child.expect(pexpect.EOF)
     child.close()
@@ -135,11 +128,9 @@ def test_interrupt_at_the_prompt_turns_echo_back_on(aws: AwsEnv) -> None:
 def test_typo_is_asked_for_again_with_a_hint(aws: AwsEnv) -> None:
     aws.seed()
     child = spawn(aws, AWSENV, "dev", "--shell", "bash")
-    child.expect(PROMPT)
-    child.sendline("12345")
+    answer_prompts(child, "12345")
     child.expect(r"the code is the 6 digits your MFA device shows now\r\n")
-    child.expect(PROMPT)
-    child.sendline(CODE)
+    answer_prompts(child, CODE)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
@@ -162,25 +153,38 @@ def test_code_rejected_by_sts_is_asked_for_once_more(aws: AwsEnv) -> None:
     bash.expect(pexpect.EOF)
 
 
-def test_role_with_its_own_mfa_serial_asks_once_more_too(aws: AwsEnv) -> None:
-    aws.standard()
-    aws.write(
-        STANDARD_CONFIG.replace("[default]\n", "[default]\n", 1)
-        + f"\n[profile direct]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/direct\n"
-        f"source_profile = default\nmfa_serial = {MFA_SERIAL}\nduration_seconds = 7200\n",
-        STANDARD_CREDENTIALS,
+def answer_prompts(child: pexpect.spawn, *codes: str) -> None:
+    for code in codes:
+        child.expect(PROMPT)
+        child.sendline(code)
+
+
+def test_code_for_assume_role_itself_is_asked_for_once_more_only(aws: AwsEnv, tmp_path) -> None:
+    """A role with its own mfa_serial over keys from credential_process: the
+    code goes to AssumeRole, and a rejected one is asked for once, not twice."""
+    script = tmp_path / "creds.sh"
+    script.write_text(
+        '#!/bin/sh\necho \'{"Version": 1, "AccessKeyId": "ASIAPROCESS000000009", '
+        '"SecretAccessKey": "procSecret9", "SessionToken": "procToken9", '
+        '"Expiration": "2099-01-01T00:00:00Z"}\'\n'
     )
-    child = spawn(aws, AWSENV, "dev", "--shell", "bash")
-    child.expect(PROMPT)
-    child.sendline("000000")
-    child.expect(PROMPT)
-    child.sendline("000001")
+    script.chmod(0o755)
+    aws.sts.add_user_keys("ASIAPROCESS000000009", "procSecret9")
+    aws.sts.session_tokens["ASIAPROCESS000000009"] = "procToken9"
+    aws.write(
+        f"[profile proc]\ncredential_process = {script}\n\n[profile direct]\n"
+        f"role_arn = arn:aws:iam::{ACCOUNT}:role/direct\nsource_profile = proc\n"
+        f"mfa_serial = {MFA_SERIAL}\n",
+        "",
+    )
+    child = spawn(aws, AWSENV, "direct", "--shell", "bash")
+    answer_prompts(child, "000000", "000001")
     child.expect("MFA code rejected")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 4
-    rejected = [e for e in aws.sts.requests_log if e["error_code"] == "AccessDenied"]
-    assert len(rejected) == 2 and sum(aws.sts.calls.values()) == 2  # no third try
+    assert aws.sts.calls == {"AssumeRole": 2}  # no third try
+    assert [e["token_code"] for e in aws.sts.requests_log] == ["000000", "000001"]
 
 
 def test_given_code_rejected_by_sts_is_not_retried(aws: AwsEnv) -> None:
