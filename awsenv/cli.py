@@ -115,9 +115,9 @@ def _shell(name: str | None) -> Shell:
 
 
 def _write(text: str) -> None:
-    # Bytes, so that Windows never turns LF into CRLF.
-    sys.stdout.buffer.write(text.encode("utf-8"))
-    sys.stdout.flush()
+    from awsenv.output import write_stdout
+
+    write_stdout(text)
 
 
 def _cmd_export(argv: Sequence[str], console: Console) -> int:
@@ -170,7 +170,7 @@ def _cmd_export(argv: Sequence[str], console: Console) -> int:
     return 0
 
 
-def _no_prompt(serial: str) -> str:
+def _no_prompt(serial: str, hint: str = "") -> str:
     raise NoTerminalError(f"an MFA code is needed for {serial}, and --no-prompt was given")
 
 
@@ -222,8 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.say("interrupted; nothing was changed")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return 1
+    except BrokenPipeError:  # the reader went away: quietly, as Unix tools do
+        from awsenv.output import EXIT_BROKEN_PIPE
+
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # the last line of defence: never a raw traceback
         if "--debug" in args:
             import traceback

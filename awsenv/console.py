@@ -8,23 +8,36 @@ import sys
 from typing import TextIO
 
 MASK = "****"
+# The shortest secret awsenv knows is a 6-digit MFA code; anything shorter
+# would mask ordinary words and numbers.
+MIN_SECRET = 6
 
 
 class Redactor:
+    """Masks every known secret wherever it appears, touching letters or not
+    (`keydemoSecret...`): secrets are concatenated into URLs, bodies and
+    botocore's debug text without separators.
+
+    One exception, by decision: a secret of digits only (an MFA code) is not
+    masked inside a longer run of digits. Such a run is another number (an
+    account id, an epoch) that happens to contain the same six digits; awsenv
+    never glues a code to digits, so nothing of the code is revealed there,
+    while masking would garble the account id in the very message that needs it.
+    """
+
     def __init__(self) -> None:
         self._secrets: set[str] = set()
 
     def add(self, secret: str | None) -> None:
-        # Very short strings would mask ordinary words; real secrets are long.
-        if secret and len(secret) >= 4:
+        if secret and len(secret) >= MIN_SECRET:
             self._secrets.add(secret)
 
     def __call__(self, text: str) -> str:
         for secret in sorted(self._secrets, key=len, reverse=True):
-            # Whole tokens only, so that a 6-digit code does not mask digits
-            # inside an account number.
-            pattern = rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])"
-            text = re.sub(pattern, MASK, text)
+            if secret.isascii() and secret.isdigit():
+                text = re.sub(rf"(?<![0-9]){secret}(?![0-9])", MASK, text)
+            else:
+                text = text.replace(secret, MASK)
         return text
 
 

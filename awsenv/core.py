@@ -13,10 +13,10 @@ from datetime import datetime, timedelta, timezone
 
 from awsenv import paths
 from awsenv.cache import Cache
-from awsenv.errors import ConfigError
+from awsenv.errors import UsageError
 from awsenv.exports import Exports
 from awsenv.locking import Locks, lock_timeout
-from awsenv.mfa import CodeSource, ask_terminal
+from awsenv.mfa import Ask, CodeSource, ask_terminal
 from awsenv.plan import (
     AssumeRole,
     BotocoreProfile,
@@ -52,6 +52,11 @@ class Outcome:
     renew_at: datetime | None = None
 
 
+# A margin beyond an hour would outlast every chained role (1 h at most), so
+# each export would be renewed at once, forever.
+MAX_MARGIN = timedelta(hours=1)
+
+
 def refresh_margin(environ: Mapping[str, str]) -> timedelta:
     raw = environ.get("AWSENV_REFRESH_MARGIN")
     if not raw:
@@ -60,8 +65,11 @@ def refresh_margin(environ: Mapping[str, str]) -> timedelta:
         seconds = int(raw)
     except ValueError:
         seconds = -1
-    if seconds < 0:
-        raise ConfigError("AWSENV_REFRESH_MARGIN must be a whole number of seconds (>= 0)")
+    if not 0 <= seconds <= MAX_MARGIN.total_seconds():
+        raise UsageError(
+            "AWSENV_REFRESH_MARGIN must be a whole number of seconds from 0 to "
+            f"{int(MAX_MARGIN.total_seconds())}"
+        )
     return timedelta(seconds=seconds)
 
 
@@ -80,7 +88,7 @@ def obtain(
     request: Request,
     *,
     environ: Mapping[str, str] = os.environ,
-    ask: Callable[[str], str] = ask_terminal,
+    ask: Ask = ask_terminal,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     on_secret: Callable[[str], None] = lambda _secret: None,
     on_wait: Callable[[str], None] = lambda _message: None,
@@ -150,17 +158,14 @@ def _why_no_aws_profile(name: str, top: Node) -> str | None:
 
 
 def botocore_can_name(name: str) -> bool:
-    """botocore shlex-splits `[profile NAME]`, so AWS_PROFILE cannot name a profile
-    whose name does not survive that: the AWS CLI would fail with ProfileNotFound
-    even with the keys exported."""
-    if name == "default":
-        return True
-    import shlex
+    """Can AWS_PROFILE name this profile for botocore? awsenv reads profile names
+    as botocore does (profiles.config_profile_name; credentials-file sections
+    as they stand), so every name it finds is one botocore finds, but one:
+    `DEFAULT`, which botocore's configparser takes for its defaults section in
+    the credentials file, where awsenv keeps a session profile's keys."""
+    import configparser
 
-    try:
-        return shlex.split(f"profile {name}") == ["profile", name]
-    except ValueError:
-        return False
+    return name != configparser.DEFAULTSECT
 
 
 def resolves_without_prompt(node: Node) -> bool:

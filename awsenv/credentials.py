@@ -6,16 +6,38 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+# The times awsenv accepts as an expiry. Before the epoch nothing can have been
+# issued, and the shell hook counts in epoch seconds; by 3000 no credential that
+# exists today is alive. Outside this range a time is a corrupt value, and
+# arithmetic near datetime's own limits (years 1 and 9999) would overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+
+
+def check_time(moment: datetime) -> datetime:
+    """`moment` in aware UTC; ValueError when it is naive or out of range."""
+    if moment.tzinfo is None:
+        raise ValueError("a time without a time zone")
+    try:
+        utc = moment.astimezone(timezone.utc)
+    except (OverflowError, OSError):  # year 1 east of UTC; a local zone at year 9999
+        raise ValueError("a time out of range") from None
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError("a time out of range")
+    return utc
+
 
 def parse_time(value: str) -> datetime:
-    """Parse an ISO 8601 time (`Z` or an offset; naive means UTC) into aware UTC."""
+    """Parse an ISO 8601 time (`Z` or an offset; naive means UTC) into aware UTC.
+    Anything unusable, garbage or out of range, is a ValueError, never another
+    exception."""
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    return check_time(parsed)
 
 
 def format_time(moment: datetime) -> str:
@@ -41,7 +63,8 @@ class Credentials:
 
     def valid_for(self, margin: timedelta, now: datetime) -> bool:
         """True when these credentials outlive `now + margin` (long-term keys always do)."""
-        return self.expiration is None or self.expiration - margin > now
+        # A difference of two datetimes never overflows; `expiration - margin` can.
+        return self.expiration is None or self.expiration - now > margin
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,8 +77,8 @@ class Credentials:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Credentials:
         expiration = data.get("Expiration")
-        if isinstance(expiration, datetime):
-            expiry: datetime | None = expiration.astimezone(timezone.utc)
+        if isinstance(expiration, datetime):  # botocore parses STS's answer itself
+            expiry: datetime | None = check_time(expiration)
         else:
             expiry = parse_time(expiration) if expiration else None
         return cls(

@@ -26,13 +26,22 @@ class ConfigError(AwsenvError):
 
 
 class AwsError(AwsenvError):
-    """STS answered and refused: wrong MFA code, bad keys, access denied, expired."""
+    """STS answered and refused (wrong MFA code, bad keys, access denied, expired),
+    or answered with credentials that cannot be used here (a clock far off, an
+    expiration already past)."""
 
     exit_code = 4
 
     def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)
         self.code = code  # STS's error code, for callers that can recover
+
+
+class MfaCodeRejected(AwsError):
+    """STS refused the MFA code: wrong, or already used as it rolled over."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "AccessDenied")
 
 
 class EndpointError(AwsenvError):

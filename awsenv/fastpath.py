@@ -171,9 +171,15 @@ def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int |
             return None
     except (OSError, ValueError, KeyError, UnicodeDecodeError):
         return None
+    from awsenv.output import EXIT_BROKEN_PIPE, OutputError, write_stdout
+
     try:
-        sys.stdout.buffer.write(text.encode("utf-8"))
-        sys.stdout.flush()
-    except OSError:  # the reader went away (a closed pipe): as the full path, quietly
-        return 1
+        write_stdout(text)
+    except BrokenPipeError:  # the reader went away: quietly, as the full path
+        return EXIT_BROKEN_PIPE
+    except OutputError as exc:  # one line, as the full path
+        from awsenv.console import Console
+
+        Console().say(str(exc))
+        return exc.exit_code
     return 0

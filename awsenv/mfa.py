@@ -6,14 +6,23 @@ capturing. The code is asked for only when an STS call needs it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Protocol
 
 from awsenv.errors import NoTerminalError, UsageError
 
 _CODE = re.compile(r"[0-9]{6}")
+TRIES = 3  # a typo is asked for again, on a terminal, up to this many tries in all
+
+
+class Ask(Protocol):
+    """Asks a person for the code of one MFA device; `hint` says why it asks again."""
+
+    def __call__(self, serial: str, hint: str = "") -> str: ...
 
 
 def check_code(code: str) -> str:
@@ -22,41 +31,94 @@ def check_code(code: str) -> str:
     return code
 
 
-def ask_terminal(serial: str) -> str:
-    """Prompt on the terminal and read one line from it."""
+def ask_terminal(serial: str, hint: str = "") -> str:
+    """Prompt on the terminal and read a code from it, without echo, as getpass
+    does. (getpass itself falls back to stdin without a terminal, and stdin
+    may be anything; here no terminal means no code.)"""
     prompt = f"MFA code for {serial}: "
+    if sys.platform == "win32":
+        import getpass  # reads the console with msvcrt, without echo
+
+        return _ask_until_valid(
+            lambda why: getpass.getpass(f"{why}\n{prompt}" if why else prompt), hint
+        )
     try:
-        if sys.platform == "win32":
-            reader = open("CONIN$", encoding="utf-8")  # noqa: SIM115
-            writer = open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115
-        else:
-            # O_NOCTTY: a process without a terminal must not acquire one here.
-            fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
-            reader = os.fdopen(fd, "r", encoding="utf-8", closefd=False)
-            writer = os.fdopen(fd, "w", encoding="utf-8", closefd=True)
+        # O_NOCTTY: a process without a terminal must not acquire one here.
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
     except OSError:
         raise NoTerminalError(
             f"an MFA code is needed for {serial} and there is no terminal to ask on; "
             "pass --mfa-code CODE"
         ) from None
-    with reader, writer:
-        writer.write(prompt)
+    reader = os.fdopen(fd, "r", encoding="utf-8", closefd=False)
+    writer = os.fdopen(fd, "w", encoding="utf-8", closefd=True)
+
+    def read(why: str) -> str:
+        writer.write(f"{why}\n{prompt}" if why else prompt)
         writer.flush()
-        line = reader.readline()
-    if not line:
-        raise UsageError("no MFA code was entered")
-    return check_code(line.strip())
+        with _echo_off(fd):
+            line = reader.readline()
+        writer.write("\n")  # the Enter typed was not echoed either
+        writer.flush()
+        if not line:
+            raise UsageError("no MFA code was entered")
+        return line
+
+    with reader, writer:
+        return _ask_until_valid(read, hint)
+
+
+def _ask_until_valid(read: Callable[[str], str], hint: str = "") -> str:
+    for _ in range(TRIES - 1):
+        code = read(hint).strip()
+        if _CODE.fullmatch(code):
+            return code
+        hint = "the code is the 6 digits your MFA device shows now"
+    return check_code(read(hint).strip())
+
+
+@contextlib.contextmanager
+def _echo_off(fd: int) -> Iterator[None]:
+    """Clear ECHO on the terminal for the block; put it back whatever happens
+    (Ctrl-C included). Where termios cannot say, read as is."""
+    import termios
+
+    try:
+        saved = termios.tcgetattr(fd)
+    except termios.error:
+        yield
+        return
+    quiet = list(saved)
+    quiet[3] &= ~termios.ECHO
+    # TCSAFLUSH: characters typed before the prompt appeared were echoed; drop them.
+    termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
 
 
 class CodeSource:
     """Hands out MFA codes: the given one, or one asked for per device."""
 
-    def __init__(self, given: str | None, ask: Callable[[str], str] = ask_terminal) -> None:
+    def __init__(self, given: str | None, ask: Ask = ask_terminal) -> None:
         self.given = check_code(given) if given is not None else None
         self._ask = ask
         self.secrets: list[str] = [given] if given else []
+        self._asked_again: set[str] = set()
 
     def code_for(self, serial: str) -> str:
         code = self.given if self.given is not None else self._ask(serial)
+        self.secrets.append(code)
+        return code
+
+    def again(self, serial: str) -> str | None:
+        """A fresh code after STS rejected one, or None. Only a code that was
+        asked for (on the terminal) is asked for again, once per device: a given
+        code would only be rejected again, and a script cannot retype."""
+        if self.given is not None or serial in self._asked_again:
+            return None
+        self._asked_again.add(serial)
+        code = self._ask(serial, "STS rejected that code; wait for the next one and type it")
         self.secrets.append(code)
         return code

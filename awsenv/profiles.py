@@ -88,12 +88,10 @@ class AwsFiles:
         each path, if one did, so that errors can say where a path came from."""
         config: dict[str, dict[str, str]] = {}
         for section, values in _read_ini(config_path, config_var).items():
-            if section == "default":
-                config.setdefault("default", {}).update(values)
-            elif section.startswith("profile "):
-                config[section[len("profile ") :].strip()] = values
-            # Anything else (sso-session, services, a bare [name]) is not a profile
-            # to botocore either.
+            name = config_profile_name(section)
+            if name is not None:
+                config[name] = values  # a later section of the same name wins, whole
+        # Credentials-file sections are profile names as they stand, in botocore too.
         credentials = _read_ini(credentials_path, credentials_var)
         missing = tuple(
             f"{path} (from {var})" if var else str(path)
@@ -112,6 +110,26 @@ class AwsFiles:
             absent = "".join(f"; {shown} does not exist" for shown in self.missing)
             raise ConfigError(f"unknown profile {name!r}; known profiles: {known}{absent}")
         return Profile(name, self.config.get(name, {}), self.credentials.get(name, {}))
+
+
+def config_profile_name(section: str) -> str | None:
+    """The profile a config-file section is, as botocore reads it
+    (configloader.build_profile_map), or None: `[default]` is itself; a section
+    that starts with `profile` is shlex-split and is a profile only as exactly
+    two parts, so `[profile 'my dev']` is `my dev`, while `[profile my dev]`,
+    `[profile]` and `[profileX]` are none; an unbalanced quote drops it. Anything
+    else (sso-session, services, a bare name) is not a profile either."""
+    if section == "default":
+        return section
+    if not section.startswith("profile"):
+        return None
+    import shlex
+
+    try:
+        parts = shlex.split(section)
+    except ValueError:
+        return None
+    return parts[1] if len(parts) == 2 else None
 
 
 def _read_ini(path: Path, chosen_by: str | None = None) -> dict[str, dict[str, str]]:

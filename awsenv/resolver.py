@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from awsenv import clock
 from awsenv.cache import Cache
-from awsenv.credentials import Credentials, format_time, parse_time
+from awsenv.credentials import EARLIEST, LATEST, Credentials, format_time, parse_time
 from awsenv.credfile import session_section, write_section
-from awsenv.errors import AwsError, ConfigError
+from awsenv.errors import AwsError, ConfigError, MfaCodeRejected
 from awsenv.locking import Locks
 from awsenv.mfa import CodeSource
 from awsenv.plan import (
@@ -29,7 +30,7 @@ from awsenv.plan import (
     walk,
 )
 from awsenv.profiles import AwsFiles, Profile
-from awsenv.sts import Sts, botocore_credentials
+from awsenv.sts import Issued, Sts, botocore_credentials
 from awsenv.trace import debug
 
 # STS's answers when a cached source is no longer accepted (clock skew, a
@@ -50,6 +51,7 @@ class Resolver:
     on_secret: Callable[[str], None] = lambda _secret: None
     sts_calls: int = 0
     warnings: list[str] = field(default_factory=list)
+    skew_noticed: bool = False
     _forced: set[str] = field(default_factory=set)
     _from_cache: set[str] = field(default_factory=set)
     _cache_writes: dict[str, Credentials] = field(default_factory=dict)
@@ -138,7 +140,7 @@ class Resolver:
                 debug(f"another awsenv just refreshed {_label(node)}; reusing it")
                 self._from_cache.add(key)
                 return renewed
-        creds = self._fetch(node)
+        creds = self._usable_here(node, self._fetch(node))
         if creds.expiration is not None:
             self._cache_writes[key] = creds
         if isinstance(node, MfaSession) and node.profile:
@@ -152,6 +154,39 @@ class Resolver:
         debug(f"cache hit: {_label(node)}")
         self._from_cache.add(node.cache_key)
         return cached
+
+    def _usable_here(
+        self, node: MfaSession | AssumeRole | BotocoreProfile, issued: Issued
+    ) -> Credentials:
+        """Fresh credentials, judged by the local clock (the one the shell hook and
+        the SDKs use) before anything is exported or stored."""
+        creds = issued.credentials
+        now = self.now()
+        sts_time = issued.server_time
+        skew = now - sts_time if sts_time else None
+        if skew is not None and abs(skew) > clock.TOLERANCE and not self.skew_noticed:
+            self.skew_noticed = True
+            self.warnings.append(
+                f"{clock.describe(skew)}; expiry times are judged by the local clock"
+            )
+        if creds.expiration is None or creds.valid_for(self.margin, now):
+            return creds
+        expiry = creds.expiration
+        what = f"{_who(node)}: the credentials expire at {format_time(expiry)}"
+        if sts_time is not None and expiry <= sts_time:
+            raise AwsError(f"{what}, already past by STS's own clock; nothing was exported")
+        margin = int(self.margin.total_seconds())
+        if sts_time is not None and expiry - sts_time <= self.margin + clock.DATE_RESOLUTION:
+            # Not the clock: STS gave no more time than the margin asks to keep.
+            raise ConfigError(
+                f"{what}, {int((expiry - sts_time).total_seconds())} s after STS issued them, "
+                f"within AWSENV_REFRESH_MARGIN ({margin} s); lower it or ask for a longer duration"
+            )
+        state = "already past" if expiry <= now else f"within the {margin} s refresh margin"
+        raise AwsError(
+            f"{what}, {state} by the local clock: {clock.describe(skew)}; set the clock right",
+            "Clock",
+        )
 
     def _usable(self, creds: Credentials) -> bool:
         return creds.valid_for(self.margin, self.now())
@@ -183,13 +218,16 @@ class Resolver:
         if profile.credentials.get("aws_session_token") != creds.session_token:
             self._section_writes[profile.name] = creds
 
-    def _fetch(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Credentials:
+    def _fetch(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Issued:
         if isinstance(node, MfaSession):
             source = self.resolve(node.source)
-            code = self.codes.code_for(node.serial)
-            self.sts_calls += 1
             label = node.profile.name if node.profile else node.source.profile.name
-            return self.sts.get_session_token(source, node.serial, code, node.duration, label)
+            return self._with_code(
+                node.serial,
+                lambda code: self.sts.get_session_token(
+                    source, node.serial, code, node.duration, label
+                ),
+            )
         if isinstance(node, AssumeRole):
             try:
                 return self._assume(node)
@@ -201,11 +239,10 @@ class Resolver:
                 self._forced.add(stale)
                 self._from_cache.discard(stale)
                 return self._assume(node)
-        return botocore_credentials(node.profile.name)
+        return Issued(botocore_credentials(node.profile.name))
 
-    def _assume(self, node: AssumeRole) -> Credentials:
+    def _assume(self, node: AssumeRole) -> Issued:
         source = self.resolve(node.source)
-        code = self.codes.code_for(node.mfa_serial) if node.mfa_serial else None
         duration = node.duration
         if source.session_token and duration > CHAINED_ROLE_MAX:
             self._warn_once(
@@ -214,16 +251,37 @@ class Resolver:
                 "session, to 3600 s"
             )
             duration = CHAINED_ROLE_MAX
+
+        def call(code: str | None) -> Issued:
+            return self.sts.assume_role(
+                source,
+                node.role_arn,
+                node.session_name,
+                duration,
+                external_id=node.external_id,
+                serial=node.mfa_serial,
+                code=code,
+            )
+
+        if node.mfa_serial:
+            return self._with_code(node.mfa_serial, call)
         self.sts_calls += 1
-        return self.sts.assume_role(
-            source,
-            node.role_arn,
-            node.session_name,
-            duration,
-            external_id=node.external_id,
-            serial=node.mfa_serial,
-            code=code,
-        )
+        return call(None)
+
+    def _with_code(self, serial: str, call: Callable[[str], Issued]) -> Issued:
+        """One STS call with an MFA code. A code typed at the prompt that STS
+        rejects is asked for once more: it may have rolled over as it was typed."""
+        code = self.codes.code_for(serial)
+        self.sts_calls += 1
+        try:
+            return call(code)
+        except MfaCodeRejected:
+            code_again = self.codes.again(serial)
+            if code_again is None:
+                raise
+        debug(f"STS rejected the typed code for {serial}; retrying with a fresh one")
+        self.sts_calls += 1
+        return call(code_again)
 
 
 def _named_sessions(node: Node) -> list[MfaSession]:
@@ -254,7 +312,12 @@ def _keys_of(profile: Profile) -> Credentials:
     try:
         expiration = parse_time(expiry) if expiry else None
     except ValueError:
-        expiration = None
+        # Never read as "no expiry": that would export dead keys as if eternal.
+        # The value is not echoed: a misplaced paste could be a secret.
+        raise ConfigError(
+            f"[{profile.name}]: its expiration is not an ISO 8601 time between "
+            f"{EARLIEST.year} and {LATEST.year}"
+        ) from None
     return Credentials(
         access_key_id=profile.get("aws_access_key_id") or "",
         secret_access_key=profile.get("aws_secret_access_key") or "",

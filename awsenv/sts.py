@@ -10,14 +10,26 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
-from awsenv.credentials import Credentials
-from awsenv.errors import AwsError, ConfigError, EndpointError
+from awsenv import clock
+from awsenv.credentials import Credentials, check_time
+from awsenv.errors import AwsError, ConfigError, EndpointError, MfaCodeRejected
 from awsenv.trace import debug
 
 DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Issued:
+    """Credentials as they arrived, with the clock of whoever issued them."""
+
+    credentials: Credentials
+    # STS's Date header, to measure the local clock against; None when unknown
+    # (botocore-resolved profiles, a missing header).
+    server_time: datetime | None = None
 
 
 class Sts:
@@ -43,8 +55,8 @@ class Sts:
                 if self._session is None:
                     self._session = session = botocore.session.Session()
                     # Scoped to the profile asked for, so its endpoint and STS
-                    # settings apply. botocore cannot see every name awsenv can (it
-                    # shlex-splits section names): those get botocore's defaults.
+                    # settings apply. awsenv names profiles as botocore does, but a
+                    # credentials-file [DEFAULT] is configparser's, not a profile.
                     if self.profile in session.full_config.get("profiles", {}):
                         session.set_config_variable("profile", self.profile)
                 return self._session.create_client(
@@ -60,7 +72,7 @@ class Sts:
 
     def get_session_token(
         self, source: Credentials, serial: str, code: str, duration: int, label: str
-    ) -> Credentials:
+    ) -> Issued:
         client = self._client(source)
         debug(f"GetSessionToken for {label} (serial {serial}, {duration} s)")
         response = _call(
@@ -69,7 +81,7 @@ class Sts:
             {"SerialNumber": serial, "TokenCode": code, "DurationSeconds": duration},
             subject=f"MFA session for {label}",
         )
-        return Credentials.from_json(response["Credentials"])
+        return _issued(response, f"MFA session for {label}")
 
     def assume_role(
         self,
@@ -81,7 +93,7 @@ class Sts:
         external_id: str | None = None,
         serial: str | None = None,
         code: str | None = None,
-    ) -> Credentials:
+    ) -> Issued:
         client = self._client(source)
         params: dict[str, Any] = {
             "RoleArn": role_arn,
@@ -95,7 +107,19 @@ class Sts:
             params["TokenCode"] = code
         debug(f"AssumeRole {role_arn} as {session_name} ({duration} s)")
         response = _call(client, "assume_role", params, subject=f"role {role_arn}")
-        return Credentials.from_json(response["Credentials"])
+        return _issued(response, f"role {role_arn}")
+
+
+def _issued(response: Any, subject: str) -> Issued:
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders")
+    try:
+        creds = Credentials.from_json(response["Credentials"])
+    except (ValueError, KeyError, TypeError):
+        raise AwsError(
+            f"{subject}: STS answered with an expiration awsenv cannot use; nothing was exported",
+            "InvalidExpiration",
+        ) from None
+    return Issued(creds, clock.server_time(headers))
 
 
 # What a botocore session must not see: awsenv never takes a profile's source
@@ -138,11 +162,15 @@ def botocore_credentials(profile: str) -> Credentials:
     except botocore.exceptions.BotoCoreError as exc:
         raise ConfigError(f"profile {profile!r}: {exc}") from None
     expiry = getattr(resolved, "_expiry_time", None)
+    try:
+        expiry = check_time(expiry) if isinstance(expiry, datetime) else None
+    except ValueError:
+        raise ConfigError(f"profile {profile!r}: its expiration is not a usable time") from None
     return Credentials(
         access_key_id=frozen.access_key,
         secret_access_key=frozen.secret_key,
         session_token=frozen.token,
-        expiration=expiry if isinstance(expiry, datetime) else None,
+        expiration=expiry,
     )
 
 
@@ -154,6 +182,13 @@ def _call(client: Any, method: str, params: dict[str, Any], subject: str) -> Any
         return getattr(client, method)(**params)
     except bex.ClientError as exc:
         raise _translate(exc, subject) from None
+    except ValueError:
+        # botocore's parser on a timestamp it cannot read (an Expiration of
+        # garbage): STS's answer, not our request, is at fault.
+        raise AwsError(
+            f"{subject}: STS answered with a time awsenv cannot read; nothing was exported",
+            "InvalidExpiration",
+        ) from None
     except (bex.EndpointConnectionError, bex.ConnectTimeoutError, bex.ReadTimeoutError) as exc:
         kind = "timed out" if "Timeout" in type(exc).__name__ else "unreachable"
         raise EndpointError(f"STS {kind} at {endpoint}") from None
@@ -169,15 +204,36 @@ def _translate(exc: Any, subject: str) -> AwsError:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", ""))
     message = str(error.get("Message", "")).strip().rstrip(".")
+    if _signed_at_the_wrong_time(code, message):
+        # STS refuses requests signed more than 15 min off its clock, and calls
+        # that a bad signature: the keys are fine, the clock is not.
+        now = datetime.now(timezone.utc)
+        sts_time = clock.server_time(exc.response.get("ResponseMetadata", {}).get("HTTPHeaders"))
+        skew = now - sts_time if sts_time else None
+        return AwsError(
+            f"{subject}: STS refused a request signed at the wrong time: "
+            f"{clock.describe(skew)}; set the clock right (NTP)",
+            code,
+        )
+    if _code_rejected(code, message):
+        return MfaCodeRejected(f"{subject}: MFA code rejected (wrong, expired or already used)")
     return AwsError(_explain(code, message, subject), code)
 
 
+def _signed_at_the_wrong_time(code: str, message: str) -> bool:
+    return code == "RequestExpired" or message.startswith(
+        ("Signature expired", "Signature not yet current")
+    )
+
+
+def _code_rejected(code: str, message: str) -> bool:
+    return "MultiFactorAuthentication" in message or (code == "AccessDenied" and "MFA" in message)
+
+
 def _explain(code: str, message: str, subject: str) -> str:
-    if "MultiFactorAuthentication" in message or (code == "AccessDenied" and "MFA" in message):
-        return f"{subject}: MFA code rejected (wrong, expired or already used)"
     if code in ("InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"):
         return f"{subject}: the source keys are invalid ({code}); check them"
-    if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
+    if code in ("ExpiredToken", "ExpiredTokenException"):
         return f"{subject}: the source credentials have expired ({code})"
     if code == "AccessDenied":
         return f"{subject}: access denied: {message}"

@@ -4,6 +4,7 @@ files and cache, and a real local STS (moto behind a strict proxy) on loopback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sts_server import LocalSts
@@ -209,6 +211,24 @@ def aws(tmp_path: Path, sts: LocalSts) -> AwsEnv:
     root = tmp_path / "env"
     (root / "home").mkdir(parents=True)
     return AwsEnv(root=root, sts=sts, environ=isolated_environ(root, sts.endpoint))
+
+
+@contextlib.contextmanager
+def botocore_session(aws: AwsEnv, profile: str | None = None) -> Iterator[Any]:
+    """A botocore Session in this test's environment (its files, its STS), as
+    another tool would build one from AWS_PROFILE: the second reader of the files."""
+    import botocore.session
+
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(aws.environ)
+    if profile is not None:
+        os.environ["AWS_PROFILE"] = profile
+    try:
+        yield botocore.session.Session()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def require(tool: str) -> None:

@@ -17,6 +17,7 @@ runs as a subprocess), so any test module can import this without pytest.
 from __future__ import annotations
 
 import atexit
+import calendar
 import contextlib
 import ctypes
 import hashlib
@@ -38,6 +39,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -70,6 +72,8 @@ DURATION_BOUNDS: dict[str, tuple[int, int]] = {
     "AssumeRole": (900, 43_200),
 }
 CHAINED_ROLE_MAX = 3600
+# Real STS refuses a request signed more than 15 minutes off its own clock.
+REQUEST_TIME_WINDOW = 15 * 60
 
 # Per-hop headers must not be forwarded; Content-Length is recomputed by http.client.
 _HOP_BY_HOP = frozenset(
@@ -156,6 +160,10 @@ class LocalSts:
         self.one_use_codes = False
         self._used_codes: set[tuple[str, str]] = set()
         self._injected: dict[str, deque[StsError]] = {}
+        # Answers as a broken or distant STS would give them: an Expiration
+        # text put in every issued credential, a Date header in every answer.
+        self.answer_expiration: str | None = None
+        self.answer_date: str | None = None
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._moto_log: IO[bytes] | None = None
@@ -260,6 +268,7 @@ class LocalSts:
             self._expired.clear()
             self._used_codes.clear()
             self.one_use_codes = False
+            self.answer_expiration = self.answer_date = None
 
     # -- moto ------------------------------------------------------------------
 
@@ -334,6 +343,12 @@ class LocalSts:
                 self.successes[request.action] += 1
                 self._record_issued(payload)
             self.requests_log.append(_log_entry(request, status, payload))
+            if status == 200 and self.answer_expiration is not None:
+                expiration = f"<Expiration>{self.answer_expiration}</Expiration>".encode()
+                payload = re.sub(rb"<Expiration>[^<]*</Expiration>", expiration, payload)
+            if self.answer_date is not None:
+                headers = [(k, v) for k, v in headers if k.lower() != "date"]
+                headers.append(("Date", self.answer_date))
         _relay(handler, status, headers, payload)
 
     def _judge(
@@ -343,6 +358,9 @@ class LocalSts:
         injected = self._injected.get(request.action)
         if injected:
             return injected.popleft()
+        wrong_time = _outside_time_window(handler.headers.get("X-Amz-Date"))
+        if wrong_time is not None:
+            return wrong_time
 
         akid = request.access_key_id
         if akid is not None:
@@ -539,6 +557,36 @@ def _duration_message(value: int, low: int, high: int) -> str:
     )
 
 
+def _outside_time_window(amz_date: str | None) -> StsError | None:
+    """Real STS's answer to a request signed too far from its clock, if it is one."""
+    if not amz_date:
+        return None
+    try:
+        signed = calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ"))
+    except ValueError:
+        return None
+    now = time.time()
+
+    def stamp(moment: float) -> str:
+        return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(moment))
+
+    if signed < now - REQUEST_TIME_WINDOW:
+        return StsError(
+            "SignatureDoesNotMatch",
+            f"Signature expired: {amz_date} is now earlier than "
+            f"{stamp(now - REQUEST_TIME_WINDOW)} ({stamp(now)} - 15 min.)",
+            403,
+        )
+    if signed > now + REQUEST_TIME_WINDOW:
+        return StsError(
+            "SignatureDoesNotMatch",
+            f"Signature not yet current: {amz_date} is still later than "
+            f"{stamp(now + REQUEST_TIME_WINDOW)} ({stamp(now)} + 15 min.)",
+            403,
+        )
+    return None
+
+
 def _error_response(error: StsError) -> tuple[int, list[tuple[str, str]], bytes]:
     request_id = str(uuid.uuid4())
     root = ET.Element("ErrorResponse", xmlns=STS_XMLNS)
@@ -548,7 +596,11 @@ def _error_response(error: StsError) -> tuple[int, list[tuple[str, str]], bytes]
     ET.SubElement(err, "Message").text = error.message
     ET.SubElement(root, "RequestId").text = request_id
     payload = ET.tostring(root, encoding="utf-8", xml_declaration=False)
-    headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+    headers = [
+        ("Content-Type", "text/xml"),
+        ("x-amzn-RequestId", request_id),
+        ("Date", formatdate(usegmt=True)),  # real STS dates every answer
+    ]
     return error.status, headers, payload
 
 

@@ -3,6 +3,8 @@ and nothing in it runs."""
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 from conftest import ACCOUNT, CODE, MFA_SERIAL, STANDARD_CREDENTIALS, AwsEnv, require
 from realshells import COMMANDS, evaluate
@@ -12,11 +14,14 @@ from awsenv.exports import MANAGED
 # Quotes of every kind, substitutions, a backslash (also at the end, which
 # breaks POSIX quoting fed to fish) and the curly quote PowerShell honours.
 NAME = 'we\'ird $(touch PWNED) `touch PWNED` "x" ’q‘ ; touch PWNED \\ end\\'
+# botocore shlex-splits config section names, and so does awsenv: a name like
+# that is written quoted, as the AWS CLI's own `configure` would need it.
+SECTION = f"profile {shlex.quote(NAME)}"
 
 
 def write_profiles(aws: AwsEnv) -> None:
     aws.write(
-        f"""[profile {NAME}]
+        f"""[{SECTION}]
 role_arn = arn:aws:iam::{ACCOUNT}:role/dev
 source_profile = default
 mfa_serial = {MFA_SERIAL}
@@ -63,18 +68,22 @@ def test_session_profile_name_round_trips_as_aws_profile(aws: AwsEnv, tmp_path, 
     assert not (tmp_path / "PWNED").exists()
 
 
-def test_name_botocore_cannot_address_is_not_put_in_aws_profile(aws: AwsEnv, tmp_path) -> None:
+def test_quoted_name_is_put_in_aws_profile_and_botocore_finds_it(aws: AwsEnv, tmp_path) -> None:
     aws.write(
-        f"[profile {NAME}]\nsource_profile = default\nmfa_serial = {MFA_SERIAL}\n",
+        f"[{SECTION}]\nsource_profile = default\nmfa_serial = {MFA_SERIAL}\n",
         STANDARD_CREDENTIALS,
     )
     result = aws.run(NAME, "--shell", "bash", "--mfa-code", CODE)
     assert result.returncode == 0, result.stderr
     assert f"\n[{NAME}]\n" in aws.credentials.read_text()
     env = evaluate("bash", result.stdout, list(MANAGED), tmp_path).variables
-    assert "AWS_PROFILE" not in env
-    assert env["AWSENV_PROFILE"] == NAME
-    assert "botocore-based tools cannot address" in result.stderr
+    assert env["AWS_PROFILE"] == env["AWSENV_PROFILE"] == NAME
+    # And botocore, given only that AWS_PROFILE and the files, reaches the session.
+    from conftest import botocore_session
+
+    with botocore_session(aws, NAME) as session:
+        resolved = session.get_credentials().get_frozen_credentials()
+    assert resolved.access_key == env["AWS_ACCESS_KEY_ID"]
 
 
 def test_adversarial_profile_name_in_powershell_output(aws: AwsEnv) -> None:

@@ -16,10 +16,12 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import formatdate
 from pathlib import Path
 
 import pytest
-from conftest import AWSENV, CODE, SEED_CONFIG, SEED_CREDENTIALS, AwsEnv
+from conftest import AWSENV, CODE, SEED_CONFIG, SEED_CREDENTIALS, AwsEnv, require
 
 from awsenv import errors
 
@@ -40,6 +42,7 @@ class Case:
     setup: Setup | None = None
     env: dict[str, str] = field(default_factory=dict)
     warm: bool = False  # populate the cache and [mfa] first, so "unchanged" means more
+    wrapper: tuple[str, ...] = ()  # run awsenv under another program (faketime)
 
 
 def row(
@@ -50,8 +53,9 @@ def row(
     setup: Setup | None = None,
     env: dict[str, str] | None = None,
     warm: bool = False,
+    wrapper: tuple[str, ...] = (),
 ) -> Case:
-    return Case(id, tuple(argv.split()), exit_code, says, setup, env or {}, warm)
+    return Case(id, tuple(argv.split()), exit_code, says, setup, env or {}, warm, wrapper)
 
 
 # -- ways to break the files ---------------------------------------------------
@@ -111,6 +115,21 @@ def fail_next(action: str, code: str, message: str, status: int = 400, times: in
     return setup
 
 
+def sts_answers(expiration: str) -> Setup:
+    def setup(aws: AwsEnv) -> None:
+        aws.sts.answer_expiration = expiration
+
+    return setup
+
+
+def sts_nine_hours_behind(aws: AwsEnv) -> None:
+    """STS's answers say its clock is 9 h behind: what it issued for an hour is
+    long past by this machine's clock."""
+    sts_now = datetime.now(timezone.utc) - timedelta(hours=9)
+    aws.sts.answer_date = formatdate(sts_now.timestamp(), usegmt=True)
+    aws.sts.answer_expiration = (sts_now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def unreachable_sts(aws: AwsEnv) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -122,6 +141,11 @@ def unreachable_sts(aws: AwsEnv) -> None:
 ROLE = "arn:aws:iam::123456789012:role"
 SERIAL = "arn:aws:iam::123456789012:mfa/alice"
 KEYS = "aws_access_key_id = AKIAEXAMPLEALICE0001\naws_secret_access_key = s\n"
+# Temporary keys written by another tool, with their expiration.
+TEMP = (
+    "\n[temp]\naws_access_key_id = ASIAEXAMPLETEMP00001\naws_secret_access_key = t\n"
+    "aws_session_token = tok\nexpiration = {}\n"
+)
 
 CASES = [
     # Broken files
@@ -335,16 +359,95 @@ CASES = [
     row(
         "margin-not-a-number",
         "dev --mfa-code 123456",
-        CONFIG,
+        USAGE,
         "AWSENV_REFRESH_MARGIN",
         env={"AWSENV_REFRESH_MARGIN": "5m"},
     ),
     row(
         "margin-negative",
         "dev --mfa-code 123456",
-        CONFIG,
+        USAGE,
         "AWSENV_REFRESH_MARGIN",
         env={"AWSENV_REFRESH_MARGIN": "-1"},
+    ),
+    row(
+        "margin-over-an-hour",
+        "dev --mfa-code 123456",
+        USAGE,
+        "AWSENV_REFRESH_MARGIN",
+        env={"AWSENV_REFRESH_MARGIN": "3601"},
+    ),
+    row(
+        "margin-astronomical",
+        "dev --mfa-code 123456",
+        USAGE,
+        "AWSENV_REFRESH_MARGIN",
+        env={"AWSENV_REFRESH_MARGIN": "100000000000"},
+    ),
+    row(
+        "lock-timeout-over-a-day",
+        "dev --mfa-code 123456",
+        USAGE,
+        "AWSENV_LOCK_TIMEOUT",
+        env={"AWSENV_LOCK_TIMEOUT": "86401"},
+    ),
+    # Odd times
+    row(
+        "expiration-year-one-in-the-files",
+        "temp",
+        CONFIG,
+        "expiration",
+        setup=credentials(SEED_CREDENTIALS + TEMP.format("0001-01-01T00:00:00Z")),
+    ),
+    row(
+        "expiration-garbage-in-the-files",
+        "temp",
+        CONFIG,
+        "expiration",
+        setup=credentials(SEED_CREDENTIALS + TEMP.format("next tuesday")),
+    ),
+    row(
+        "expiration-year-9999-in-the-files",
+        "temp",
+        CONFIG,
+        "expiration",
+        setup=credentials(SEED_CREDENTIALS + TEMP.format("9999-12-31T23:59:59Z")),
+    ),
+    row(
+        "expiration-from-sts-in-2000",
+        "dev --mfa-code 123456",
+        REFUSED,
+        "already past",
+        setup=sts_answers(expiration="2000-01-01T00:00:00Z"),
+    ),
+    row(
+        "expiration-from-sts-year-one",
+        "dev --mfa-code 123456",
+        REFUSED,
+        "expiration",
+        setup=sts_answers(expiration="0001-01-01T00:00:00Z"),
+    ),
+    row(
+        "expiration-from-sts-garbage",
+        "dev --mfa-code 123456",
+        REFUSED,
+        "a time awsenv cannot read",
+        setup=sts_answers(expiration="soon"),
+    ),
+    row(
+        "local-clock-nine-hours-ahead",
+        "dev --mfa-code 123456",
+        REFUSED,
+        "clock",
+        "9 h 0 min ahead",
+        wrapper=("faketime", "-f", "+9h"),
+    ),
+    row(
+        "sts-clock-nine-hours-behind",
+        "dev --mfa-code 123456",
+        REFUSED,
+        "clock",
+        setup=sts_nine_hours_behind,
     ),
     row(
         "lock-timeout-not-a-number",
@@ -505,7 +608,9 @@ def test_bad_input_fails_cleanly_and_changes_nothing(aws: AwsEnv, case: Case) ->
         if "--shell" in " ".join(case.argv) or case.argv[0] in ("init",)
         else (*case.argv, "--shell", "bash")
     )
-    result = aws.run(*argv, env=case.env)
+    if case.wrapper:
+        require(case.wrapper[0])
+    result = aws.run(*argv, env=case.env, wrapper=list(case.wrapper))
     assert result.returncode == case.exit_code, result.stderr
     assert result.stdout == ""
     lines = result.stderr.splitlines()

@@ -162,16 +162,18 @@ def test_role_is_renewed_with_its_expired_session_profile(aws: AwsEnv) -> None:
     """AWS_PROFILE=dev only works while [mfa] does: a cached role must not
     outlive the session profile under it."""
     aws.seed()
-    assert (
-        aws.run("dev", "--shell", "bash", "--mfa-code", CODE, "--duration", "3600").returncode == 0
-    )
+    first = aws.run("dev", "--shell", "bash", "--mfa-code", CODE, "--duration", "900")
+    assert first.returncode == 0, first.stderr
     aws.sts.reset()
-    # A margin that the 8 h session still clears but the 1 h role does not...
-    assert aws.run("dev", "--shell", "bash", env={"AWSENV_REFRESH_MARGIN": "7200"}).returncode == 0
+    # A margin that the 8 h session still clears but the 15 min role does not...
+    margin = {"AWSENV_REFRESH_MARGIN": "1800"}
+    assert aws.run("dev", "--shell", "bash", env=margin).returncode == 0
     assert aws.sts.calls == {"AssumeRole": 1}
+    # ...and a session profile renewed for 20 min, which it does not clear either:
+    # the session must be renewed, so a code is due.
+    short = aws.run("mfa", "--shell", "bash", "--mfa-code", CODE, "--duration", "1200", "--refresh")
+    assert short.returncode == 0, short.stderr
     aws.sts.reset()
-    # ...and one that neither clears: the session must be renewed, so a code is due.
-    margin = {"AWSENV_REFRESH_MARGIN": str(9 * 3600)}
     no_code = aws.run("prod", "--shell", "bash", env=margin)
     assert no_code.returncode == 2 and "--mfa-code" in no_code.stderr
     renewed = aws.run("dev", "--shell", "bash", "--mfa-code", CODE, env=margin)
@@ -198,9 +200,12 @@ def faketime(offset: str) -> list[str]:
 
 def test_role_near_expiry_is_renewed_without_a_code(aws: AwsEnv) -> None:
     aws.seed()
-    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    first = aws.run("dev", "--shell", "bash", "--mfa-code", CODE, "--duration", "900")
+    assert first.returncode == 0, first.stderr
     aws.sts.reset()
-    later = aws.run("dev", "--shell", "bash", wrapper=faketime("+56m"))  # inside the 5 min margin
+    # 11 min later the 15 min role is inside the 5 min margin; the renewed one
+    # (an hour by STS's clock, 49 min by this one) is not.
+    later = aws.run("dev", "--shell", "bash", wrapper=faketime("+11m"))
     assert later.returncode == 0, later.stderr
     assert aws.sts.calls == {"AssumeRole": 1}
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pexpect
-from conftest import AWSENV, CODE, MFA_SERIAL, AwsEnv
+from conftest import (
+    ACCOUNT,
+    AWSENV,
+    CODE,
+    MFA_SERIAL,
+    AwsEnv,
+)
 
 PROMPT = re.compile(r"(?m)^MFA code for " + re.escape(MFA_SERIAL) + ": ")
 
@@ -39,6 +46,8 @@ def test_wrong_typed_code_fails_and_leaves_the_shell_alone(aws: AwsEnv) -> None:
     bash.sendline(f'out="$({AWSENV} dev --shell bash)"; echo "rc=$? out=[$out]"')
     bash.expect(PROMPT)
     bash.sendline("000000")
+    bash.expect(PROMPT)  # asked once more: it may have rolled over as it was typed
+    bash.sendline("000001")
     bash.expect(r"MFA code rejected.*\r\n")
     bash.expect(r"rc=4 out=\[\]")
     bash.sendline('echo "key=$AWS_ACCESS_KEY_ID"')
@@ -46,12 +55,11 @@ def test_wrong_typed_code_fails_and_leaves_the_shell_alone(aws: AwsEnv) -> None:
     assert not aws.credentials.read_text().count("[mfa]")
 
 
-def test_non_digit_typed_code_is_refused_without_sts(aws: AwsEnv) -> None:
+def test_non_digit_typed_code_is_refused_without_sts_after_three_tries(aws: AwsEnv) -> None:
     aws.seed()
     child = spawn(aws, AWSENV, "dev", "--shell", "bash")
-    child.expect(PROMPT)
-    child.sendline("12ab56")
-    child.expect("6 digits")
+    answer_prompts(child, "12ab56", "", "1234567")
+    child.expect("awsenv: the MFA code must be exactly 6 digits")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 2
@@ -86,3 +94,105 @@ def test_stdout_on_a_terminal_refreshes_but_prints_no_secret(aws: AwsEnv) -> Non
         assert token not in output
         assert aws.sts.known_keys[akid] not in output
     assert "[mfa]" in aws.credentials.read_text()  # the refresh still happened
+
+
+def test_typed_code_is_not_echoed_and_echo_comes_back(aws: AwsEnv) -> None:
+    aws.seed()
+    # Not interactive, so that no shell touches the terminal's modes between
+    # awsenv and stty: what stty reports is what awsenv left behind.
+    child = spawn(aws, "bash", "-c", f"{AWSENV} dev --shell bash >/dev/null; stty -a")
+    child.logfile_read = seen = io.StringIO()
+    child.expect(PROMPT)
+    assert child.waitnoecho(timeout=10), "ECHO is still on at the prompt"
+    child.sendline(CODE)
+    child.expect(r"(-?)echo ")
+    assert child.match.group(1) == "", "awsenv left ECHO off"
+    child.expect(pexpect.EOF)
+    # (The account id in the prompt happens to start with the same digits.)
+    assert not re.search(rf"(?<!\d){CODE}(?!\d)", seen.getvalue())
+    assert aws.sts.successes["GetSessionToken"] == 1
+
+
+def test_interrupt_at_the_prompt_turns_echo_back_on(aws: AwsEnv) -> None:
+    aws.seed()
+    child = spawn(aws, "bash", "-c", f"{AWSENV} dev --shell bash; echo rc=$?; stty -a")
+    child.expect(PROMPT)
+    assert child.waitnoecho(timeout=10)
+    child.sendintr()
+    child.expect("rc=130")
+    child.expect(r"(-?)echo ")
+    assert child.match.group(1) == ""
+    child.expect(pexpect.EOF)
+
+
+def test_typo_is_asked_for_again_with_a_hint(aws: AwsEnv) -> None:
+    aws.seed()
+    child = spawn(aws, AWSENV, "dev", "--shell", "bash")
+    answer_prompts(child, "12345")
+    child.expect(r"the code is the 6 digits your MFA device shows now\r\n")
+    answer_prompts(child, CODE)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 1}
+
+
+def test_code_rejected_by_sts_is_asked_for_once_more(aws: AwsEnv) -> None:
+    aws.seed()
+    bash = spawn(aws, "bash", "--norc", "--noprofile")
+    bash.sendline(f'eval "$({AWSENV} dev --shell bash)"; echo "rc=$? key=$AWS_ACCESS_KEY_ID"')
+    bash.expect(PROMPT)
+    bash.sendline("000000")  # as the code rolled over
+    bash.expect(r"STS rejected that code; wait for the next one and type it\r\n")
+    bash.expect(PROMPT)
+    bash.sendline(CODE)
+    bash.expect(r"rc=0 key=ASIA\w+")
+    assert aws.sts.calls == {"GetSessionToken": 2, "AssumeRole": 1}
+    assert [e["token_code"] for e in aws.sts.requests_log[:2]] == ["000000", CODE]
+    bash.sendline("exit")
+    bash.expect(pexpect.EOF)
+
+
+def answer_prompts(child: pexpect.spawn, *codes: str) -> None:
+    for code in codes:
+        child.expect(PROMPT)
+        child.sendline(code)
+
+
+def test_code_for_assume_role_itself_is_asked_for_once_more_only(aws: AwsEnv, tmp_path) -> None:
+    """A role with its own mfa_serial over keys from credential_process: the
+    code goes to AssumeRole, and a rejected one is asked for once, not twice."""
+    script = tmp_path / "creds.sh"
+    script.write_text(
+        '#!/bin/sh\necho \'{"Version": 1, "AccessKeyId": "ASIAPROCESS000000009", '
+        '"SecretAccessKey": "procSecret9", "SessionToken": "procToken9", '
+        '"Expiration": "2099-01-01T00:00:00Z"}\'\n'
+    )
+    script.chmod(0o755)
+    aws.sts.add_user_keys("ASIAPROCESS000000009", "procSecret9")
+    aws.sts.session_tokens["ASIAPROCESS000000009"] = "procToken9"
+    aws.write(
+        f"[profile proc]\ncredential_process = {script}\n\n[profile direct]\n"
+        f"role_arn = arn:aws:iam::{ACCOUNT}:role/direct\nsource_profile = proc\n"
+        f"mfa_serial = {MFA_SERIAL}\n",
+        "",
+    )
+    child = spawn(aws, AWSENV, "direct", "--shell", "bash")
+    answer_prompts(child, "000000", "000001")
+    child.expect("MFA code rejected")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 4
+    assert aws.sts.calls == {"AssumeRole": 2}  # no third try
+    assert [e["token_code"] for e in aws.sts.requests_log] == ["000000", "000001"]
+
+
+def test_given_code_rejected_by_sts_is_not_retried(aws: AwsEnv) -> None:
+    aws.seed()
+    child = spawn(aws, AWSENV, "dev", "--shell", "bash", "--mfa-code", "000000")
+    child.expect("MFA code rejected")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 4
+    assert "MFA code for" not in child.before
+    assert aws.sts.calls == {"GetSessionToken": 1}

@@ -64,3 +64,32 @@ def test_loose_existing_cache_dir_is_tightened(aws: AwsEnv) -> None:
     aws.cache.chmod(0o755)
     assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
     assert (aws.cache.stat().st_mode & 0o777) == 0o700
+
+
+def test_a_secret_glued_to_letters_is_masked_in_an_sts_message(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    session_secret = aws.sts.known_keys["AKIAIOSFODNN7EXAMPLE"]  # the [mfa] session's
+    aws.sts.fail_next("AssumeRole", "AccessDenied", f"denied keydemo{session_secret}x1", 403)
+    denied = aws.run("prod", "--shell", "bash")
+    assert denied.returncode == 4
+    assert "denied keydemo****x1" in denied.stderr
+    assert_no_secret(denied.stderr, secrets_of(aws))
+
+
+def test_redactor_masks_secrets_wherever_they_are() -> None:
+    from awsenv.console import Redactor
+
+    redact = Redactor()
+    for secret in ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "IQoJb3JpZ2luX2VjE", CODE, "abc"):
+        redact.add(secret)
+    assert redact("keydemowJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYdone") == "keydemo****done"
+    assert redact("token=IQoJb3JpZ2luX2VjE&x=IQoJb3JpZ2luX2VjEIQoJb3JpZ2luX2VjE") == (
+        "token=****&x=********"
+    )
+    # A code is masked next to letters and punctuation...
+    assert redact(f"code{CODE}, TokenCode={CODE}&") == "code****, TokenCode=****&"
+    # ...but not inside a longer number, which is another number (an account id).
+    assert redact(f"arn:aws:iam::{ACCOUNT}:role/x") == f"arn:aws:iam::{ACCOUNT}:role/x"
+    # Shorter than any secret awsenv knows: never masked, or words would be.
+    assert redact("abc abcd") == "abc abcd"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import ACCOUNT, CODE, MFA_SERIAL, STANDARD_CREDENTIALS, AwsEnv
 from realshells import evaluate
 
@@ -150,14 +151,26 @@ def test_exported_environment_is_not_used_as_a_source(aws: AwsEnv) -> None:
 
 def test_refresh_margin_is_configurable(aws: AwsEnv) -> None:
     aws.standard()
-    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    first = aws.run("dev", "--shell", "bash", "--mfa-code", CODE, "--duration", "900")
+    assert first.returncode == 0, first.stderr
     aws.sts.reset()
-    # The role lasts 3600 s, the MFA session 8 h: a 2 h margin renews the role only.
-    again = aws.run("dev", "--shell", "bash", env={"AWSENV_REFRESH_MARGIN": "7200"})
+    # The role has 15 min left, the MFA session 8 h: a 30 min margin renews the
+    # role only, with a full hour, which outlives the margin.
+    again = aws.run("dev", "--shell", "bash", env={"AWSENV_REFRESH_MARGIN": "1800"})
     assert again.returncode == 0, again.stderr
     assert aws.sts.calls == {"AssumeRole": 1}
-    bad = aws.run("dev", "--shell", "bash", env={"AWSENV_REFRESH_MARGIN": "soon"})
-    assert bad.returncode == 3 and "AWSENV_REFRESH_MARGIN" in bad.stderr
+
+
+@pytest.mark.parametrize("margin", ["soon", "-1", "3601", "100000000000", "1e3"])
+def test_refresh_margin_outside_an_hour_is_a_usage_error(aws: AwsEnv, margin: str) -> None:
+    aws.standard()
+    before = aws.snapshot()
+    bad = aws.run("dev", "--shell", "bash", env={"AWSENV_REFRESH_MARGIN": margin})
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert bad.stderr.splitlines() == [
+        "awsenv: AWSENV_REFRESH_MARGIN must be a whole number of seconds from 0 to 3600"
+    ]
+    assert aws.snapshot() == before and aws.sts.calls == {}
 
 
 def test_expired_temporary_keys_in_the_files_are_reported(aws: AwsEnv) -> None:
@@ -201,10 +214,10 @@ def test_role_over_temporary_process_credentials_is_capped(aws: AwsEnv, tmp_path
     assert aws.sts.requests_log[-1]["duration_seconds"] == 3600
 
 
-def test_profile_botocore_cannot_name_without_a_default_profile(aws: AwsEnv) -> None:
+def test_profile_with_a_quoted_section_name_without_a_default_profile(aws: AwsEnv) -> None:
     name = "we'ird $(x)"
     aws.write(
-        f"[profile {name}]\nsource_profile = base\nmfa_serial = {MFA_SERIAL}\n",
+        f'[profile "{name}"]\nsource_profile = base\nmfa_serial = {MFA_SERIAL}\n',
         STANDARD_CREDENTIALS.replace("[default]", "[base]"),
     )
     result = aws.run(name, "--shell", "bash", "--mfa-code", CODE)

@@ -1,0 +1,106 @@
+"""stdout that refuses the shell code: a full disk is one line and a failure, a
+reader that went away is a quiet exit, as Unix tools do. Either way the files
+hold at most the session that was legitimately refreshed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import AWSENV, CODE, AwsEnv
+
+from awsenv.output import EXIT_BROKEN_PIPE
+
+# The fast path alone: importing the full command line fails, so a call that
+# is not served from the memo crashes instead of passing unnoticed.
+FAST_PATH_ONLY = [
+    sys.executable,
+    "-c",
+    "import sys; sys.modules['awsenv.cli'] = None; "
+    "from awsenv.__main__ import main; sys.argv[0] = 'awsenv'; sys.exit(main())",
+]
+
+
+def run_into(aws: AwsEnv, stdout: int, *args: str, command: list[str] | None = None):
+    proc = subprocess.run(
+        [*(command or [AWSENV]), *args],
+        env=aws.environ,
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        timeout=60,
+        start_new_session=True,
+        check=False,
+    )
+    return proc.returncode, proc.stderr.decode()
+
+
+def closed_pipe() -> int:
+    """The write end of a pipe whose reader has already gone."""
+    read, write = os.pipe()
+    os.close(read)
+    return write
+
+
+def session_in_mfa_section(aws: AwsEnv) -> str:
+    text = aws.credentials.read_text()
+    section = text[text.index("[mfa]") :]
+    return next(
+        line.split("=", 1)[1].strip()
+        for line in section.splitlines()
+        if line.startswith("aws_session_token")
+    )
+
+
+def test_a_full_disk_on_stdout_is_one_line_and_a_failure(aws: AwsEnv) -> None:
+    aws.seed()
+    with open("/dev/full", "wb") as full:
+        status, stderr = run_into(aws, full.fileno(), "dev", "--shell", "bash", "--mfa-code", CODE)
+    assert status == 1
+    assert stderr.splitlines() == [
+        "awsenv: cannot write the shell code to stdout: No space left on device"
+    ]
+    # The session was refreshed with STS before the write failed: legitimately.
+    assert session_in_mfa_section(aws) in aws.sts.session_tokens.values()
+    assert not (aws.cache / "exports").exists() or not any((aws.cache / "exports").iterdir())
+
+
+def test_a_closed_pipe_on_stdout_exits_quietly(aws: AwsEnv) -> None:
+    aws.seed()
+    write = closed_pipe()
+    try:
+        status, stderr = run_into(aws, write, "dev", "--shell", "bash", "--mfa-code", CODE)
+    finally:
+        os.close(write)
+    assert (status, stderr) == (EXIT_BROKEN_PIPE, "")
+    assert session_in_mfa_section(aws) in aws.sts.session_tokens.values()
+
+
+@pytest.mark.parametrize("target", ["full", "closed pipe"])
+def test_the_fast_path_fails_the_same_way(aws: AwsEnv, target: str) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    before = aws.snapshot()
+    served = subprocess.run(
+        [*FAST_PATH_ONLY, "dev", "--shell", "bash"],
+        env=aws.environ,
+        capture_output=True,
+        check=False,
+        start_new_session=True,
+    )
+    assert served.returncode == 0 and served.stdout.startswith(b"export "), served.stderr
+    if target == "full":
+        with open("/dev/full", "wb") as full:
+            result = run_into(aws, full.fileno(), "dev", "--shell", "bash", command=FAST_PATH_ONLY)
+        expected = (1, "awsenv: cannot write the shell code to stdout: No space left on device\n")
+    else:
+        write = closed_pipe()
+        try:
+            result = run_into(aws, write, "dev", "--shell", "bash", command=FAST_PATH_ONLY)
+        finally:
+            os.close(write)
+        expected = (EXIT_BROKEN_PIPE, "")
+    assert result == expected
+    assert aws.snapshot() == before
