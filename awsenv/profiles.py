@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import enum
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,18 +71,27 @@ class AwsFiles:
     credentials_path: Path
     config: Mapping[str, Mapping[str, str]]
     credentials: Mapping[str, Mapping[str, str]]
+    # The bytes each file held when it was read (None: absent), so that what
+    # is built from them can later be checked against the files as they are.
+    config_bytes: bytes | None = None
+    credentials_bytes: bytes | None = None
 
     @classmethod
     def load(cls, config_path: Path, credentials_path: Path) -> AwsFiles:
+        config_bytes = _read_bytes(config_path)
+        credentials_bytes = _read_bytes(credentials_path)
         config: dict[str, dict[str, str]] = {}
-        for section, values in _read_ini(config_path).items():
+        for section, values in _read_ini(config_path, config_bytes).items():
             if section == "default":
                 config.setdefault("default", {}).update(values)
             elif section.startswith("profile "):
                 config[section[len("profile ") :].strip()] = values
             # Anything else (sso-session, services, a bare [name]) is not a profile
             # to botocore either.
-        return cls(config_path, credentials_path, config, _read_ini(credentials_path))
+        credentials = _read_ini(credentials_path, credentials_bytes)
+        return cls(
+            config_path, credentials_path, config, credentials, config_bytes, credentials_bytes
+        )
 
     @property
     def names(self) -> list[str]:
@@ -94,21 +104,28 @@ class AwsFiles:
         return Profile(name, self.config.get(name, {}), self.credentials.get(name, {}))
 
 
-def _read_ini(path: Path) -> dict[str, dict[str, str]]:
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _read_ini(path: Path, raw: bytes | None) -> dict[str, dict[str, str]]:
+    if raw is None:
+        return {}
     parser = configparser.RawConfigParser(strict=False, default_section="\0none")
     try:
-        with path.open(encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except FileNotFoundError:
-        return {}
+        # Universal newlines, as reading the file in text mode would give.
+        parser.read_file(io.StringIO(raw.decode("utf-8"), newline=None), str(path))
     except configparser.Error as exc:
         # configparser quotes the offending line, which may hold a secret: give
         # the line number only.
         raise ConfigError(f"cannot parse {path}: {_where(exc)}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"cannot parse {path}: it is not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     return {s: dict(parser.items(s)) for s in parser.sections()}
 
 
