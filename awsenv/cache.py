@@ -32,14 +32,18 @@ class Cache:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.warnings: list[str] = []
-        self._named: set[str] = set()
+        self._said: set[str] = set()
+        # Set once a directory of the cache was found loose: the run's own
+        # writes (a lock, an entry) tighten it, but what was planted in it
+        # meanwhile is still there, so nothing is read from it in this run.
+        self._reads_refused = False
         other = ownership.foreign_owner(str(root))
         # Not ours (another user's cache, or root run with a user's HOME): no
         # reads, and no writes that would lock its owner out of it.
         self.usable = other is None
         if other is not None:
             self._warn(
-                str(root),
+                "foreign",
                 f"not using the cache in {root}: it belongs to uid {other}, not to you "
                 f"(uid {os.geteuid()}); every step asks STS",
             )
@@ -51,13 +55,14 @@ class Cache:
     def load(self, key: str) -> Credentials | None:
         """The cached credentials for `key`, or None. An untrusted or damaged
         entry is a miss, with a warning."""
-        if not self.usable:
+        if not self.usable or self._reads_refused:
             return None
         path = self.path(key)
         try:
             fd = ownership.open_private(str(self.root), ("creds", path.name))
         except ownership.Untrusted as exc:
-            self._warn(exc.path, f"ignoring the cache: {exc.path} {exc.why}")
+            self._reads_refused = exc.path != str(path)
+            self._warn("untrusted", f"ignoring the cache: {exc.path} {exc.why}")
             return None
         except OSError:
             return None  # no entry yet
@@ -70,7 +75,7 @@ class Cache:
             if creds.expiration is None or not _EARLIEST <= creds.expiration < _LATEST:
                 raise ValueError("expiration out of range")
         except (OSError, ValueError, OverflowError, KeyError, TypeError, AttributeError):
-            self._warn(str(path), f"ignoring a damaged cache entry: {path}")
+            self._warn("damaged", f"ignoring a damaged cache entry: {path}")
             return None
         return creds
 
@@ -80,7 +85,7 @@ class Cache:
         try:
             ensure_private_dir(self.root / "creds", root=self.root)
         except ownership.Untrusted as exc:
-            self._warn(exc.path, f"not writing the cache: {exc.path} {exc.why}")
+            self._warn("untrusted", f"not writing the cache: {exc.path} {exc.why}")
             return
         path = self.path(key)
         # write_atomic writes through a link and keeps a file's mode: an entry
@@ -91,8 +96,10 @@ class Cache:
         payload = {"key": key, "credentials": credentials.to_json()}
         write_atomic(path, json.dumps(payload, indent=1).encode())
 
-    def _warn(self, path: str, message: str) -> None:
-        # Once per path per run: the resolver asks for an entry several times.
-        if path not in self._named:
-            self._named.add(path)
+    def _warn(self, kind: str, message: str) -> None:
+        # One warning of each kind per run, naming the first path found: the
+        # resolver asks for an entry several times, and one bad directory
+        # makes every entry in it a miss.
+        if kind not in self._said:
+            self._said.add(kind)
             self.warnings.append(message)
