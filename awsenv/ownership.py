@@ -99,7 +99,8 @@ def _open_checked(name: str, dir_fd: int | None, path: str, *, directory: bool) 
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.EMLINK):  # O_NOFOLLOW met a link (EMLINK: BSD)
             raise Untrusted(path, "is a symlink") from None
-        if exc.errno == errno.ENOTDIR:
+        # ENOTDIR: this step is a file, or (for the root) something above it is.
+        if exc.errno == errno.ENOTDIR and (dir_fd is not None or os.path.lexists(path)):
             raise Untrusted(path, "is not a directory") from None
         raise
     why = why_untrusted(os.fstat(fd), directory=directory)
@@ -121,9 +122,9 @@ def foreign_owner(path: str) -> int | None:
     try:
         st = os.lstat(path)
     except FileNotFoundError:
-        if euid != 0:
-            return None
-        return _owner_above(path)
+        return None if euid != 0 else _owner_above(path)
+    except OSError:
+        return None  # unusable (a file in the way): writing it fails with its own warning
     return None if st.st_uid == euid else st.st_uid
 
 
@@ -135,5 +136,7 @@ def _owner_above(path: str) -> int | None:
         except FileNotFoundError:
             path, parent = parent, os.path.dirname(parent)
             continue
+        except OSError:
+            return None
         return None if uid == 0 else uid
     return None
