@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from awsenv import paths
@@ -52,8 +52,8 @@ class Outcome:
     renew_at: datetime | None = None
     # What the run read, and the sections of the credentials file it wrote over
     # that: a memo of the export may describe exactly this and nothing else.
-    files: AwsFiles | None = None
-    sections_written: tuple[tuple[str, Mapping[str, str]], ...] = ()
+    files: AwsFiles | None = field(default=None, repr=False)
+    sections_written: tuple[tuple[str, Mapping[str, str]], ...] = field(default=(), repr=False)
 
 
 def refresh_margin(environ: Mapping[str, str]) -> timedelta:

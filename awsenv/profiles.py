@@ -11,7 +11,7 @@ import configparser
 import enum
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from awsenv.errors import ConfigError
@@ -73,13 +73,12 @@ class AwsFiles:
     credentials: Mapping[str, Mapping[str, str]]
     # The bytes each file held when it was read (None: absent), so that what
     # is built from them can later be checked against the files as they are.
-    config_bytes: bytes | None = None
-    credentials_bytes: bytes | None = None
+    config_bytes: bytes | None = field(default=None, repr=False)
+    credentials_bytes: bytes | None = field(default=None, repr=False)  # secrets
 
     @classmethod
     def load(cls, config_path: Path, credentials_path: Path) -> AwsFiles:
         config_bytes = _read_bytes(config_path)
-        credentials_bytes = _read_bytes(credentials_path)
         config: dict[str, dict[str, str]] = {}
         for section, values in _read_ini(config_path, config_bytes).items():
             if section == "default":
@@ -88,6 +87,7 @@ class AwsFiles:
                 config[section[len("profile ") :].strip()] = values
             # Anything else (sso-session, services, a bare [name]) is not a profile
             # to botocore either.
+        credentials_bytes = _read_bytes(credentials_path)
         credentials = _read_ini(credentials_path, credentials_bytes)
         return cls(
             config_path, credentials_path, config, credentials, config_bytes, credentials_bytes
