@@ -141,32 +141,32 @@ def _cmd_export(argv: Sequence[str], console: Console) -> int:
     from awsenv.credentials import format_time
     from awsenv.mfa import ask_terminal
 
-    # Taken before the files are read: a memo must describe them as they were.
-    before = fastpath.fingerprint(os.environ, shell.name)
-    outcome = obtain(
-        Request(profile, args.duration, args.refresh, args.mfa_code),
-        ask=_no_prompt if args.no_prompt else ask_terminal,
-        on_secret=console.redact.add,
-        on_wait=console.say,
-    )
-    for notice in outcome.notices:
-        console.say(notice)
-    if to_terminal:
-        from awsenv.render import render_macro
-
-        until = (
-            format_time(outcome.exports.expiration) if outcome.exports.expiration else "no expiry"
+    with fastpath.recording(os.environ, profile, shell.name) as memo:
+        outcome = obtain(
+            Request(profile, args.duration, args.refresh, args.mfa_code),
+            ask=_no_prompt if args.no_prompt else ask_terminal,
+            on_secret=console.redact.add,
+            on_wait=console.say,
         )
-        console.say(f"profile {profile!r} is ready, valid until {until}; nothing was exported")
-        line = render_macro(shell, "usage", profile=profile).strip()
-        console.say(f"to export it into this shell, run: {line}")
-        return 0
-    from awsenv.render import render_exports
+        for notice in outcome.notices:
+            console.say(notice)
+        if to_terminal:
+            from awsenv.render import render_macro
 
-    text = render_exports(shell, outcome.exports)
-    _write(text)
-    renew_at = outcome.renew_at.timestamp() if outcome.renew_at else None
-    fastpath.remember(os.environ, profile, shell.name, text, renew_at, before)
+            until = (
+                format_time(outcome.exports.expiration)
+                if outcome.exports.expiration
+                else "no expiry"
+            )
+            console.say(f"profile {profile!r} is ready, valid until {until}; nothing was exported")
+            line = render_macro(shell, "usage", profile=profile).strip()
+            console.say(f"to export it into this shell, run: {line}")
+            return 0
+        from awsenv.render import render_exports
+
+        text = render_exports(shell, outcome.exports)
+        _write(text)
+        memo.printed(text, outcome)
     return 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from awsenv import paths
@@ -50,6 +50,10 @@ class Outcome:
     notices: tuple[str, ...]
     # When a repeat of this export must be worked out afresh (None: never by time).
     renew_at: datetime | None = None
+    # What the run read, and the sections of the credentials file it wrote over
+    # that: a memo of the export may describe exactly this and nothing else.
+    files: AwsFiles | None = field(default=None, repr=False)
+    sections_written: tuple[tuple[str, Mapping[str, str]], ...] = field(default=(), repr=False)
 
 
 # A margin beyond an hour would outlast every chained role (1 h at most), so
@@ -100,10 +104,13 @@ def obtain(
     files = load_files(environ)
     plan = build_plan(files, request.profile, request.duration)
     cache_dir = paths.cache_dir(environ)
-    with Locks(cache_dir / "locks", timeout=timeout, on_wait=on_wait) as locks:
+    cache = Cache(cache_dir)
+    # Locks live in the cache: where that is not ours to use, go on without.
+    locks_dir = cache_dir / "locks" if cache.usable else None
+    with Locks(locks_dir, timeout=timeout, on_wait=on_wait) as locks:
         resolver = Resolver(
             files=files,
-            cache=Cache(cache_dir),
+            cache=cache,
             codes=codes,
             sts=Sts(plan.region, request.profile),
             margin=margin,
@@ -119,7 +126,7 @@ def obtain(
                 on_secret(code)
         resolver.sync_sections(plan.top)
         resolver.commit()
-    notices = list(resolver.warnings)
+    notices = [*cache.warnings, *resolver.warnings]
     why_not = _why_no_aws_profile(request.profile, plan.top)
     aws_profile = None if why_not else request.profile
     if why_not and resolver.sts_calls:  # said once per refresh, not on every cache hit
@@ -133,7 +140,15 @@ def obtain(
         valid_until=valid_until if aws_profile else None,
     )
     renew_at = valid_until - resolver.margin if valid_until else None
-    return Outcome(exports, plan, resolver.sts_calls, tuple(notices), renew_at)
+    return Outcome(
+        exports,
+        plan,
+        resolver.sts_calls,
+        tuple(notices),
+        renew_at,
+        files=files,
+        sections_written=resolver.sections_written,
+    )
 
 
 def _why_no_aws_profile(name: str, top: Node) -> str | None:

@@ -49,7 +49,7 @@ class Locks:
 
     def __init__(
         self,
-        directory: Path,
+        directory: Path | None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
         on_wait: Callable[[str], None] = lambda _message: None,
@@ -61,20 +61,15 @@ class Locks:
         self._broken = False
         self._stack = contextlib.ExitStack()
 
-    def path_for(self, name: str) -> Path:
-        digest = hashlib.sha256(name.encode()).hexdigest()[:32]
-        return self.directory / f"{digest}.lock"
-
     def hold(self, name: str, doing: str) -> None:
         """Take the lock for `name` (a cache key, a file's real path); `doing`
         says what its holder is doing, for the waiting message."""
-        if name in self._held:
-            return
-        if self._broken:
+        # No directory: the cache is another user's, and so would the locks be.
+        if name in self._held or self._broken or self.directory is None:
             return
         from filelock import FileLock, Timeout
 
-        path = self.path_for(name)
+        path = self.directory / f"{hashlib.sha256(name.encode()).hexdigest()[:32]}.lock"
         lock = FileLock(str(path), mode=0o600)
         try:
             ensure_private_dir(self.directory, root=self.directory.parent)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import configparser
 import enum
-import os
+import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from awsenv.errors import ConfigError
@@ -74,6 +74,10 @@ class AwsFiles:
     # The files that do not exist, as the person would name them: said when a
     # profile is not found, since that is the usual reason.
     missing: tuple[str, ...] = ()
+    # The bytes each file held when it was read (None: absent), so that what
+    # is built from them can later be checked against the files as they are.
+    config_bytes: bytes | None = field(default=None, repr=False)
+    credentials_bytes: bytes | None = field(default=None, repr=False)  # secrets
 
     @classmethod
     def load(
@@ -86,19 +90,31 @@ class AwsFiles:
     ) -> AwsFiles:
         """`config_var`/`credentials_var` name the environment variable that chose
         each path, if one did, so that errors can say where a path came from."""
+        config_shown = _shown(config_path, config_var)
+        config_bytes = _read_bytes(config_path, config_shown)
         config: dict[str, dict[str, str]] = {}
-        for section, values in _read_ini(config_path, config_var).items():
+        for section, values in _read_ini(config_path, config_bytes, config_shown).items():
             name = config_profile_name(section)
             if name is not None:
                 config[name] = values  # a later section of the same name wins, whole
         # Credentials-file sections are profile names as they stand, in botocore too.
-        credentials = _read_ini(credentials_path, credentials_var)
+        credentials_shown = _shown(credentials_path, credentials_var)
+        credentials_bytes = _read_bytes(credentials_path, credentials_shown)
+        credentials = _read_ini(credentials_path, credentials_bytes, credentials_shown)
         missing = tuple(
-            f"{path} (from {var})" if var else str(path)
-            for path, var in ((config_path, config_var), (credentials_path, credentials_var))
-            if not os.path.lexists(path)
+            shown
+            for shown, raw in ((config_shown, config_bytes), (credentials_shown, credentials_bytes))
+            if raw is None
         )
-        return cls(config_path, credentials_path, config, credentials, missing)
+        return cls(
+            config_path,
+            credentials_path,
+            config,
+            credentials,
+            missing,
+            config_bytes,
+            credentials_bytes,
+        )
 
     @property
     def names(self) -> list[str]:
@@ -132,23 +148,31 @@ def config_profile_name(section: str) -> str | None:
     return parts[1] if len(parts) == 2 else None
 
 
-def _read_ini(path: Path, chosen_by: str | None = None) -> dict[str, dict[str, str]]:
-    """The sections of one AWS file; a missing file has none. Everything else
-    that keeps botocore from reading it is a one-line error naming the file
-    (and the variable that chose it)."""
-    shown = f"{path} (from {chosen_by})" if chosen_by else str(path)
+def _shown(path: Path, chosen_by: str | None) -> str:
+    return f"{path} (from {chosen_by})" if chosen_by else str(path)
+
+
+def _read_bytes(path: Path, shown: str) -> bytes | None:
+    """One AWS file's bytes, or None when there is none. Everything else that
+    keeps botocore from reading it is a one-line error naming the file (and the
+    variable that chose it)."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         if path.is_symlink():
             raise ConfigError(
                 f"{shown} is a symlink to {path.readlink()}, which does not exist"
             ) from None
-        return {}
+        return None
     except IsADirectoryError:
         raise ConfigError(f"cannot read {shown}: it is a directory, not a file") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {shown}: {exc.strerror}") from None
+
+
+def _read_ini(path: Path, raw: bytes | None, shown: str) -> dict[str, dict[str, str]]:
+    if raw is None:
+        return {}
     if raw.startswith(b"\xef\xbb\xbf"):
         raise ConfigError(
             f"cannot parse {shown}: it starts with a UTF-8 byte-order mark, which botocore "
@@ -160,7 +184,8 @@ def _read_ini(path: Path, chosen_by: str | None = None) -> dict[str, dict[str, s
         raise ConfigError(f"cannot parse {shown}: it is not UTF-8 text") from None
     parser = configparser.RawConfigParser(strict=False, default_section="\0none")
     try:
-        parser.read_string(text, source=str(path))
+        # Universal newlines, as reading the file in text mode would give.
+        parser.read_file(io.StringIO(text, newline=None), str(path))
     except configparser.Error as exc:
         # configparser quotes the offending line, which may hold a secret: give
         # the line number only.

@@ -90,6 +90,11 @@ class Resolver:
                 if cached is not None:
                     self._keep_section_current(node.profile, cached)
 
+    @property
+    def sections_written(self) -> tuple[tuple[str, dict[str, str]], ...]:
+        """The credentials-file sections `commit` sets, in its order, with their values."""
+        return tuple((name, session_section(c)) for name, c in self._section_writes.items())
+
     def commit(self) -> None:
         """Write what was staged: the credentials file first, since a failure there
         is an error and must leave the cache as it was; then the cache, which is
@@ -97,8 +102,8 @@ class Resolver:
         if self._section_writes:
             path = self.files.credentials_path
             self.locks.hold(f"file|{os.path.realpath(path)}", f"writing {path}")
-        for section, creds in self._section_writes.items():
-            write_section(self.files.credentials_path, section, session_section(creds))
+        for section, values in self.sections_written:
+            write_section(self.files.credentials_path, section, values)
         try:
             for key, creds in self._cache_writes.items():
                 self.cache.store(key, creds)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from conftest import AWSENV, CODE, SEED_CONFIG, SEED_CREDENTIALS, AwsEnv
+import pytest
+from conftest import ACCOUNT, AWSENV, CODE, SEED_CONFIG, SEED_CREDENTIALS, AwsEnv
 
 HEAVY = ("boto3", "botocore", "jinja2", "argparse", "configparser", "pathlib", "dataclasses")
 
@@ -198,3 +200,111 @@ def test_closed_stdout_is_a_clean_error(aws: AwsEnv) -> None:
     proc = aws.command(["bash", "-c", f'"{AWSENV}" dev --shell bash --mfa-code {CODE} >&-'])
     assert proc.returncode == 2
     assert "stdout is closed" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def export_during_an_edit(aws: AwsEnv, edit: Callable[[], None]) -> None:
+    """Export dev at the MFA prompt of a real terminal, with `edit` made while
+    awsenv waits for the code."""
+    import pexpect
+    from test_prompt import PROMPT, spawn
+
+    child = spawn(aws, "bash", "--norc", "--noprofile")
+    child.sendline(f'out="$({AWSENV} dev --shell bash)"; echo "rc=$?"')
+    child.expect(PROMPT)
+    edit()
+    child.sendline(CODE)
+    child.expect(r"rc=0")
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
+
+
+DEV_IN_CREDENTIALS = f"""
+[dev]
+role_arn = arn:aws:iam::{ACCOUNT}:role/dev
+region = eu-central-1
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "printed"),
+    [
+        ("role/dev", "role/dev2", None),
+        ("eu-central-1", "ap-east-1", "export AWS_REGION='ap-east-1'"),
+    ],
+    ids=["role_arn", "region"],
+)
+def test_credentials_file_edit_during_the_prompt_leaves_no_memo(
+    aws: AwsEnv, old: str, new: str, printed: str | None
+) -> None:
+    aws.write(SEED_CONFIG, SEED_CREDENTIALS + DEV_IN_CREDENTIALS)
+
+    def edit() -> None:  # [dev] in the credentials file, as a user would
+        aws.credentials.write_text(aws.credentials.read_text().replace(old, new))
+
+    export_during_an_edit(aws, edit)
+    assert new in aws.credentials.read_text()  # the edit survived the run's own write
+    exports = aws.cache / "exports"
+    assert not exports.exists() or not any(exports.iterdir())
+    aws.sts.reset()
+    fresh = aws.run("dev", "--shell", "bash")
+    assert fresh.returncode == 0, fresh.stderr
+    if printed is None:  # a new role: assumed now, with the cached MFA session
+        assert [r["role_arn"] for r in aws.sts.requests_log] == [f"arn:aws:iam::{ACCOUNT}:{new}"]
+    else:
+        assert printed in fresh.stdout
+    # That call left a memo of the new text, which the fast path now serves.
+    doctor(aws)
+    assert aws.run("dev", "--shell", "bash").stdout == "export MARKER=1\n"
+
+
+def test_a_memo_is_left_when_only_awsenv_wrote_during_the_prompt(aws: AwsEnv) -> None:
+    """The control for the test above: the run's own [mfa] write is no reason
+    to withhold the memo."""
+    aws.write(SEED_CONFIG, SEED_CREDENTIALS + DEV_IN_CREDENTIALS)
+    export_during_an_edit(aws, lambda: None)
+    assert "[mfa]" in aws.credentials.read_text()
+    doctor(aws)
+    assert aws.run("dev", "--shell", "bash").stdout == "export MARKER=1\n"
+
+
+def test_login_name_change_bypasses_the_memo(aws: AwsEnv) -> None:
+    aws.seed()
+    alice = {"LOGNAME": "alice"}
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE, env=alice).returncode == 0
+    doctor(aws)
+    assert aws.run("dev", "--shell", "bash", env=alice).stdout == "export MARKER=1\n"
+    aws.sts.reset()
+    result = aws.run("dev", "--shell", "bash", env={"LOGNAME": "bob"})
+    assert "MARKER" not in result.stdout
+    assert [r["role_session_name"] for r in aws.sts.requests_log] == ["awsenv-bob"]
+
+
+def test_login_sources_are_the_ones_getpass_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    import getpass
+
+    from awsenv.fastpath import LOGIN_SOURCES
+
+    for name in LOGIN_SOURCES:
+        monkeypatch.delenv(name, raising=False)
+    for name in reversed(LOGIN_SOURCES):  # each one, and each wins over those after it
+        monkeypatch.setenv(name, f"user-from-{name}")
+        assert getpass.getuser() == f"user-from-{name}"
+
+
+def test_memo_fingerprint_names_its_parts(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    _head, _when, stamp, _text = memo_file(aws).read_text().split("\n", 3)
+    fields = dict(field.split("=", 1) for field in stamp.split("\t"))
+    assert list(fields) == [
+        "awsenv",
+        "shell",
+        "template",
+        "margin",
+        "login",
+        "config",
+        "credentials",
+        "cache",
+    ]
+    assert fields["shell"] == "bash"
+    assert fields["config"].startswith(f"{aws.config}:{len(SEED_CONFIG)}:")
