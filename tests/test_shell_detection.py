@@ -61,6 +61,14 @@ def test_explicit_shell_wins_over_detection(aws: AwsEnv) -> None:
     assert proc.stdout.startswith("set -gx ")
 
 
+@pytest.fixture
+def no_shell_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pin the fallback after the parent process: when pytest runs
+    serially from a shell, that shell is the parent and would answer first."""
+    monkeypatch.setattr(shell, "parent_shell", lambda: None)
+
+
+@pytest.mark.usefixtures("no_shell_parent")
 def test_undetectable_shell_names_the_option(monkeypatch: pytest.MonkeyPatch) -> None:
     import shellingham
 
@@ -72,6 +80,7 @@ def test_undetectable_shell_names_the_option(monkeypatch: pytest.MonkeyPatch) ->
         shell.detect()
 
 
+@pytest.mark.usefixtures("no_shell_parent")
 def test_detected_but_unsupported_shell_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     import shellingham
 
