@@ -28,7 +28,9 @@ assert all(importlib.util.find_spec(name) for name in need)
 assert Path(importlib.util.find_spec("awsenv").origin).is_relative_to(sys.argv[1])
 PY
   step "installing awsenv and the local STS into .venv (first run: about 40 s)"
-  "${venv}/bin/python" -m pip install -q --disable-pip-version-check -e "${repo}[demo]"
+  # --no-compile: byte-compiling all of botocore up front costs more than the
+  # few modules the demo imports.
+  "${venv}/bin/python" -m pip install -q --disable-pip-version-check --no-compile -e "${repo}[demo]"
 fi
 
 demo=$(mktemp -d "${TMPDIR:-/tmp}/awsenv-demo.XXXXXX")

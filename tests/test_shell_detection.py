@@ -49,7 +49,10 @@ def test_unknown_shell_names_the_supported_ones(name: str) -> None:
 def test_calling_shell_is_detected(aws: AwsEnv, command: list[str], marker: str) -> None:
     require(command[0])
     aws.seed()
-    proc = aws.command([*command, f'"{AWSENV}" dev --mfa-code {CODE} > out.txt'])
+    # Not the last command: a shell may exec its last command in place of
+    # itself, and awsenv's parent would then be whatever ran the shell.
+    status = "$status" if command[0] == "fish" else "$?"
+    proc = aws.command([*command, f'"{AWSENV}" dev --mfa-code {CODE} > out.txt; exit {status}'])
     assert proc.returncode == 0, proc.stderr
     assert marker in (aws.root / "out.txt").read_text()
 
