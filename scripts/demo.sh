@@ -38,7 +38,7 @@ need = ("awsenv", "boto3", "jinja2", "shellingham", "filelock", "moto", "flask",
 assert all(importlib.util.find_spec(name) for name in need)
 assert Path(importlib.util.find_spec("awsenv").origin).is_relative_to(sys.argv[1])
 PY
-  step "installing awsenv and the local STS into .venv (first run: about 40 s)"
+  step "installing awsenv and the local STS into .venv (first run: about 35 s)"
   # --no-compile: byte-compiling all of botocore up front costs more than the
   # few modules the demo imports.
   "${pip[@]}" install -q --disable-pip-version-check --no-compile -e "${repo}[demo]"

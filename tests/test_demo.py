@@ -75,3 +75,20 @@ def test_demo_on_a_terminal_drops_into_the_users_shell(shell: str) -> None:
             child.kill(signal.SIGKILL)
     child.close()
     assert child.exitstatus == 0
+
+
+def github_anchor(heading: str) -> str:
+    text = heading.strip().lower().replace("`", "")
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def test_readme_cross_references_resolve() -> None:
+    readme = (REPO / "README.md").read_text()
+    body = re.sub(r"(?ms)^```.*?^```", "", readme)  # `# ~/.aws/config` in a block is no heading
+    anchors = {github_anchor(h) for h in re.findall(r"(?m)^#+ (.+)$", body)}
+    links = re.findall(r"\]\(#([^)]+)\)", readme)
+    assert links, "no cross-references found"
+    assert [link for link in links if link not in anchors] == []
+    # The places the demo and the messages send people to.
+    assert github_anchor("Set up your shell (once)") in anchors
+    assert "pipx install ." in readme and "uv tool install ." in readme
