@@ -51,11 +51,20 @@ cleanup() {
   rm -rf "${demo}"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' HUP INT TERM
 
 port=$("${venv}/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 step "starting the local STS (moto) on 127.0.0.1:${port}"
-"${venv}/bin/moto_server" -H 127.0.0.1 -p "${port}" >"${demo}/sts.log" 2>&1 &
+# On Linux the STS also dies with this script when it is killed outright (no
+# trap runs then): the kernel sends it SIGTERM when its parent goes.
+"${venv}/bin/python" - "${venv}/bin/moto_server" -H 127.0.0.1 -p "${port}" >"${demo}/sts.log" 2>&1 <<'PY' &
+import ctypes, os, signal, sys
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+except (AttributeError, OSError):
+    pass  # not Linux: the EXIT trap is all there is
+os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+PY
 moto=$!
 "${venv}/bin/python" - "${port}" <<'PY'
 import sys, time, urllib.request

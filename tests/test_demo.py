@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +58,8 @@ def test_demo_on_a_terminal_drops_into_the_users_shell(shell: str) -> None:
         "bash", [str(DEMO)], env=demo_environ(f"/usr/bin/{shell}"), encoding="utf-8", timeout=60
     )
     try:
+        child.expect(r"local STS \(moto\) on 127\.0\.0\.1:(\d+)")
+        port = int(child.match.group(1))
         child.expect_exact("any 6 digits pass")
         child.expect_exact("(awsenv demo)")
         child.sendline("awsenv dev")
@@ -71,10 +73,12 @@ def test_demo_on_a_terminal_drops_into_the_users_shell(shell: str) -> None:
         child.expect_exact("the local STS is stopped")
         child.expect(pexpect.EOF)
     finally:
-        if child.isalive():
-            child.kill(signal.SIGKILL)
+        if child.isalive():  # SIGHUP first: the demo stops its local STS on the way out
+            child.terminate(force=True)
     child.close()
     assert child.exitstatus == 0
+    with pytest.raises(ConnectionRefusedError):  # the local STS was stopped
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
 
 def github_anchor(heading: str) -> str:
