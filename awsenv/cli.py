@@ -7,7 +7,9 @@ all on failure. Everything for people goes to stderr through the Console.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -41,11 +43,31 @@ exit status: 0 ok, 2 usage, 3 AWS config, 4 refused by AWS, 5 STS unreachable,
 """
 
 
+# `--name` up to any `=value`; of `-xVALUE`, only `-x`.
+_OPTION_NAME = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(?==|$)|-[A-Za-z]")
+
+
 class _Parser(argparse.ArgumentParser):
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            raise UsageError(f"{self._unexpected(extras)} (see awsenv --help)")
+        return parsed
+
+    def _unexpected(self, extras: list[str]) -> str:
+        """Name the first unknown option. Only an option's name is echoed, never
+        a positional argument or an option's value: either could be an MFA code."""
+        for arg in extras:
+            match = _OPTION_NAME.match(arg)
+            if match:
+                name = match.group()
+                known = [o for action in self._actions for o in action.option_strings]
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                return f"unknown option {name}{hint}"
+        return "unexpected extra arguments (the MFA code goes after --mfa-code)"
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        if message.startswith("unrecognized arguments"):
-            # Never echo them: a stray MFA code would land on stderr.
-            message = "unexpected extra arguments (the MFA code goes after --mfa-code)"
         raise UsageError(f"{message} (see awsenv --help)")
 
     def _print_message(self, message: str, file: Any = None) -> None:

@@ -17,6 +17,7 @@ from awsenv.errors import UsageError
 from awsenv.exports import Exports
 from awsenv.locking import Locks, lock_timeout
 from awsenv.mfa import Ask, CodeSource, ask_terminal
+from awsenv.notices import aws_profile_notice, first_time, session_stamp
 from awsenv.plan import (
     AssumeRole,
     BotocoreProfile,
@@ -129,8 +130,13 @@ def obtain(
     notices = [*cache.warnings, *resolver.warnings]
     why_not = _why_no_aws_profile(request.profile, plan.top)
     aws_profile = None if why_not else request.profile
-    if why_not and resolver.sts_calls:  # said once per refresh, not on every cache hit
-        notices.append(f"AWS_PROFILE left unset: {why_not}")
+    if why_not:
+        # Removing the person's AWS_PROFILE is always said; not setting one is
+        # said once per profile per MFA session.
+        removed = bool(environ.get("AWS_PROFILE"))
+        stamp = f"{why_not}|{session_stamp(plan.top, creds, resolver.cache)}"
+        if first_time(cache_dir if cache.usable else None, request.profile, stamp) or removed:
+            notices.append(aws_profile_notice(why_not, removed))
     valid_until = resolver.valid_until(plan.top, creds)
     exports = Exports.build(
         request.profile,
@@ -152,24 +158,16 @@ def obtain(
 
 
 def _why_no_aws_profile(name: str, top: Node) -> str | None:
-    """Why AWS_PROFILE must not name this profile, or None when it may."""
+    """Why AWS_PROFILE must not name this profile, or None when it may. Short:
+    it is said in one line of at most 100 characters."""
     if not botocore_can_name(name):
-        return (
-            f"botocore-based tools cannot address a profile named {name!r}; "
-            "the exported keys work everywhere"
-        )
+        return "botocore-based tools cannot address its name"
     if resolves_without_prompt(top):
         return None
     if isinstance(top, MfaSession):
         # Long-term keys with their own mfa_serial: the files hold only those keys.
-        return (
-            f"tools that read {name!r} from the files would use its long-term keys "
-            "without MFA; the exported session is what carries MFA"
-        )
-    return (
-        f"tools that read {name!r} from the files would ask for an MFA code; for "
-        "pulumi/terraform use a session profile (source_profile + mfa_serial, see the README)"
-    )
+        return "other tools would use its keys without MFA"
+    return "other tools would ask for an MFA code"
 
 
 def botocore_can_name(name: str) -> bool:

@@ -2,7 +2,8 @@
 
 Quoting is not left to the templates: every `{{ value }}` passes through the
 shell's quote function via jinja2's `finalize`, except `Word`s, which are
-trusted names checked here. A template cannot forget to quote.
+trusted names checked here, and `Code`, a shared macro's output that was
+quoted when it was rendered. A template cannot forget to quote.
 
 jinja2 costs several times a bare interpreter start: a repeat export never
 gets here, the fast path (fastpath.py) prints its memo instead.
@@ -34,6 +35,13 @@ class Word(str):
         return super().__new__(cls, value)
 
 
+class Code(str):
+    """The output of another template's macro, already rendered and quoted:
+    `{{ posix.wrapper(...) | code }}` emits it as it is. Only for that."""
+
+    __slots__ = ()
+
+
 def template_dir() -> Path:
     return Path(shell_template_dir())
 
@@ -43,7 +51,7 @@ def _template(shell: Shell) -> Any:
     import jinja2
 
     def finalize(value: object) -> str:
-        if isinstance(value, Word):
+        if isinstance(value, Word | Code):
             return str(value)
         if value is None:
             return ""
@@ -60,6 +68,7 @@ def _template(shell: Shell) -> Any:
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # noqa: S701 - shell code, quoted by finalize, not HTML
     )
+    env.filters["code"] = Code
     return env.get_template(shell.template)
 
 

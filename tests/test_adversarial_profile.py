@@ -118,6 +118,6 @@ def test_fish_universal_variables_are_never_erased(aws: AwsEnv, tmp_path) -> Non
     used = fish(f"source {tmp_path}/out.fish; echo region=$AWS_REGION")
     assert used.returncode == 0
     assert "region=us-west-2" in used.stdout  # the export shadows it for this shell
-    assert "AWS_PROFILE stays set as a universal variable" in used.stderr
+    assert "fish still has a universal AWS_PROFILE, which awsenv leaves alone" in used.stderr
     later = fish("echo $AWS_PROFILE $AWS_REGION")
     assert later.stdout.strip() == "mine us-east-2"

@@ -225,18 +225,6 @@ def test_init_code_is_valid_and_ends_with_its_install_line(shell: str, check: li
     assert last.startswith("#") and f"awsenv init {shell}" in last
 
 
-def test_bash_init_passes_shellcheck() -> None:
-    require("shellcheck")
-    code = subprocess.run([AWSENV, "init", "bash"], capture_output=True, check=True).stdout
-    proc = subprocess.run(
-        ["shellcheck", "-s", "bash", "-S", "warning", "-"],
-        input=code,
-        capture_output=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout.decode()
-
-
 def test_init_for_sh_says_which_shells_have_it() -> None:
     proc = subprocess.run([AWSENV, "init", "sh"], capture_output=True, text=True, check=False)
     assert proc.returncode == 2
@@ -257,3 +245,52 @@ def test_wrapper_and_hook_work_under_nounset(aws: AwsEnv, shell: str) -> None:
     assert "unbound" not in printed and "parameter not set" not in printed
     assert session.status_of("awsenv unset") == 0
     assert "unbound" not in session.sync() and "parameter not set" not in session.seen
+
+
+# Non-interactive: the wrapper is a function, and a function works in `-c` too.
+WRAPPED = {
+    "bash": [
+        "bash",
+        "--noprofile",
+        "--norc",
+        "-c",
+        'eval "$(awsenv init bash)"\n{call}\necho "status=$? region=${{AWS_REGION-}}"',
+    ],
+    "zsh": [
+        "zsh",
+        "-f",
+        "-c",
+        'eval "$(awsenv init zsh)"\n{call}\necho "status=$? region=${{AWS_REGION-}}"',
+    ],
+    "fish": [
+        "fish",
+        "--no-config",
+        "-c",
+        'awsenv init fish | source\n{call}\necho "status=$status region=$AWS_REGION"',
+    ],
+}
+
+
+@pytest.mark.parametrize("option", ["--shell tcsh", "--shell=tcsh"])
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_wrapper_passes_the_users_own_shell_option_through(
+    aws: AwsEnv, shell: str, option: str
+) -> None:
+    require(shell)
+    aws.seed()
+    before = aws.snapshot()
+    argv = [*WRAPPED[shell][:-1], WRAPPED[shell][-1].format(call=f"awsenv dev {option}")]
+    proc = aws.command(argv, env={"AWS_REGION": "kept"})
+    # awsenv's own message and exit status: the wrapper added no --shell of its own.
+    assert proc.stderr == "awsenv: unsupported shell 'tcsh'; supported: bash, zsh, sh, fish, pwsh\n"
+    assert proc.stdout == "status=2 region=kept\n"
+    assert aws.snapshot() == before
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_wrapper_names_its_own_shell_when_the_user_gave_none(aws: AwsEnv, shell: str) -> None:
+    require(shell)
+    aws.seed()
+    argv = [*WRAPPED[shell][:-1], WRAPPED[shell][-1].format(call=f"awsenv dev --mfa-code {CODE}")]
+    proc = aws.command(argv, env={"AWS_REGION": "kept"})
+    assert proc.stdout == "status=0 region=eu-central-1\n", proc.stderr

@@ -32,6 +32,7 @@ from pwsh_grammar import (
     string_literals,
 )
 from realshells import COMMANDS, evaluate
+from shell_lint import DATA_EXCLUSIONS
 
 from awsenv import quoting
 from awsenv.errors import UsageError
@@ -284,9 +285,9 @@ def test_quoting_table(quote: Callable[[str], str], value: str, expected: str) -
 # --- checking shell code without running it ----------------------------------------
 
 
-# Warnings about literal data, which the quoting keeps literal on purpose:
-# SC1112 "This is a unicode quote" and SC2088 "Tilde does not expand in quotes".
-SHELLCHECK_DATA_WARNINGS = "SC1112,SC2088"
+# Notes about literal data, which the quoting keeps literal on purpose (the
+# one list, with reasons, is in shell_lint.py).
+SHELLCHECK_DATA_WARNINGS = ",".join(DATA_EXCLUSIONS)
 
 
 def shellcheck(dialect: str, code: str, *extra: str) -> subprocess.CompletedProcess[bytes]:

@@ -49,7 +49,10 @@ def test_unknown_shell_names_the_supported_ones(name: str) -> None:
 def test_calling_shell_is_detected(aws: AwsEnv, command: list[str], marker: str) -> None:
     require(command[0])
     aws.seed()
-    proc = aws.command([*command, f'"{AWSENV}" dev --mfa-code {CODE} > out.txt'])
+    # Not the last command: a shell may exec its last command in place of
+    # itself, and awsenv's parent would then be whatever ran the shell.
+    status = "$status" if command[0] == "fish" else "$?"
+    proc = aws.command([*command, f'"{AWSENV}" dev --mfa-code {CODE} > out.txt; exit {status}'])
     assert proc.returncode == 0, proc.stderr
     assert marker in (aws.root / "out.txt").read_text()
 
@@ -61,6 +64,14 @@ def test_explicit_shell_wins_over_detection(aws: AwsEnv) -> None:
     assert proc.stdout.startswith("set -gx ")
 
 
+@pytest.fixture
+def no_shell_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pin the fallback after the parent process: when pytest runs
+    serially from a shell, that shell is the parent and would answer first."""
+    monkeypatch.setattr(shell, "parent_shell", lambda: None)
+
+
+@pytest.mark.usefixtures("no_shell_parent")
 def test_undetectable_shell_names_the_option(monkeypatch: pytest.MonkeyPatch) -> None:
     import shellingham
 
@@ -72,6 +83,7 @@ def test_undetectable_shell_names_the_option(monkeypatch: pytest.MonkeyPatch) ->
         shell.detect()
 
 
+@pytest.mark.usefixtures("no_shell_parent")
 def test_detected_but_unsupported_shell_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     import shellingham
 

@@ -1,0 +1,99 @@
+"""scripts/demo.sh, as a new user runs it: without a terminal (CI) it runs the
+steps as a script; on a terminal it drops into a shell with awsenv loaded."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+from conftest import require
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "scripts" / "demo.sh"
+
+
+def demo_environ(shell: str = "/bin/bash") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS", "PYTHON"))}
+    env["SHELL"] = shell
+    # The demo installs into .venv beside it: here, the venv running the tests.
+    assert Path(sys.executable).parent.parent == REPO / ".venv", "run from the repo's .venv"
+    return env
+
+
+def test_demo_without_a_terminal_answers_the_real_prompt_then_needs_none() -> None:
+    proc = subprocess.run(
+        ["bash", str(DEMO)],
+        env=demo_environ(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,
+        check=False,
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, out + proc.stderr
+    assert re.search(r"(?m)^demo \[ *\d+s\] starting the local STS", out)
+    before, first, again, unset = out.split("\n$ ")[:4]
+    assert "AWS_PROFILE=<unset>" in before
+    assert "MFA code for arn:aws:iam::123456789012:mfa/demo: " in first
+    assert "AWS_PROFILE=dev  AWS_REGION=eu-central-1" in first
+    assert "STS calls so far: 2" in first  # GetSessionToken, AssumeRole
+    assert "MFA code" not in again
+    assert "AWS_PROFILE=dev" in again and "STS calls so far: 2" in again
+    assert "AWS_PROFILE=<unset>" in unset
+    assert "pipx install ." in out
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_demo_on_a_terminal_drops_into_the_users_shell(shell: str) -> None:
+    require(shell)
+    child = pexpect.spawn(
+        "bash", [str(DEMO)], env=demo_environ(f"/usr/bin/{shell}"), encoding="utf-8", timeout=60
+    )
+    try:
+        child.expect(r"local STS \(moto\) on 127\.0\.0\.1:(\d+)")
+        port = int(child.match.group(1))
+        child.expect_exact("any 6 digits pass")
+        child.expect_exact("(awsenv demo)")
+        child.sendline("awsenv dev")
+        child.expect(r"(?m)(^|\r)MFA code for \S+: ")
+        child.sendline("123456")
+        child.expect_exact("(awsenv demo)")
+        child.sendline("echo profile=$AWS_PROFILE; awsenv dev; echo again=$AWSENV_PROFILE")
+        child.expect(r"again=dev")
+        assert "MFA code" not in (child.before or "")
+        child.expect_exact("(awsenv demo)")  # the shell is back at its prompt
+        child.sendline("exit")
+        child.expect_exact("the local STS is stopped")
+        child.expect(pexpect.EOF)
+    finally:
+        if child.isalive():  # SIGHUP first: the demo stops its local STS on the way out
+            child.terminate(force=True)
+    child.close()
+    assert child.exitstatus == 0
+    with pytest.raises(ConnectionRefusedError):  # the local STS was stopped
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+
+def github_anchor(heading: str) -> str:
+    text = heading.strip().lower().replace("`", "")
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def test_readme_cross_references_resolve() -> None:
+    readme = (REPO / "README.md").read_text()
+    body = re.sub(r"(?ms)^```.*?^```", "", readme)  # `# ~/.aws/config` in a block is no heading
+    anchors = {github_anchor(h) for h in re.findall(r"(?m)^#+ (.+)$", body)}
+    links = re.findall(r"\]\(#([^)]+)\)", readme)
+    assert links, "no cross-references found"
+    assert [link for link in links if link not in anchors] == []
+    # The places the demo and the messages send people to.
+    assert github_anchor("Set up your shell (once)") in anchors
+    assert "pipx install ." in readme and "uv tool install ." in readme
