@@ -50,6 +50,8 @@ def update_section(text: str, section: str, values: Mapping[str, str]) -> str:
     sections_seen = 0
     in_target = False
     insert_at = 0  # in the first [section]: after its last key line and continuations
+    insert_indent = ""  # that key line's (or the header's) indentation
+    after_key = False  # whether insert_at follows a key line rather than the header
     option_indent: int | None = None  # a more indented line continues that option's value
     replaced = False  # the current option is one being replaced: drop its continuations
     for line in _LINE.findall(text):
@@ -71,7 +73,7 @@ def update_section(text: str, section: str, values: Mapping[str, str]) -> str:
             sections_seen += in_target
             out.append(line)
             if in_target and sections_seen == 1:
-                insert_at = len(out)
+                insert_at, insert_indent, after_key = len(out), line[:indent], False
             continue
         option = _KEY.match(line.rstrip("\r\n"))
         if not option or not option.group("key"):
@@ -93,15 +95,32 @@ def update_section(text: str, section: str, values: Mapping[str, str]) -> str:
             line = f"{head}{after}{value}{ending}"
         out.append(line)
         if in_target and sections_seen == 1:
-            insert_at = len(out)
+            insert_at, insert_indent, after_key = len(out), line[:indent], True
     if not sections_seen:
         return _append_section(text, section, values, newline)
     if pending:
         if not out[insert_at - 1].endswith(("\n", "\r")):
             out[insert_at - 1] += newline
-        added = [f"{key} = {values[key]}{newline}" for key in pending.values()]
+        indent = _new_key_indent(out[insert_at:], insert_indent, after_key)
+        added = [f"{indent}{key} = {values[key]}{newline}" for key in pending.values()]
         out[insert_at:insert_at] = added
     return "".join(out)
+
+
+def _new_key_indent(rest: list[str], indent: str, after_key: bool) -> str:
+    """How far to indent a key inserted before `rest` so that configparser reads
+    it, and every line after it, as before: a line indented deeper than the key
+    above it continues that key's value (an indented `  [next]` header included).
+    Below a key, the sibling's indent is right: the next line was not deeper
+    than it. Below a header, the key must be at least as deep as the next line."""
+    if after_key:
+        return indent
+    for line in rest:
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", ";")):
+            following = line[: len(line) - len(line.lstrip())]
+            return following if len(following) > len(indent) else indent
+    return indent
 
 
 def _append_section(text: str, section: str, values: Mapping[str, str], newline: str) -> str:

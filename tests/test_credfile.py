@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from awsenv.credentials import Credentials
@@ -105,8 +105,34 @@ def test_indented_keys_are_keys() -> None:
         "[mfa]\n"
         "  aws_access_key_id = ASIANEW\n"
         "  region = eu-west-1\n"
-        "aws_secret_access_key = newSecret\n"
-        "aws_session_token = newToken\n"
+        "  aws_secret_access_key = newSecret\n"
+        "  aws_session_token = newToken\n"
+    )
+
+
+def test_new_keys_never_swallow_an_indented_header_below() -> None:
+    # configparser reads `  [team]` as a header after a header or an equally
+    # indented key, but as a continuation line below a key at column 0.
+    text = "[mfa]\n  [team]\n  key = kept\n"
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[mfa]\n  aws_access_key_id = ASIANEW\n  [team]\n  key = kept\n"
+    )
+    text = "[mfa]\n  region = x\n  [team]\n"
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[mfa]\n  region = x\n  aws_access_key_id = ASIANEW\n  [team]\n"
+    )
+
+
+def test_indented_header_is_a_header_where_configparser_says_so() -> None:
+    text = "[default]\nk = v\n\n  [mfa]\n  aws_access_key_id = ASIAOLD\n"
+    assert parse(text).sections() == ["default"]  # a continuation of k
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}).endswith(
+        "  aws_access_key_id = ASIAOLD\n\n[mfa]\naws_access_key_id = ASIANEW\n"
+    )
+    text = "[default]\n  [mfa]\n  aws_access_key_id = ASIAOLD\n"
+    assert parse(text).sections() == ["default", "mfa"]
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[default]\n  [mfa]\n  aws_access_key_id = ASIANEW\n"
     )
 
 
@@ -868,3 +894,63 @@ def test_only_the_target_section_changes_and_reads_back(text: str, values: dict[
         if name != TARGET:
             assert after.items(name) == before.items(name)
     assert update_section(result, TARGET, values) == result
+
+
+# --- property: configparser's view changes in exactly awsenv's section -------
+
+
+def view(text: str) -> list[tuple[str, dict[str, str]]]:
+    """configparser's reading of `text`, set up exactly as awsenv/profiles.py reads."""
+    parser = configparser.RawConfigParser(strict=False, default_section="\0none")
+    parser.read_file(io.StringIO(text, newline=None))
+    return [(name, dict(parser.items(name))) for name in parser.sections()]
+
+
+any_indent = st.sampled_from(["", "", "", " ", "  ", "\t", "    "])
+any_section = st.sampled_from(["mfa", "mfa", "default", "team", "MFA", " mfa", "DEFAULT", "mfa]x"])
+
+
+@st.composite
+def any_line(draw: st.DrawFn) -> str:
+    """Any line, anywhere, at any indent: headers may land inside values, keys
+    may land outside sections; configparser decides what each one is."""
+    kind = draw(st.sampled_from(["header", "key", "key", "continuation", "comment", "blank"]))
+    indent = draw(any_indent)
+    if kind == "header":
+        return f"{indent}[{draw(any_section)}]{draw(st.sampled_from(['', ' ; c', chr(9)]))}"
+    if kind == "key":
+        return indent + draw(body_keys) + draw(delimiters) + draw(line_text).strip()
+    if kind == "continuation":
+        return draw(indents) + draw(line_text.filter(lambda s: s.strip() != ""))
+    if kind == "comment":
+        return indent + draw(st.sampled_from("#;")) + draw(line_text)
+    return draw(st.sampled_from(["", " ", "\t"]))
+
+
+@st.composite
+def any_file(draw: st.DrawFn) -> str:
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = [draw(comment_or_blank()) for _ in range(draw(st.integers(0, 1)))]
+    lines.append(f"{draw(any_indent)}[{draw(any_section)}]")
+    lines.extend(draw(st.lists(any_line(), max_size=14)))
+    return newline.join(lines) + draw(st.sampled_from([newline, ""]))
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_file(), written_values)
+def test_configparser_sees_only_the_target_section_change(
+    text: str, values: dict[str, str]
+) -> None:
+    try:
+        before = view(text)
+    except configparser.Error:
+        assume(False)  # a file configparser rejects is refused before any edit
+        return
+    expected = dict(before)
+    expected[TARGET] = {**expected.get(TARGET, {}), **{k.lower(): v for k, v in values.items()}}
+
+    after = view(update_section(text, TARGET, values))
+
+    assert dict(after) == expected
+    new = [] if TARGET in dict(before) else [TARGET]
+    assert [name for name, _ in after] == [name for name, _ in before] + new
