@@ -3,17 +3,38 @@
 Like the AWS CLI's own config writer, it edits lines instead of re-serialising
 the file, so comments, blank lines, order, spacing, line endings and every
 other section stay exactly as they were.
+
+Writing is a compare-and-swap. The caller holds the file's lock; the file is
+read again right before the edit, so whatever anyone changed elsewhere in it
+since the run began (a `[team]` section appended during the MFA prompt) is
+kept. If awsenv's own section changed since the run read it:
+- it now holds long-term keys (no session token): refused, nothing written;
+  the user has made it a key profile and awsenv must not destroy those keys;
+- it now holds a session that expires no earlier than ours (another writer got
+  a fresher one): kept, nothing written;
+- anything else (a stale session, other keys edited): ours is written, and only
+  awsenv's keys change.
+
+Files awsenv will not replace (see `check_replaceable`): a hard-linked file,
+since a replace would leave the other names with the old keys and nobody would
+notice, and a file without its owner's write bit, since that is how a person
+says "do not touch". Writing in place instead would break all-or-nothing, so
+both are refused with one line before any MFA code is asked for.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 
-from awsenv.atomic import write_atomic
-from awsenv.credentials import Credentials, format_time
+from awsenv.atomic import OwnerNotKept, write_atomic
+from awsenv.credentials import Credentials, format_time, parse_time
 from awsenv.errors import ConfigError
+from awsenv.profiles import parse_ini
 
 # The reader is configparser (awsenv's own and botocore's), so lines, headers,
 # keys and continuation lines are recognised by its rules, not by guesses.
@@ -101,8 +122,8 @@ def update_section(text: str, section: str, values: Mapping[str, str]) -> str:
     if pending:
         if not out[insert_at - 1].endswith(("\n", "\r")):
             out[insert_at - 1] += newline
-        indent = _new_key_indent(out[insert_at:], insert_indent, after_key)
-        added = [f"{indent}{key} = {values[key]}{newline}" for key in pending.values()]
+        key_indent = _new_key_indent(out[insert_at:], insert_indent, after_key)
+        added = [f"{key_indent}{key} = {values[key]}{newline}" for key in pending.values()]
         out[insert_at:insert_at] = added
     return "".join(out)
 
@@ -134,8 +155,17 @@ def _append_section(text: str, section: str, values: Mapping[str, str], newline:
     return "".join(parts)
 
 
-def write_section(path: Path, section: str, values: Mapping[str, str]) -> None:
-    """Set `values` in `[section]` of the file at `path`, atomically."""
+def write_section(
+    path: Path,
+    section: str,
+    values: Mapping[str, str],
+    *,
+    read: Mapping[str, str] | None = None,
+) -> bool:
+    """Set `values` in `[section]` of the file at `path`, atomically; True if the
+    file was written. `read` is the section as the run read it ({} if it had none):
+    when the file now holds something else there, see the module docstring."""
+    check_replaceable(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -146,10 +176,79 @@ def write_section(path: Path, section: str, values: Mapping[str, str]) -> None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text; awsenv will not rewrite it") from None
+    if read is not None:
+        now_holds = parse_ini(text, path).get(section, {})
+        if now_holds != dict(read) and _keep_theirs(path, section, now_holds, values):
+            return False
     updated = update_section(text, section, values)
     if updated == text:
-        return
+        return False
     try:
         write_atomic(path, updated.encode("utf-8"))
+    except OwnerNotKept as exc:
+        raise ConfigError(
+            f"{path} belongs to uid {exc.uid} gid {exc.gid}, and awsenv (uid {os.geteuid()}) "
+            f"cannot give its replacement that owner ({exc.strerror}); nothing was written: "
+            "run awsenv as the file's owner"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+    return True
+
+
+def check_replaceable(path: Path) -> None:
+    """Refuse, with one line, a file awsenv must not replace (module docstring)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return  # missing: created; unreadable: reading it says why
+    if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+        raise ConfigError(
+            f"{path} has {info.st_nlink} hard links; replacing it would leave the other "
+            "names with the old keys, so awsenv will not write it (keep one name and make "
+            "the others symlinks, which awsenv writes through)"
+        )
+    if not info.st_mode & stat.S_IWUSR:
+        raise ConfigError(f"{path} is read-only; awsenv will not write it (chmod u+w to allow)")
+
+
+def exposure_warning(path: Path) -> str | None:
+    """One line when the file that now holds secrets can be read by others."""
+    if os.name != "posix":
+        return None
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    who = [name for bit, name in ((0o040, "its group"), (0o004, "other users")) if mode & bit]
+    if not who:
+        return None
+    return (
+        f"{path} is readable by {' and '.join(who)} (mode {mode:04o}) and holds session "
+        f"keys; run `chmod 600 {path}` to keep them yours"
+    )
+
+
+def _keep_theirs(
+    path: Path, section: str, now_holds: Mapping[str, str], values: Mapping[str, str]
+) -> bool:
+    """[section] changed since the run read it: keep it (True), write ours
+    (False), or refuse."""
+    if now_holds.get("aws_access_key_id") and not now_holds.get("aws_session_token"):
+        raise ConfigError(
+            f"[{section}] in {path} changed while awsenv ran and now holds long-term keys; "
+            "awsenv will not overwrite them"
+        )
+    theirs = _expiry(now_holds)
+    ours = _expiry(values)
+    if theirs is None or ours is None or not now_holds.get("aws_session_token"):
+        return False
+    return theirs >= ours and theirs > datetime.now(timezone.utc)
+
+
+def _expiry(section: Mapping[str, str]) -> datetime | None:
+    text = section.get("expiration") or section.get("aws_expiration")
+    try:
+        return parse_time(text) if text else None
+    except (ValueError, OverflowError):
+        return None

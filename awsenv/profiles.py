@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import enum
+import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -140,9 +141,15 @@ def _read_ini(path: Path, chosen_by: str | None = None) -> dict[str, dict[str, s
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"cannot parse {shown}: it is not UTF-8 text") from None
+    return parse_ini(text, shown)
+
+
+def parse_ini(text: str, shown: str | Path) -> dict[str, dict[str, str]]:
+    """configparser's reading of `text`, the contents of the file `shown`, as
+    botocore reads it: universal newlines, and no section is special."""
     parser = configparser.RawConfigParser(strict=False, default_section="\0none")
     try:
-        parser.read_string(text, source=str(path))
+        parser.read_file(io.StringIO(text, newline=None), source=str(shown))
     except configparser.Error as exc:
         # configparser quotes the offending line, which may hold a secret: give
         # the line number only.

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from awsenv.cache import Cache
 from awsenv.credentials import Credentials, format_time, parse_time
-from awsenv.credfile import session_section, write_section
+from awsenv.credfile import check_replaceable, exposure_warning, session_section, write_section
 from awsenv.errors import AwsError, ConfigError
 from awsenv.locking import Locks
 from awsenv.mfa import CodeSource
@@ -92,11 +92,16 @@ class Resolver:
         """Write what was staged: the credentials file first, since a failure there
         is an error and must leave the cache as it was; then the cache, which is
         only an optimisation, so a failure there is a warning."""
+        path = self.files.credentials_path
         if self._section_writes:
-            path = self.files.credentials_path
             self.locks.hold(f"file|{os.path.realpath(path)}", f"writing {path}")
+        wrote = False
         for section, creds in self._section_writes.items():
-            write_section(self.files.credentials_path, section, session_section(creds))
+            # What the run read of the section, for the compare-and-swap.
+            read = self.files.credentials.get(section, {})
+            wrote |= write_section(path, section, session_section(creds), read=read)
+        if wrote and (warning := exposure_warning(path)):
+            self._warn_once(warning)
         try:
             for key, creds in self._cache_writes.items():
                 self.cache.store(key, creds)
@@ -138,6 +143,10 @@ class Resolver:
                 debug(f"another awsenv just refreshed {_label(node)}; reusing it")
                 self._from_cache.add(key)
                 return renewed
+        if isinstance(node, MfaSession) and node.profile:
+            # Its section will be written: refuse a file awsenv must not
+            # replace before a code is asked for and spent.
+            check_replaceable(self.files.credentials_path)
         creds = self._fetch(node)
         if creds.expiration is not None:
             self._cache_writes[key] = creds
