@@ -117,7 +117,11 @@ def _alive(pid: int) -> bool:
         return False
     except (PermissionError, OverflowError):
         return True  # another user's process, or a number no process has
-    return True
+    try:  # Linux: a killed writer is a zombie until it is reaped, and as dead
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _create_temp(real: Path) -> tuple[int, Path]:

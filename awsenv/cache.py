@@ -18,14 +18,14 @@ class Cache:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def _path(self, key: str) -> Path:
+    def path(self, key: str) -> Path:
         digest = hashlib.sha256(key.encode()).hexdigest()[:40]
         return self.root / "creds" / f"{digest}.json"
 
     def load(self, key: str) -> Credentials | None:
         """The cached credentials for `key`, or None. A damaged entry is a miss."""
         try:
-            data = json.loads(self._path(key).read_bytes())
+            data = json.loads(self.path(key).read_bytes())
             if data.get("key") != key:
                 return None
             return Credentials.from_json(data["credentials"])
@@ -35,4 +35,4 @@ class Cache:
     def store(self, key: str, credentials: Credentials) -> None:
         ensure_private_dir(self.root / "creds", root=self.root)
         payload = {"key": key, "credentials": credentials.to_json()}
-        write_atomic(self._path(key), json.dumps(payload, indent=1).encode())
+        write_atomic(self.path(key), json.dumps(payload, indent=1).encode())

@@ -11,7 +11,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from awsenv.atomic import remove_stale_temps
 from awsenv.cache import Cache
 from awsenv.credentials import Credentials, format_time, parse_time
 from awsenv.credfile import check_replaceable, exposure_warning, session_section, write_section
@@ -110,6 +112,14 @@ class Resolver:
                 f"cannot write the cache in {self.cache.root} ({exc.strerror}); "
                 "the next call will ask STS again"
             )
+        # A killed awsenv's temp files hold secrets. The next run may find all
+        # it needs cached and write nothing next to them: it cleans up anyway.
+        keys = self._from_cache | set(self._cache_writes)
+        for directory in {
+            Path(os.path.realpath(path)).parent,
+            *(self.cache.path(k).parent for k in keys),
+        }:
+            remove_stale_temps(directory)
 
     def _resolve(self, node: Node) -> Credentials:
         if isinstance(node, LongTermKeys):

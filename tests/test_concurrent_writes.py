@@ -96,11 +96,20 @@ def wait_for(condition: Callable[[], object], timeout: float = 30) -> None:
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError("timed out")
-        time.sleep(0.002)
+        time.sleep(0.005)
 
 
 def has_session(section: dict[str, str] | None) -> bool:
     return bool(section and section.get("aws_session_token") and section.get("expiration"))
+
+
+def sessions(path: Path) -> set[str]:
+    """The sections holding a session: names only, so no secret reaches a report."""
+    return {name for name, values in sections(path).items() if has_session(values)}
+
+
+def others(path: Path, but: str) -> dict[str, dict[str, str]]:
+    return {name: values for name, values in sections(path).items() if name != but}
 
 
 # --- lost updates ------------------------------------------------------------
@@ -120,9 +129,10 @@ def test_two_writers_in_parallel_never_lose_a_section(aws: AwsEnv) -> None:
             returncode, out, err = finish(proc)
             assert returncode == 0, err
             assert "AWS_SESSION_TOKEN" in out
+        lost += [(trial, name) for name in writers if name not in sessions(aws.credentials)]
         now = sections(aws.credentials)
-        lost += [(trial, name) for name in writers if not has_session(now.get(name))]
-        assert {name: now[name] for name in untouched} == untouched
+        kept = all(now.get(name) == values for name, values in untouched.items())
+        assert kept, "a section outside awsenv's changed"
     assert lost == []
 
 
@@ -141,9 +151,8 @@ def test_a_writer_slowed_inside_its_write_does_not_lose_the_other_writers_sectio
 
     returncode, _, err = finish(slow)
     assert (returncode, fast.returncode) == (0, 0), (err, fast.stderr)
+    assert sessions(aws.credentials) == {"mfa1", "mfa2"}
     assert "waiting for another awsenv" in fast.stderr  # the two really overlapped
-    now = sections(aws.credentials)
-    assert has_session(now["mfa1"]) and has_session(now["mfa2"])
     assert temp_files(aws.root) == []
 
 
@@ -166,9 +175,9 @@ def test_sections_added_while_a_refresh_waits_on_sts_survive(aws: AwsEnv) -> Non
     assert returncode == 0, err
     text = aws.credentials.read_text()
     assert text.startswith(SEED_CREDENTIALS + TEAM)
-    now = sections(aws.credentials)
-    assert now["team"] == {"aws_access_key_id": "AKIATEAM", "aws_secret_access_key": "teamSecret"}
-    assert has_session(now["mfa1"]) and has_session(now["mfa2"])
+    team = sections(aws.credentials)["team"]
+    assert team == {"aws_access_key_id": "AKIATEAM", "aws_secret_access_key": "teamSecret"}
+    assert sessions(aws.credentials) == {"mfa1", "mfa2"}
 
 
 # --- awsenv's own section changed during the run -----------------------------
@@ -227,7 +236,7 @@ def test_a_stale_session_written_meanwhile_is_replaced(
     assert returncode == 0, err
     text = aws.credentials.read_text()
     assert "# kept" in text and "oldToken" not in text
-    assert has_session(sections(aws.credentials)["mfa"])
+    assert sessions(aws.credentials) == {"mfa"}
 
 
 # --- SIGKILL anywhere in a refresh -------------------------------------------
@@ -250,13 +259,16 @@ def test_sigkill_anywhere_in_a_refresh_never_tears_the_file_nor_leaves_secrets(
     counts: Counter[str] = Counter()
     for trial in range(KILLS):
         old = aws.credentials.read_bytes()
-        old_view = sections(aws.credentials)
+        old_others, old_keys = (
+            others(aws.credentials, but="mfa"),
+            set(sections(aws.credentials)["mfa"]),
+        )
         proc = start(aws, "mfa", "--refresh", *EXPORT, wrapper=slowed)
         if trial % 2:  # anywhere from the start to the end of the refresh
             time.sleep(rng.uniform(0, refresh_time))
         else:  # somewhere in the writes: credentials file, cache, memo
             wait_for(lambda p=proc: temp_files(aws.root) or p.poll() is not None)  # type: ignore[misc]
-            time.sleep(rng.uniform(0, 0.3))
+            time.sleep(rng.uniform(0, 0.15))  # each fsync takes 40 ms here
         counts["temp file at the kill"] += bool(temp_files(aws.root))
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -267,11 +279,12 @@ def test_sigkill_anywhere_in_a_refresh_never_tears_the_file_nor_leaves_secrets(
         if now == old:
             counts["old file"] += 1
         else:
-            new_view = sections(aws.credentials)
-            assert {k: v for k, v in new_view.items() if k != "mfa"} == {
-                k: v for k, v in old_view.items() if k != "mfa"
-            }
-            assert has_session(new_view["mfa"]) and set(new_view["mfa"]) == set(old_view["mfa"])
+            complete = (
+                others(aws.credentials, but="mfa") == old_others
+                and sessions(aws.credentials) == {"mfa"}
+                and set(sections(aws.credentials)["mfa"]) == old_keys
+            )
+            assert complete, f"trial {trial}: a torn credentials file"
             counts["complete new file"] += 1
         counts["temp files left by the kill"] += len(temp_files(aws.root))
 
@@ -281,7 +294,7 @@ def test_sigkill_anywhere_in_a_refresh_never_tears_the_file_nor_leaves_secrets(
 
     print(dict(counts))
     assert counts["killed"] >= KILLS - 5
-    assert counts["temp file at the kill"] >= KILLS // 3  # many landed inside a write
+    assert counts["temp file at the kill"] >= KILLS // 5  # many landed inside a write
 
 
 # --- owners ------------------------------------------------------------------
@@ -301,7 +314,7 @@ def test_root_keeps_the_users_owner_and_group_on_the_file(aws: AwsEnv) -> None:
     assert result.returncode == 0, result.stderr
     info = aws.credentials.stat()
     assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (NOBODY, NOBODY, 0o600)
-    assert has_session(sections(aws.credentials)["mfa"])
+    assert sessions(aws.credentials) == {"mfa"}
 
 
 @as_root
