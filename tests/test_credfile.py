@@ -11,7 +11,9 @@ import io
 import os
 import re
 import stat
+import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,8 +21,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from awsenv.atomic import TEMP_PATTERN, remove_stale_temps
 from awsenv.credentials import Credentials
-from awsenv.credfile import session_section, update_section, write_section
+from awsenv.credfile import exposure_warning, session_section, update_section, write_section
 from awsenv.errors import ConfigError
 
 NEW = {
@@ -954,3 +957,289 @@ def test_configparser_sees_only_the_target_section_change(
     assert dict(after) == expected
     new = [] if TARGET in dict(before) else [TARGET]
     assert [name for name, _ in after] == [name for name, _ in before] + new
+
+
+# --- compare-and-swap: [section] changed since the run read it --------------
+
+SESSION_READ = {
+    "aws_access_key_id": "ASIAREAD",
+    "aws_secret_access_key": "readSecret",
+    "aws_session_token": "readToken",
+    "expiration": "2030-01-01T00:00:00Z",
+}
+OURS = {**NEW, "expiration": "2030-01-01T12:00:00Z"}
+
+
+def section_text(values: dict[str, str]) -> str:
+    return "[default]\nregion = x\n\n[mfa]\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
+
+
+def test_section_as_the_run_read_it_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_text(section_text(SESSION_READ) + "[team]\nk = added meanwhile\n")
+    assert write_section(path, "mfa", OURS, read=SESSION_READ) is True
+    assert path.read_text() == section_text(OURS) + "[team]\nk = added meanwhile\n"
+
+
+@pytest.mark.parametrize("token", [{}, {"aws_session_token": ""}])
+def test_section_now_holding_long_term_keys_is_refused(
+    tmp_path: Path, token: dict[str, str]
+) -> None:
+    # An empty token is no token to botocore: those keys are used as long-term keys.
+    path = tmp_path / "credentials"
+    keys = {"aws_access_key_id": "AKIAUSER", "aws_secret_access_key": "userSecret"}
+    text = section_text({**keys, **token})
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=r"\[mfa\] .* now holds long-term keys") as caught:
+        write_section(path, "mfa", OURS, read=SESSION_READ)
+    assert "userSecret" not in str(caught.value)
+    assert path.read_text() == text
+    assert temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("theirs", ["2030-01-01T12:00:00Z", "2031-01-01T00:00:00Z"])
+def test_section_now_holding_a_session_lasting_as_long_is_kept(tmp_path: Path, theirs: str) -> None:
+    path = tmp_path / "credentials"
+    text = section_text({**SESSION_READ, "aws_session_token": "otherToken", "expiration": theirs})
+    path.write_text(text)
+    assert write_section(path, "mfa", OURS, read=SESSION_READ) is False
+    assert path.read_text() == text
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"expiration": "2030-01-01T11:59:59Z"},  # ends before ours
+        {"expiration": "2001-01-01T00:00:00Z"},  # already over
+        {"expiration": "not a time"},
+        {"region": "eu-west-1"},  # the session untouched, a key added by hand
+    ],
+)
+def test_section_changed_otherwise_gets_our_session(
+    tmp_path: Path, changed: dict[str, str]
+) -> None:
+    path = tmp_path / "credentials"
+    path.write_text(section_text({**SESSION_READ, **changed}))
+    assert write_section(path, "mfa", OURS, read=SESSION_READ) is True
+    assert dict(parse(path.read_text()).items("mfa")) == {**SESSION_READ, **changed, **OURS}
+
+
+def test_section_gone_meanwhile_is_written_again(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("[default]\nregion = x\n")
+    assert write_section(path, "mfa", OURS, read=SESSION_READ) is True
+    assert dict(parse(path.read_text()).items("mfa")) == OURS
+
+
+# --- files awsenv will not replace -------------------------------------------
+
+
+@posix_modes
+def test_hard_linked_file_is_refused_with_its_link_count(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("[mfa]\naws_access_key_id = ASIAOLD\n")
+    os.link(path, tmp_path / "backup")
+    os.link(path, tmp_path / "another")
+    with pytest.raises(ConfigError, match=r"has 3 hard links.*symlinks"):
+        write_section(path, "mfa", NEW)
+    assert path.read_text() == "[mfa]\naws_access_key_id = ASIAOLD\n"
+    assert path.stat().st_nlink == 3
+    assert temp_files(tmp_path) == []
+
+
+@posix_modes
+@pytest.mark.parametrize("mode", [0o400, 0o444, 0o040, 0o000])
+def test_file_without_the_owners_write_bit_is_refused(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("[mfa]\naws_access_key_id = ASIAOLD\n")
+    path.chmod(mode)
+    with pytest.raises(ConfigError) as caught:
+        write_section(path, "mfa", NEW)
+    assert str(caught.value) == (
+        f"{path} is read-only; awsenv will not write it (chmod u+w to allow)"
+    )
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    path.chmod(0o600)
+    assert path.read_text() == "[mfa]\naws_access_key_id = ASIAOLD\n"
+
+
+@posix_modes
+def test_symlink_to_a_read_only_file_is_refused_too(tmp_path: Path) -> None:
+    target = tmp_path / "real"
+    target.write_text("[mfa]\n")
+    target.chmod(0o400)
+    link = tmp_path / "credentials"
+    link.symlink_to(target)
+    with pytest.raises(ConfigError, match="read-only"):
+        write_section(link, "mfa", NEW)
+
+
+@posix_modes
+@pytest.mark.parametrize(
+    ("mode", "who"),
+    [(0o644, "its group and other users"), (0o640, "its group"), (0o604, "other users")],
+)
+def test_file_readable_by_others_gets_a_warning_naming_the_fix(
+    tmp_path: Path, mode: int, who: str
+) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("")
+    path.chmod(mode)
+    assert exposure_warning(path) == (
+        f"{path} is readable by {who} (mode {mode:04o}) and holds session keys; "
+        f"run `chmod 600 {path}` to keep them yours"
+    )
+
+
+@posix_modes
+@pytest.mark.parametrize("mode", [0o600, 0o700, 0o620, 0o602])
+def test_file_no_one_else_can_read_gets_no_warning(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("")
+    path.chmod(mode)
+    assert exposure_warning(path) is None
+
+
+# --- temp files --------------------------------------------------------------
+
+
+@posix_modes
+def test_temp_file_is_named_for_awsenv_created_0600_and_exclusive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("[mfa]\n")
+    path.chmod(0o640)
+    opened: list[tuple[str, int, int]] = []
+    real_open = os.open
+
+    def recording_open(name: str, flags: int, mode: int = 0o777, **kw: object) -> int:
+        opened.append((os.fspath(name), flags, mode))
+        return real_open(name, flags, mode, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", recording_open)
+    write_section(path, "mfa", NEW)
+    monkeypatch.undo()
+
+    temps = [(Path(n), f, m) for n, f, m in opened if n.endswith(".tmp")]
+    assert len(temps) == 1
+    temp, flags, mode = temps[0]
+    assert temp.parent == tmp_path
+    assert re.fullmatch(rf"\.credentials\.awsenv-{os.getpid()}-[0-9a-f]{{12}}\.tmp", temp.name)
+    assert TEMP_PATTERN.fullmatch(temp.name)
+    assert flags & os.O_CREAT and flags & os.O_EXCL
+    assert mode == 0o600
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # the target keeps its own
+    assert temp_files(tmp_path) == []
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+@posix_modes
+def test_stale_temp_files_of_awsenv_and_only_those_are_removed(tmp_path: Path) -> None:
+    dead, alive = _dead_pid(), os.getpid()
+    old = time.time() - 120
+
+    def temp(name: str, age: float | None = None) -> Path:
+        path = tmp_path / name
+        path.write_text("aws_secret_access_key = leftover")
+        if age is not None:
+            os.utime(path, (age, age))
+        return path
+
+    removed = [
+        temp(f".credentials.awsenv-{dead}-0123456789ab.tmp"),  # its writer is gone
+        temp(f".credentials.awsenv-{alive}-0123456789ab.tmp", age=old),  # over a minute
+        temp(f".x.json.awsenv-{dead}-aaaaaaaaaaaa.tmp"),
+    ]
+    kept = [
+        temp(f".credentials.awsenv-{alive}-0123456789ac.tmp"),  # a live writer's, young
+        temp(".credentials.abc123.tmp", age=old),  # not awsenv's name
+        temp(f"credentials.awsenv-{dead}-0123456789ab.tmp", age=old),  # no leading dot
+        temp(f".credentials.awsenv-{dead}-0123456789ab.tmp.bak", age=old),
+        temp("credentials"),
+    ]
+    link = tmp_path / f".y.awsenv-{dead}-bbbbbbbbbbbb.tmp"
+    link.symlink_to(tmp_path / "credentials")
+    kept.append(link)
+
+    remove_stale_temps(tmp_path)
+
+    assert [p.name for p in removed if p.exists()] == []
+    assert [p.name for p in kept if not p.is_symlink() and not p.exists()] == []
+    assert link.is_symlink()
+
+
+@posix_modes
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_another_users_stale_temp_file_is_left_alone(tmp_path: Path) -> None:
+    theirs = tmp_path / f".credentials.awsenv-{_dead_pid()}-0123456789ab.tmp"
+    theirs.write_text("")
+    os.chown(theirs, 65534, 65534)
+    remove_stale_temps(tmp_path, now=time.time() + 3600)
+    assert theirs.exists()
+
+
+@posix_modes
+def test_write_section_removes_stale_temps_next_to_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    stale = tmp_path / f".credentials.awsenv-{_dead_pid()}-0123456789ab.tmp"
+    stale.write_text("aws_secret_access_key = leftover")
+    write_section(path, "mfa", NEW)
+    assert temp_files(tmp_path) == []
+
+
+# --- owners ------------------------------------------------------------------
+
+as_root = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root, as under sudo -E"
+)
+
+
+@as_root
+def test_root_keeps_owner_group_and_mode_of_a_users_file(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("[mfa]\naws_access_key_id = ASIAOLD\n")
+    path.chmod(0o640)
+    os.chown(path, 65534, 65534)
+    write_section(path, "mfa", NEW)
+    info = path.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (65534, 65534, 0o640)
+
+
+@as_root
+def test_root_creates_a_new_file_for_the_directorys_owner(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    os.chown(home, 65534, 65534)
+    path = home / ".aws" / "credentials"
+    write_section(path, "mfa", NEW)
+    for made in (path, path.parent):
+        assert (made.stat().st_uid, made.stat().st_gid) == (65534, 65534)
+
+
+@as_root
+def test_owner_that_cannot_be_kept_fails_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("[mfa]\naws_access_key_id = ASIAOLD\n")
+    os.chown(path, 65534, 65534)
+
+    def refused(fd: int, uid: int, gid: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchown", refused)
+    with pytest.raises(ConfigError) as caught:
+        write_section(path, "mfa", NEW)
+    monkeypatch.undo()
+
+    assert "belongs to uid 65534 gid 65534" in str(caught.value)
+    assert "nothing was written" in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert path.read_text() == "[mfa]\naws_access_key_id = ASIAOLD\n"
+    assert temp_files(tmp_path) == []
