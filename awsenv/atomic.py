@@ -53,7 +53,8 @@ def write_atomic(path: Path, data: bytes, *, new_mode: int = PRIVATE_FILE) -> No
     before the rename and the directory after it, so a crash leaves either the
     old file or the new one, never a torn one. The temp file is created 0600
     with O_EXCL and removed on every failure path; a SIGKILL can still leave one,
-    which the next write into the same directory removes (`remove_stale_temps`).
+    which the next write into the same directory, or the next run's commit,
+    removes (`remove_stale_temps`).
     """
     real = Path(os.path.realpath(path))
     owner: tuple[int, int] | None
@@ -86,9 +87,9 @@ def write_atomic(path: Path, data: bytes, *, new_mode: int = PRIVATE_FILE) -> No
 def remove_stale_temps(directory: Path, *, now: float | None = None) -> None:
     """Delete awsenv's own temp files in `directory` that no writer will rename:
     those of a process that is gone, and any older than STALE_AFTER. Only regular
-    files owned by this user and named by TEMP_PATTERN; nothing else is touched."""
-    if os.name != "posix":
-        return
+    files named by TEMP_PATTERN and (on POSIX) owned by this user; nothing else
+    is touched. Windows has no cheap liveness test: age alone decides there."""
+    posix = os.name == "posix"
     now = time.time() if now is None else now
     try:
         entries = list(directory.iterdir())
@@ -100,9 +101,10 @@ def remove_stale_temps(directory: Path, *, now: float | None = None) -> None:
             continue
         try:
             info = temp.lstat()
-            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+            if not stat.S_ISREG(info.st_mode) or (posix and info.st_uid != os.geteuid()):
                 continue
-            if now - info.st_mtime > STALE_AFTER or not _alive(int(match.group("pid"))):
+            old = now - info.st_mtime > STALE_AFTER
+            if old or (posix and not _alive(int(match.group("pid")))):
                 temp.unlink()
         except OSError:
             continue
