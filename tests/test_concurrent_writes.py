@@ -54,6 +54,8 @@ AS_NOBODY = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-group
 
 def slow_fsync(microseconds: int, only_first: bool = False) -> list[str]:
     """Run under strace with fsync slowed: the write's window, made wide."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("strace fault injection is Linux's")
     require("strace")
     when = ":when=1" if only_first else ""
     return [
