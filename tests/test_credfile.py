@@ -1243,3 +1243,19 @@ def test_owner_that_cannot_be_kept_fails_and_changes_nothing(
     assert "\n" not in str(caught.value)
     assert path.read_text() == "[mfa]\naws_access_key_id = ASIAOLD\n"
     assert temp_files(tmp_path) == []
+
+
+def test_reader_and_editor_agree_on_lone_cr_line_endings(tmp_path: Path) -> None:
+    # botocore opens the files with universal newlines: a lone CR ends a line.
+    from awsenv.profiles import AwsFiles
+
+    path = tmp_path / "credentials"
+    path.write_bytes(b"[default]\raws_access_key_id = AKIAKEEP\r[mfa]\raws_access_key_id = OLD\r")
+    assert AwsFiles.load(tmp_path / "config", path).credentials == {
+        "default": {"aws_access_key_id": "AKIAKEEP"},
+        "mfa": {"aws_access_key_id": "OLD"},
+    }
+    write_section(path, "mfa", {"aws_access_key_id": "ASIANEW"}, read={"aws_access_key_id": "OLD"})
+    assert path.read_bytes() == (
+        b"[default]\raws_access_key_id = AKIAKEEP\r[mfa]\raws_access_key_id = ASIANEW\r"
+    )
