@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import stat
+import time
 from pathlib import Path
 
 from awsenv import ownership
@@ -57,28 +60,52 @@ def _make_private_dir(directory: Path) -> None:
         os.umask(old)
 
 
+# awsenv's temp files: `.<target>.awsenv-<pid>-<random>.tmp`, next to the target.
+# They hold secrets, so a later run removes those a dead or old writer left.
+TEMP_PATTERN = re.compile(r"\..+\.awsenv-(?P<pid>\d+)-[0-9a-f]{12}\.tmp", re.DOTALL)
+STALE_AFTER = 60.0  # seconds; no write takes that long between create and rename
+
+
+class OwnerNotKept(PermissionError):
+    """The replacement of an existing file could not be given that file's owner
+    and group (awsenv runs as another user and may not chown)."""
+
+    def __init__(self, exc: OSError, uid: int, gid: int) -> None:
+        super().__init__(exc.errno, exc.strerror)
+        self.uid = uid
+        self.gid = gid
+
+
 def write_atomic(path: Path, data: bytes, *, new_mode: int = PRIVATE_FILE) -> None:
     """Replace the file at `path` with `data`, all or nothing.
 
     A symlink is written through (its target is replaced), so the link survives.
-    An existing file keeps its permissions; a new one gets `new_mode`. The data is
-    fsynced before the rename and the directory after it, so a crash leaves either
-    the old file or the new one, never a torn one.
+    An existing file keeps its mode, owner and group (awsenv run as root with the
+    user's HOME must not hand the user's file to root); a new one gets `new_mode`
+    and, when root creates it, the owner of its directory. The data is fsynced
+    before the rename and the directory after it, so a crash leaves either the
+    old file or the new one, never a torn one. The temp file is created 0600
+    with O_EXCL and removed on every failure path; a SIGKILL can still leave one,
+    which the next write into the same directory, or the next run's commit,
+    removes (`remove_stale_temps`).
     """
     real = Path(os.path.realpath(path))
+    owner: tuple[int, int] | None
     try:
-        mode = stat.S_IMODE(real.stat().st_mode)
+        existing = real.stat()
+        mode = stat.S_IMODE(existing.st_mode)
+        owner = (existing.st_uid, existing.st_gid)
     except FileNotFoundError:
         mode = new_mode
-        ensure_private_dir(real.parent)
-    import tempfile  # lazily: it costs more than the rest of this module
-
-    fd, tmp_name = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
+        _make_parents(real.parent)
+        owner = _owner_for_new_file(real.parent)
+    remove_stale_temps(real.parent)
+    fd, tmp = _create_temp(real)
     try:
         with os.fdopen(fd, "wb") as handle:
+            _give_owner(handle.fileno(), owner)
             if hasattr(os, "fchmod"):
-                os.fchmod(handle.fileno(), mode)
+                os.fchmod(handle.fileno(), mode)  # after chown, which may clear bits
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -88,6 +115,99 @@ def write_atomic(path: Path, data: bytes, *, new_mode: int = PRIVATE_FILE) -> No
             tmp.unlink()
         raise
     _fsync_dir(real.parent)
+
+
+def remove_stale_temps(directory: Path, *, now: float | None = None) -> None:
+    """Delete awsenv's own temp files in `directory` that no writer will rename:
+    those of a process that is gone, and any older than STALE_AFTER. Only regular
+    files named by TEMP_PATTERN and (on POSIX) owned by this user; nothing else
+    is touched. Windows has no cheap liveness test: age alone decides there."""
+    posix = os.name == "posix"
+    now = time.time() if now is None else now
+    try:
+        entries = list(directory.iterdir())
+    except OSError:
+        return
+    for temp in entries:
+        match = TEMP_PATTERN.fullmatch(temp.name)
+        if not match:
+            continue
+        try:
+            info = temp.lstat()
+            if not stat.S_ISREG(info.st_mode) or (posix and info.st_uid != os.geteuid()):
+                continue
+            old = now - info.st_mtime > STALE_AFTER
+            if old or (posix and not _alive(int(match.group("pid")))):
+                temp.unlink()
+        except OSError:
+            continue
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or a number no process has
+    try:  # Linux: a killed writer is a zombie until it is reaped, and as dead
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _create_temp(real: Path) -> tuple[int, Path]:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = real.parent / f".{real.name}.awsenv-{os.getpid()}-{os.urandom(6).hex()}.tmp"
+        try:
+            return os.open(tmp, flags, PRIVATE_FILE), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temp file name", str(real.parent))
+
+
+def _owner_for_new_file(directory: Path) -> tuple[int, int] | None:
+    # root writing into someone else's directory (sudo -E keeps HOME) creates
+    # the file for that someone, so they are not locked out of it.
+    if os.name != "posix" or os.geteuid() != 0:
+        return None
+    info = directory.stat()
+    return (info.st_uid, info.st_gid)
+
+
+def _give_owner(fd: int, owner: tuple[int, int] | None) -> None:
+    if owner is None or not hasattr(os, "fchown"):
+        return
+    current = os.fstat(fd)
+    uid, gid = owner
+    if (current.st_uid, current.st_gid) == (uid, gid):
+        return
+    try:
+        os.fchown(fd, uid if uid != current.st_uid else -1, gid if gid != current.st_gid else -1)
+    except OSError as exc:
+        raise OwnerNotKept(exc, uid, gid) from None
+
+
+def _make_parents(directory: Path) -> None:
+    """mkdir -p with 0700, each new directory owned like the one it is made in
+    when root makes it (so ~/.aws created under sudo -E is still the user's)."""
+    missing = []
+    while not directory.exists():
+        missing.append(directory)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    for new in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            new.mkdir(mode=PRIVATE_DIR)
+        owner = _owner_for_new_file(new.parent)
+        if owner is not None and hasattr(os, "chown"):
+            os.chown(new, *owner)
 
 
 def _fsync_dir(path: Path) -> None:

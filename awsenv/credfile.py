@@ -3,17 +3,38 @@
 Like the AWS CLI's own config writer, it edits lines instead of re-serialising
 the file, so comments, blank lines, order, spacing, line endings and every
 other section stay exactly as they were.
+
+Writing is a compare-and-swap. The caller holds the file's lock; the file is
+read again right before the edit, so whatever anyone changed elsewhere in it
+since the run began (a `[team]` section appended during the MFA prompt) is
+kept. If awsenv's own section changed since the run read it:
+- it now holds long-term keys (no session token): refused, nothing written;
+  the user has made it a key profile and awsenv must not destroy those keys;
+- it now holds a session that expires no earlier than ours (another writer got
+  a fresher one): kept, nothing written;
+- anything else (a stale session, other keys edited): ours is written, and only
+  awsenv's keys change.
+
+Files awsenv will not replace (see `check_replaceable`): a hard-linked file,
+since a replace would leave the other names with the old keys and nobody would
+notice, and a file without its owner's write bit, since that is how a person
+says "do not touch". Writing in place instead would break all-or-nothing, so
+both are refused with one line before any MFA code is asked for.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 
-from awsenv.atomic import write_atomic
-from awsenv.credentials import Credentials, format_time
+from awsenv.atomic import OwnerNotKept, write_atomic
+from awsenv.credentials import Credentials, format_time, parse_time
 from awsenv.errors import ConfigError
+from awsenv.profiles import parse_ini
 
 # The reader is configparser (awsenv's own and botocore's), so lines, headers,
 # keys and continuation lines are recognised by its rules, not by guesses.
@@ -50,6 +71,8 @@ def update_section(text: str, section: str, values: Mapping[str, str]) -> str:
     sections_seen = 0
     in_target = False
     insert_at = 0  # in the first [section]: after its last key line and continuations
+    insert_indent = ""  # that key line's (or the header's) indentation
+    after_key = False  # whether insert_at follows a key line rather than the header
     option_indent: int | None = None  # a more indented line continues that option's value
     replaced = False  # the current option is one being replaced: drop its continuations
     for line in _LINE.findall(text):
@@ -71,7 +94,7 @@ def update_section(text: str, section: str, values: Mapping[str, str]) -> str:
             sections_seen += in_target
             out.append(line)
             if in_target and sections_seen == 1:
-                insert_at = len(out)
+                insert_at, insert_indent, after_key = len(out), line[:indent], False
             continue
         option = _KEY.match(line.rstrip("\r\n"))
         if not option or not option.group("key"):
@@ -93,15 +116,32 @@ def update_section(text: str, section: str, values: Mapping[str, str]) -> str:
             line = f"{head}{after}{value}{ending}"
         out.append(line)
         if in_target and sections_seen == 1:
-            insert_at = len(out)
+            insert_at, insert_indent, after_key = len(out), line[:indent], True
     if not sections_seen:
         return _append_section(text, section, values, newline)
     if pending:
         if not out[insert_at - 1].endswith(("\n", "\r")):
             out[insert_at - 1] += newline
-        added = [f"{key} = {values[key]}{newline}" for key in pending.values()]
+        key_indent = _new_key_indent(out[insert_at:], insert_indent, after_key)
+        added = [f"{key_indent}{key} = {values[key]}{newline}" for key in pending.values()]
         out[insert_at:insert_at] = added
     return "".join(out)
+
+
+def _new_key_indent(rest: list[str], indent: str, after_key: bool) -> str:
+    """How far to indent a key inserted before `rest` so that configparser reads
+    it, and every line after it, as before: a line indented deeper than the key
+    above it continues that key's value (an indented `  [next]` header included).
+    Below a key, the sibling's indent is right: the next line was not deeper
+    than it. Below a header, the key must be at least as deep as the next line."""
+    if after_key:
+        return indent
+    for line in rest:
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", ";")):
+            following = line[: len(line) - len(line.lstrip())]
+            return following if len(following) > len(indent) else indent
+    return indent
 
 
 def _append_section(text: str, section: str, values: Mapping[str, str], newline: str) -> str:
@@ -115,8 +155,17 @@ def _append_section(text: str, section: str, values: Mapping[str, str], newline:
     return "".join(parts)
 
 
-def write_section(path: Path, section: str, values: Mapping[str, str]) -> None:
-    """Set `values` in `[section]` of the file at `path`, atomically."""
+def write_section(
+    path: Path,
+    section: str,
+    values: Mapping[str, str],
+    *,
+    read: Mapping[str, str] | None = None,
+) -> bool:
+    """Set `values` in `[section]` of the file at `path`, atomically; True if the
+    file was written. `read` is the section as the run read it ({} if it had none):
+    when the file now holds something else there, see the module docstring."""
+    check_replaceable(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -127,10 +176,79 @@ def write_section(path: Path, section: str, values: Mapping[str, str]) -> None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text; awsenv will not rewrite it") from None
+    if read is not None:
+        now_holds = parse_ini(text, path).get(section, {})
+        if now_holds != dict(read) and _keep_theirs(path, section, now_holds, values):
+            return False
     updated = update_section(text, section, values)
     if updated == text:
-        return
+        return False
     try:
         write_atomic(path, updated.encode("utf-8"))
+    except OwnerNotKept as exc:
+        raise ConfigError(
+            f"{path} belongs to uid {exc.uid} gid {exc.gid}, and awsenv (uid {os.geteuid()}) "
+            f"cannot give its replacement that owner ({exc.strerror}); nothing was written: "
+            "run awsenv as the file's owner"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+    return True
+
+
+def check_replaceable(path: Path) -> None:
+    """Refuse, with one line, a file awsenv must not replace (module docstring)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return  # missing: created; unreadable: reading it says why
+    if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+        raise ConfigError(
+            f"{path} has {info.st_nlink} hard links; replacing it would leave the other "
+            "names with the old keys, so awsenv will not write it (keep one name and make "
+            "the others symlinks, which awsenv writes through)"
+        )
+    if not info.st_mode & stat.S_IWUSR:
+        raise ConfigError(f"{path} is read-only; awsenv will not write it (chmod u+w to allow)")
+
+
+def exposure_warning(path: Path) -> str | None:
+    """One line when the file that now holds secrets can be read by others."""
+    if os.name != "posix":
+        return None
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    who = [name for bit, name in ((0o040, "its group"), (0o004, "other users")) if mode & bit]
+    if not who:
+        return None
+    return (
+        f"{path} is readable by {' and '.join(who)} (mode {mode:04o}) and holds session "
+        f"keys; run `chmod 600 {path}` to keep them yours"
+    )
+
+
+def _keep_theirs(
+    path: Path, section: str, now_holds: Mapping[str, str], values: Mapping[str, str]
+) -> bool:
+    """[section] changed since the run read it: keep it (True), write ours
+    (False), or refuse."""
+    if now_holds.get("aws_access_key_id") and not now_holds.get("aws_session_token"):
+        raise ConfigError(
+            f"[{section}] in {path} changed while awsenv ran and now holds long-term keys; "
+            "awsenv will not overwrite them"
+        )
+    theirs = _expiry(now_holds)
+    ours = _expiry(values)
+    if theirs is None or ours is None or not now_holds.get("aws_session_token"):
+        return False
+    return theirs >= ours and theirs > datetime.now(timezone.utc)
+
+
+def _expiry(section: Mapping[str, str]) -> datetime | None:
+    text = section.get("expiration") or section.get("aws_expiration")
+    try:
+        return parse_time(text) if text else None
+    except (ValueError, OverflowError):
+        return None

@@ -182,10 +182,16 @@ def _read_ini(path: Path, raw: bytes | None, shown: str) -> dict[str, dict[str, 
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"cannot parse {shown}: it is not UTF-8 text") from None
+    return parse_ini(text, shown)
+
+
+def parse_ini(text: str, shown: str | Path) -> dict[str, dict[str, str]]:
+    """configparser's reading of `text`, the contents of the file `shown`, as
+    botocore reads it: universal newlines, and no section is special."""
     parser = configparser.RawConfigParser(strict=False, default_section="\0none")
     try:
         # Universal newlines, as reading the file in text mode would give.
-        parser.read_file(io.StringIO(text, newline=None), str(path))
+        parser.read_file(io.StringIO(text, newline=None), source=str(shown))
     except configparser.Error as exc:
         # configparser quotes the offending line, which may hold a secret: give
         # the line number only.

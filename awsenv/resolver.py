@@ -11,11 +11,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from awsenv import clock
+from awsenv.atomic import remove_stale_temps
 from awsenv.cache import Cache
 from awsenv.credentials import EARLIEST, LATEST, Credentials, format_time, parse_time
-from awsenv.credfile import session_section, write_section
+from awsenv.credfile import check_replaceable, exposure_warning, session_section, write_section
 from awsenv.errors import AwsError, ConfigError, MfaCodeRejected
 from awsenv.locking import Locks
 from awsenv.mfa import CodeSource
@@ -99,11 +101,16 @@ class Resolver:
         """Write what was staged: the credentials file first, since a failure there
         is an error and must leave the cache as it was; then the cache, which is
         only an optimisation, so a failure there is a warning."""
+        path = self.files.credentials_path
         if self._section_writes:
-            path = self.files.credentials_path
             self.locks.hold(f"file|{os.path.realpath(path)}", f"writing {path}")
+        wrote = False
         for section, values in self.sections_written:
-            write_section(self.files.credentials_path, section, values)
+            # What the run read of the section, for the compare-and-swap.
+            read = self.files.credentials.get(section, {})
+            wrote |= write_section(path, section, values, read=read)
+        if wrote and (warning := exposure_warning(path)):
+            self._warn_once(warning)
         try:
             for key, creds in self._cache_writes.items():
                 self.cache.store(key, creds)
@@ -112,6 +119,14 @@ class Resolver:
                 f"cannot write the cache in {self.cache.root} ({exc.strerror}); "
                 "the next call will ask STS again"
             )
+        # A killed awsenv's temp files hold secrets. The next run may find all
+        # it needs cached and write nothing next to them: it cleans up anyway.
+        keys = self._from_cache | set(self._cache_writes)
+        for directory in {
+            Path(os.path.realpath(path)).parent,
+            *(self.cache.path(k).parent for k in keys),
+        }:
+            remove_stale_temps(directory)
 
     def _resolve(self, node: Node) -> Credentials:
         if isinstance(node, LongTermKeys):
@@ -145,6 +160,10 @@ class Resolver:
                 debug(f"another awsenv just refreshed {_label(node)}; reusing it")
                 self._from_cache.add(key)
                 return renewed
+        if isinstance(node, MfaSession) and node.profile:
+            # Its section will be written: refuse a file awsenv must not
+            # replace before a code is asked for and spent.
+            check_replaceable(self.files.credentials_path)
         creds = self._usable_here(node, self._fetch(node))
         if creds.expiration is not None:
             self._cache_writes[key] = creds

@@ -36,7 +36,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import Message
 from email.utils import formatdate
@@ -164,6 +164,7 @@ class LocalSts:
         # text put in every issued credential, a Date header in every answer.
         self.answer_expiration: str | None = None
         self.answer_date: str | None = None
+        self._holds: dict[str, tuple[threading.Event, threading.Event]] = {}
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._moto_log: IO[bytes] | None = None
@@ -243,6 +244,21 @@ class LocalSts:
         with self._lock:
             self.known_keys[access_key_id] = secret_access_key
             self._long_term.add(access_key_id)
+
+    @contextlib.contextmanager
+    def holding(self, action: str) -> Iterator[threading.Event]:
+        """Hold the next ``action`` request inside the proxy until the block ends.
+        Yields an Event that is set once it arrives: its client has read its
+        files and now waits on STS, which is a window a test can act in."""
+        arrived, release = threading.Event(), threading.Event()
+        with self._lock:
+            self._holds[action] = (arrived, release)
+        try:
+            yield arrived
+        finally:
+            release.set()
+            with self._lock:
+                self._holds.pop(action, None)
 
     def fail_next(self, action: str, code: str, message: str, status: int = 400) -> None:
         """Make the next request of ``action`` fail with this error. Calls queue up."""
@@ -330,6 +346,12 @@ class LocalSts:
             _relay(handler, *self._forward(handler, body))
             return
 
+        with self._lock:
+            hold = self._holds.pop(request.action, None)
+        if hold is not None:
+            arrived, release = hold
+            arrived.set()
+            release.wait(60)
         with self._lock:
             self.calls[request.action] += 1
             rejection = self._judge(request, handler, body)

@@ -11,16 +11,19 @@ import io
 import os
 import re
 import stat
+import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from awsenv.atomic import TEMP_PATTERN, remove_stale_temps
 from awsenv.credentials import Credentials
-from awsenv.credfile import session_section, update_section, write_section
+from awsenv.credfile import exposure_warning, session_section, update_section, write_section
 from awsenv.errors import ConfigError
 
 NEW = {
@@ -105,8 +108,34 @@ def test_indented_keys_are_keys() -> None:
         "[mfa]\n"
         "  aws_access_key_id = ASIANEW\n"
         "  region = eu-west-1\n"
-        "aws_secret_access_key = newSecret\n"
-        "aws_session_token = newToken\n"
+        "  aws_secret_access_key = newSecret\n"
+        "  aws_session_token = newToken\n"
+    )
+
+
+def test_new_keys_never_swallow_an_indented_header_below() -> None:
+    # configparser reads `  [team]` as a header after a header or an equally
+    # indented key, but as a continuation line below a key at column 0.
+    text = "[mfa]\n  [team]\n  key = kept\n"
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[mfa]\n  aws_access_key_id = ASIANEW\n  [team]\n  key = kept\n"
+    )
+    text = "[mfa]\n  region = x\n  [team]\n"
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[mfa]\n  region = x\n  aws_access_key_id = ASIANEW\n  [team]\n"
+    )
+
+
+def test_indented_header_is_a_header_where_configparser_says_so() -> None:
+    text = "[default]\nk = v\n\n  [mfa]\n  aws_access_key_id = ASIAOLD\n"
+    assert parse(text).sections() == ["default"]  # a continuation of k
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}).endswith(
+        "  aws_access_key_id = ASIAOLD\n\n[mfa]\naws_access_key_id = ASIANEW\n"
+    )
+    text = "[default]\n  [mfa]\n  aws_access_key_id = ASIAOLD\n"
+    assert parse(text).sections() == ["default", "mfa"]
+    assert update_section(text, "mfa", {"aws_access_key_id": "ASIANEW"}) == (
+        "[default]\n  [mfa]\n  aws_access_key_id = ASIANEW\n"
     )
 
 
@@ -868,3 +897,365 @@ def test_only_the_target_section_changes_and_reads_back(text: str, values: dict[
         if name != TARGET:
             assert after.items(name) == before.items(name)
     assert update_section(result, TARGET, values) == result
+
+
+# --- property: configparser's view changes in exactly awsenv's section -------
+
+
+def view(text: str) -> list[tuple[str, dict[str, str]]]:
+    """configparser's reading of `text`, set up exactly as awsenv/profiles.py reads."""
+    parser = configparser.RawConfigParser(strict=False, default_section="\0none")
+    parser.read_file(io.StringIO(text, newline=None))
+    return [(name, dict(parser.items(name))) for name in parser.sections()]
+
+
+any_indent = st.sampled_from(["", "", "", " ", "  ", "\t", "    "])
+any_section = st.sampled_from(["mfa", "mfa", "default", "team", "MFA", " mfa", "DEFAULT", "mfa]x"])
+
+
+@st.composite
+def any_line(draw: st.DrawFn) -> str:
+    """Any line, anywhere, at any indent: headers may land inside values, keys
+    may land outside sections; configparser decides what each one is."""
+    kind = draw(st.sampled_from(["header", "key", "key", "continuation", "comment", "blank"]))
+    indent = draw(any_indent)
+    if kind == "header":
+        return f"{indent}[{draw(any_section)}]{draw(st.sampled_from(['', ' ; c', chr(9)]))}"
+    if kind == "key":
+        return indent + draw(body_keys) + draw(delimiters) + draw(line_text).strip()
+    if kind == "continuation":
+        return draw(indents) + draw(line_text.filter(lambda s: s.strip() != ""))
+    if kind == "comment":
+        return indent + draw(st.sampled_from("#;")) + draw(line_text)
+    return draw(st.sampled_from(["", " ", "\t"]))
+
+
+@st.composite
+def any_file(draw: st.DrawFn) -> str:
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = [draw(comment_or_blank()) for _ in range(draw(st.integers(0, 1)))]
+    lines.append(f"{draw(any_indent)}[{draw(any_section)}]")
+    lines.extend(draw(st.lists(any_line(), max_size=14)))
+    return newline.join(lines) + draw(st.sampled_from([newline, ""]))
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_file(), written_values)
+def test_configparser_sees_only_the_target_section_change(
+    text: str, values: dict[str, str]
+) -> None:
+    try:
+        before = view(text)
+    except configparser.Error:
+        assume(False)  # a file configparser rejects is refused before any edit
+        return
+    expected = dict(before)
+    expected[TARGET] = {**expected.get(TARGET, {}), **{k.lower(): v for k, v in values.items()}}
+
+    after = view(update_section(text, TARGET, values))
+
+    assert dict(after) == expected
+    new = [] if TARGET in dict(before) else [TARGET]
+    assert [name for name, _ in after] == [name for name, _ in before] + new
+
+
+# --- compare-and-swap: [section] changed since the run read it --------------
+
+SESSION_READ = {
+    "aws_access_key_id": "ASIAREAD",
+    "aws_secret_access_key": "readSecret",
+    "aws_session_token": "readToken",
+    "expiration": "2030-01-01T00:00:00Z",
+}
+OURS = {**NEW, "expiration": "2030-01-01T12:00:00Z"}
+
+
+def section_text(values: dict[str, str]) -> str:
+    return "[default]\nregion = x\n\n[mfa]\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
+
+
+def test_section_as_the_run_read_it_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_text(section_text(SESSION_READ) + "[team]\nk = added meanwhile\n")
+    assert write_section(path, "mfa", OURS, read=SESSION_READ) is True
+    assert path.read_text() == section_text(OURS) + "[team]\nk = added meanwhile\n"
+
+
+@pytest.mark.parametrize("token", [{}, {"aws_session_token": ""}])
+def test_section_now_holding_long_term_keys_is_refused(
+    tmp_path: Path, token: dict[str, str]
+) -> None:
+    # An empty token is no token to botocore: those keys are used as long-term keys.
+    path = tmp_path / "credentials"
+    keys = {"aws_access_key_id": "AKIAUSER", "aws_secret_access_key": "userSecret"}
+    text = section_text({**keys, **token})
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=r"\[mfa\] .* now holds long-term keys") as caught:
+        write_section(path, "mfa", OURS, read=SESSION_READ)
+    assert "userSecret" not in str(caught.value)
+    assert path.read_text() == text
+    assert temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("theirs", ["2030-01-01T12:00:00Z", "2031-01-01T00:00:00Z"])
+def test_section_now_holding_a_session_lasting_as_long_is_kept(tmp_path: Path, theirs: str) -> None:
+    path = tmp_path / "credentials"
+    text = section_text({**SESSION_READ, "aws_session_token": "otherToken", "expiration": theirs})
+    path.write_text(text)
+    assert write_section(path, "mfa", OURS, read=SESSION_READ) is False
+    assert path.read_text() == text
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"expiration": "2030-01-01T11:59:59Z"},  # ends before ours
+        {"expiration": "2001-01-01T00:00:00Z"},  # already over
+        {"expiration": "not a time"},
+        {"region": "eu-west-1"},  # the session untouched, a key added by hand
+    ],
+)
+def test_section_changed_otherwise_gets_our_session(
+    tmp_path: Path, changed: dict[str, str]
+) -> None:
+    path = tmp_path / "credentials"
+    path.write_text(section_text({**SESSION_READ, **changed}))
+    assert write_section(path, "mfa", OURS, read=SESSION_READ) is True
+    assert dict(parse(path.read_text()).items("mfa")) == {**SESSION_READ, **changed, **OURS}
+
+
+def test_section_gone_meanwhile_is_written_again(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("[default]\nregion = x\n")
+    assert write_section(path, "mfa", OURS, read=SESSION_READ) is True
+    assert dict(parse(path.read_text()).items("mfa")) == OURS
+
+
+# --- files awsenv will not replace -------------------------------------------
+
+
+@posix_modes
+def test_hard_linked_file_is_refused_with_its_link_count(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("[mfa]\naws_access_key_id = ASIAOLD\n")
+    os.link(path, tmp_path / "backup")
+    os.link(path, tmp_path / "another")
+    with pytest.raises(ConfigError, match=r"has 3 hard links.*symlinks"):
+        write_section(path, "mfa", NEW)
+    assert path.read_text() == "[mfa]\naws_access_key_id = ASIAOLD\n"
+    assert path.stat().st_nlink == 3
+    assert temp_files(tmp_path) == []
+
+
+@posix_modes
+@pytest.mark.parametrize("mode", [0o400, 0o444, 0o040, 0o000])
+def test_file_without_the_owners_write_bit_is_refused(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("[mfa]\naws_access_key_id = ASIAOLD\n")
+    path.chmod(mode)
+    with pytest.raises(ConfigError) as caught:
+        write_section(path, "mfa", NEW)
+    assert str(caught.value) == (
+        f"{path} is read-only; awsenv will not write it (chmod u+w to allow)"
+    )
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    path.chmod(0o600)
+    assert path.read_text() == "[mfa]\naws_access_key_id = ASIAOLD\n"
+
+
+@posix_modes
+def test_symlink_to_a_read_only_file_is_refused_too(tmp_path: Path) -> None:
+    target = tmp_path / "real"
+    target.write_text("[mfa]\n")
+    target.chmod(0o400)
+    link = tmp_path / "credentials"
+    link.symlink_to(target)
+    with pytest.raises(ConfigError, match="read-only"):
+        write_section(link, "mfa", NEW)
+
+
+@posix_modes
+@pytest.mark.parametrize(
+    ("mode", "who"),
+    [(0o644, "its group and other users"), (0o640, "its group"), (0o604, "other users")],
+)
+def test_file_readable_by_others_gets_a_warning_naming_the_fix(
+    tmp_path: Path, mode: int, who: str
+) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("")
+    path.chmod(mode)
+    assert exposure_warning(path) == (
+        f"{path} is readable by {who} (mode {mode:04o}) and holds session keys; "
+        f"run `chmod 600 {path}` to keep them yours"
+    )
+
+
+@posix_modes
+@pytest.mark.parametrize("mode", [0o600, 0o700, 0o620, 0o602])
+def test_file_no_one_else_can_read_gets_no_warning(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("")
+    path.chmod(mode)
+    assert exposure_warning(path) is None
+
+
+# --- temp files --------------------------------------------------------------
+
+
+@posix_modes
+def test_temp_file_is_named_for_awsenv_created_0600_and_exclusive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("[mfa]\n")
+    path.chmod(0o640)
+    opened: list[tuple[str, int, int]] = []
+    real_open = os.open
+
+    def recording_open(name: str, flags: int, mode: int = 0o777, **kw: object) -> int:
+        opened.append((os.fspath(name), flags, mode))
+        return real_open(name, flags, mode, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", recording_open)
+    write_section(path, "mfa", NEW)
+    monkeypatch.undo()
+
+    temps = [(Path(n), f, m) for n, f, m in opened if n.endswith(".tmp")]
+    assert len(temps) == 1
+    temp, flags, mode = temps[0]
+    assert temp.parent == tmp_path
+    assert re.fullmatch(rf"\.credentials\.awsenv-{os.getpid()}-[0-9a-f]{{12}}\.tmp", temp.name)
+    assert TEMP_PATTERN.fullmatch(temp.name)
+    assert flags & os.O_CREAT and flags & os.O_EXCL
+    assert mode == 0o600
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # the target keeps its own
+    assert temp_files(tmp_path) == []
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+@posix_modes
+def test_stale_temp_files_of_awsenv_and_only_those_are_removed(tmp_path: Path) -> None:
+    dead, alive = _dead_pid(), os.getpid()
+    old = time.time() - 120
+
+    def temp(name: str, age: float | None = None) -> Path:
+        path = tmp_path / name
+        path.write_text("aws_secret_access_key = leftover")
+        if age is not None:
+            os.utime(path, (age, age))
+        return path
+
+    removed = [
+        temp(f".credentials.awsenv-{dead}-0123456789ab.tmp"),  # its writer is gone
+        temp(f".credentials.awsenv-{alive}-0123456789ab.tmp", age=old),  # over a minute
+        temp(f".x.json.awsenv-{dead}-aaaaaaaaaaaa.tmp"),
+    ]
+    kept = [
+        temp(f".credentials.awsenv-{alive}-0123456789ac.tmp"),  # a live writer's, young
+        temp(".credentials.abc123.tmp", age=old),  # not awsenv's name
+        temp(f"credentials.awsenv-{dead}-0123456789ab.tmp", age=old),  # no leading dot
+        temp(f".credentials.awsenv-{dead}-0123456789ab.tmp.bak", age=old),
+        temp("credentials"),
+    ]
+    link = tmp_path / f".y.awsenv-{dead}-bbbbbbbbbbbb.tmp"
+    link.symlink_to(tmp_path / "credentials")
+    kept.append(link)
+
+    remove_stale_temps(tmp_path)
+
+    assert [p.name for p in removed if p.exists()] == []
+    assert [p.name for p in kept if not p.is_symlink() and not p.exists()] == []
+    assert link.is_symlink()
+
+
+@posix_modes
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_another_users_stale_temp_file_is_left_alone(tmp_path: Path) -> None:
+    theirs = tmp_path / f".credentials.awsenv-{_dead_pid()}-0123456789ab.tmp"
+    theirs.write_text("")
+    os.chown(theirs, 65534, 65534)
+    remove_stale_temps(tmp_path, now=time.time() + 3600)
+    assert theirs.exists()
+
+
+@posix_modes
+def test_write_section_removes_stale_temps_next_to_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    stale = tmp_path / f".credentials.awsenv-{_dead_pid()}-0123456789ab.tmp"
+    stale.write_text("aws_secret_access_key = leftover")
+    write_section(path, "mfa", NEW)
+    assert temp_files(tmp_path) == []
+
+
+# --- owners ------------------------------------------------------------------
+
+as_root = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root, as under sudo -E"
+)
+
+
+@as_root
+def test_root_keeps_owner_group_and_mode_of_a_users_file(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("[mfa]\naws_access_key_id = ASIAOLD\n")
+    path.chmod(0o640)
+    os.chown(path, 65534, 65534)
+    write_section(path, "mfa", NEW)
+    info = path.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (65534, 65534, 0o640)
+
+
+@as_root
+def test_root_creates_a_new_file_for_the_directorys_owner(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    os.chown(home, 65534, 65534)
+    path = home / ".aws" / "credentials"
+    write_section(path, "mfa", NEW)
+    for made in (path, path.parent):
+        assert (made.stat().st_uid, made.stat().st_gid) == (65534, 65534)
+
+
+@as_root
+def test_owner_that_cannot_be_kept_fails_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("[mfa]\naws_access_key_id = ASIAOLD\n")
+    os.chown(path, 65534, 65534)
+
+    def refused(fd: int, uid: int, gid: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchown", refused)
+    with pytest.raises(ConfigError) as caught:
+        write_section(path, "mfa", NEW)
+    monkeypatch.undo()
+
+    assert "belongs to uid 65534 gid 65534" in str(caught.value)
+    assert "nothing was written" in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert path.read_text() == "[mfa]\naws_access_key_id = ASIAOLD\n"
+    assert temp_files(tmp_path) == []
+
+
+def test_reader_and_editor_agree_on_lone_cr_line_endings(tmp_path: Path) -> None:
+    # botocore opens the files with universal newlines: a lone CR ends a line.
+    from awsenv.profiles import AwsFiles
+
+    path = tmp_path / "credentials"
+    path.write_bytes(b"[default]\raws_access_key_id = AKIAKEEP\r[mfa]\raws_access_key_id = OLD\r")
+    assert AwsFiles.load(tmp_path / "config", path).credentials == {
+        "default": {"aws_access_key_id": "AKIAKEEP"},
+        "mfa": {"aws_access_key_id": "OLD"},
+    }
+    write_section(path, "mfa", {"aws_access_key_id": "ASIANEW"}, read={"aws_access_key_id": "OLD"})
+    assert path.read_bytes() == (
+        b"[default]\raws_access_key_id = AKIAKEEP\r[mfa]\raws_access_key_id = ASIANEW\r"
+    )
