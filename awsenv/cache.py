@@ -52,6 +52,15 @@ class Cache:
         digest = hashlib.sha256(key.encode()).hexdigest()[:40]
         return self.root / "creds" / f"{digest}.json"
 
+    def stored_at(self, key: str) -> float | None:
+        """When the entry for `key` was last written (its mtime), or None."""
+        if not self.usable:
+            return None
+        try:
+            return self.path(key).stat().st_mtime
+        except OSError:
+            return None
+
     def load(self, key: str) -> Credentials | None:
         """The cached credentials for `key`, or None. An untrusted or damaged
         entry is a miss, with a warning."""

@@ -1,4 +1,6 @@
-"""The command line: parse, call the core, render, write. Nothing else.
+"""The command line: parsing and dispatch. Each subcommand's adapter lives in
+awsenv/commands/ (parse, call the core, render, write); the errors of all of
+them become one stderr line and an exit code here, in `main`.
 
 stdout is a protocol: it carries shell code and nothing else, and nothing at
 all on failure. Everything for people goes to stderr through the Console.
@@ -8,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import re
 import sys
 from collections.abc import Sequence
@@ -16,17 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from awsenv import __version__
 from awsenv.console import Console
-from awsenv.errors import EXIT_INTERRUPTED, AwsenvError, NoTerminalError, UsageError
+from awsenv.errors import EXIT_INTERRUPTED, AwsenvError, UsageError
 
 if TYPE_CHECKING:
     from awsenv.shell import Shell
-
-# What the init wrappers run as it is; everything else (a profile, `unset`)
-# prints shell code, which they evaluate. New subcommands that print for
-# people go here.
-PASSTHROUGH = ("init", "-h", "--help", "--version")
-# ... and these wherever they appear: their output is for people, not eval.
-PASSTHROUGH_ANYWHERE = ("-h", "--help", "--version")
 
 EPILOG = """\
 use it as:  eval "$(awsenv PROFILE)"                      (bash, zsh, sh)
@@ -47,7 +41,7 @@ exit status: 0 ok, 2 usage, 3 AWS config, 4 refused by AWS, 5 STS unreachable,
 _OPTION_NAME = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(?==|$)|-[A-Za-z]")
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
@@ -78,8 +72,8 @@ class _Parser(argparse.ArgumentParser):
         super()._print_message(message, file)
 
 
-def _export_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+def export_parser() -> argparse.ArgumentParser:
+    parser = Parser(
         prog="awsenv",
         description="Refresh an AWS profile's MFA session and role credentials and "
         "print shell code that exports them.",
@@ -94,11 +88,11 @@ def _export_parser() -> argparse.ArgumentParser:
         metavar="PROFILE",
         help="the profile, for names that clash with a subcommand",
     )
-    _add_shell(parser)
+    add_shell(parser)
     parser.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (else: prompt)")
     parser.add_argument(
         "--duration",
-        type=_seconds,
+        type=seconds,
         metavar="SECONDS",
         help="lifetime of the credentials asked for (default: the profile's duration_seconds)",
     )
@@ -115,7 +109,7 @@ def _export_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_shell(parser: argparse.ArgumentParser) -> None:
+def add_shell(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--shell",
         metavar="SHELL",
@@ -123,114 +117,38 @@ def _add_shell(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _seconds(text: str) -> int:
+def seconds(text: str) -> int:
     try:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number of seconds: {text!r}") from None
 
 
-def _shell(name: str | None) -> Shell:
+def shell_named(name: str | None) -> Shell:
     from awsenv import shell
 
     return shell.lookup(name) if name is not None else shell.detect()
 
 
-def _write(text: str) -> None:
+def write(text: str) -> None:
     from awsenv.output import write_stdout
 
     write_stdout(text)
 
 
-def _cmd_export(argv: Sequence[str], console: Console) -> int:
-    args = _export_parser().parse_args(argv)
-    if args.debug:
-        console.enable_debug()
-    if args.profile and args.profile_option:
-        raise UsageError("give the profile once, either as PROFILE or as --profile")
-    profile = args.profile_option or args.profile
-    if not profile:
-        raise UsageError("no profile given (see awsenv --help)")
-    if sys.stdout is None:
-        raise UsageError("stdout is closed: there is nowhere to print the shell code")
-    to_terminal = sys.stdout.isatty()
-    shell = _shell(args.shell)
-    if args.mfa_code:
-        console.redact.add(args.mfa_code)
-
-    from awsenv import fastpath
-    from awsenv.core import Request, obtain
-    from awsenv.credentials import format_time
-    from awsenv.mfa import ask_terminal
-
-    with fastpath.recording(os.environ, profile, shell.name) as memo:
-        outcome = obtain(
-            Request(profile, args.duration, args.refresh, args.mfa_code),
-            ask=_no_prompt if args.no_prompt else ask_terminal,
-            on_secret=console.redact.add,
-            on_wait=console.say,
-        )
-        for notice in outcome.notices:
-            console.say(notice)
-        if to_terminal:
-            from awsenv.render import render_macro
-
-            until = (
-                format_time(outcome.exports.expiration)
-                if outcome.exports.expiration
-                else "no expiry"
-            )
-            console.say(f"profile {profile!r} is ready, valid until {until}; nothing was exported")
-            line = render_macro(shell, "usage", profile=profile).strip()
-            console.say(f"to export it into this shell, run: {line}")
-            return 0
-        from awsenv.render import render_exports
-
-        text = render_exports(shell, outcome.exports)
-        _write(text)
-        memo.printed(text, outcome)
-    return 0
-
-
-def _no_prompt(serial: str, hint: str = "") -> str:
-    raise NoTerminalError(f"an MFA code is needed for {serial}, and --no-prompt was given")
-
-
-def _cmd_unset(argv: Sequence[str], console: Console) -> int:
-    parser = _Parser(prog="awsenv unset", description="Print code that removes awsenv's variables.")
-    _add_shell(parser)
-    args = parser.parse_args(argv)
-    from awsenv.exports import Exports
-    from awsenv.render import render_exports
-
-    _write(render_exports(_shell(args.shell), Exports.clear()))
-    return 0
-
-
-def _cmd_init(argv: Sequence[str], console: Console) -> int:
-    parser = _Parser(prog="awsenv init", description="Print the shell integration.")
-    parser.add_argument("shell", metavar="SHELL", help="bash, zsh, fish or pwsh")
-    args = parser.parse_args(argv)
-    from awsenv.render import render_macro
-
-    _write(
-        render_macro(
-            _shell(args.shell),
-            "init",
-            passthrough=list(PASSTHROUGH),
-            anywhere=list(PASSTHROUGH_ANYWHERE),
-        )
-    )
-    return 0
-
-
 def run(argv: Sequence[str], console: Console) -> int:
+    """Dispatch: a subcommand's module when the first word is one, else an export."""
+    import importlib
+
+    from awsenv.commands import NAMES
+
     first = argv[0] if argv else ""
-    if first == "unset":
-        return _cmd_unset(argv[1:], console)
-    if first == "init":
-        return _cmd_init(argv[1:], console)
-    return _cmd_export(argv, console)
+    if first in NAMES:
+        command = importlib.import_module(f"awsenv.commands.{first}")
+        return int(command.run(argv[1:], console))
+    from awsenv.commands import export
+
+    return export.run(argv, console)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

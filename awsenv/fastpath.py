@@ -21,6 +21,7 @@ import sys
 import time
 
 from awsenv import __version__, ownership, paths
+from awsenv.commands import NAMES
 from awsenv.shell import SHELLS, parent_shell
 
 # Annotations only (typing and collections.abc cost more to import than the
@@ -243,7 +244,7 @@ def _request(argv: Sequence[str]) -> tuple[str, str | None] | None:
             return None
         else:
             profile = arg
-    if not profile or profile in ("init", "unset"):
+    if not profile or profile in NAMES:
         return None
     return profile, shell
 

@@ -8,6 +8,7 @@ a failure leaves every file as it was.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -52,6 +53,8 @@ class Resolver:
     refresh: Node | None = None  # the one step --refresh forces
     on_secret: Callable[[str], None] = lambda _secret: None
     sts_calls: int = 0
+    # When this run began, by the clock that stamps the cache's files.
+    started: float = field(default_factory=time.time)
     warnings: list[str] = field(default_factory=list)
     skew_noticed: bool = False
     _forced: set[str] = field(default_factory=set)
@@ -148,15 +151,18 @@ class Resolver:
         # A refresh: one process at a time per source, held through the prompt
         # and the STS call until the commit. Whoever waited finds the holder's
         # result in the cache and reuses it: one code, one STS call.
-        before = self.cache.load(key)
         self.locks.hold(key, f"refreshing {_who(node)}")
         if not forced:
             hit = self._hit(node)
             if hit is not None:
                 return hit
         else:
+            # --refresh asks for credentials newer than the call: another
+            # awsenv's refresh stored since this run began is just that.
             renewed = self.cache.load(key)
-            if renewed is not None and renewed != before and self._usable(renewed):
+            stored = self.cache.stored_at(key)
+            fresh = stored is not None and stored >= self.started
+            if renewed is not None and fresh and self._usable(renewed):
                 debug(f"another awsenv just refreshed {_label(node)}; reusing it")
                 self._from_cache.add(key)
                 return renewed

@@ -1,0 +1,19 @@
+"""`awsenv unset`: print code that removes every variable awsenv sets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from awsenv.cli import Parser, add_shell, shell_named, write
+from awsenv.console import Console
+
+
+def run(argv: Sequence[str], console: Console) -> int:
+    parser = Parser(prog="awsenv unset", description="Print code that removes awsenv's variables.")
+    add_shell(parser)
+    args = parser.parse_args(argv)
+    from awsenv.exports import Exports
+    from awsenv.render import render_exports
+
+    write(render_exports(shell_named(args.shell), Exports.clear()))
+    return 0
