@@ -668,3 +668,26 @@ def test_an_unreadable_file_is_named_as_another_user_sees_it(tmp_path: Path, whi
         assert stat.S_IMODE(target.stat().st_mode) == 0
     finally:
         shutil.rmtree(root)
+
+
+def test_odd_but_valid_files_are_read_as_botocore_reads_them_and_kept_in_their_style(
+    aws: AwsEnv,
+) -> None:
+    """CRLF line endings, tabs and squeezed or padded `=` are not errors: awsenv
+    reads them as botocore does and writes its own section in the file's style."""
+    config = (
+        SEED_CONFIG.replace(" = ", "=").replace("region=eu-central-1", "region\t=\teu-central-1")
+    ).replace("\n", "\r\n")
+    credentials = SEED_CREDENTIALS.replace("\n", "\r\n")
+    aws.seed()
+    aws.config.write_bytes(config.encode())
+    aws.credentials.write_bytes(credentials.encode())
+    result = aws.run("dev", "--shell", "bash", "--mfa-code", CODE)
+    assert result.returncode == 0, result.stderr
+    assert "export AWS_PROFILE='dev'" in result.stdout
+    assert "export AWS_REGION='eu-central-1'" in result.stdout
+    written = aws.credentials.read_bytes()
+    assert written.startswith(credentials.encode())  # every byte before [mfa] kept
+    assert b"[mfa]\r\n" in written
+    assert written.count(b"\n") == written.count(b"\r\n")  # no bare LF anywhere
+    assert aws.config.read_bytes() == config.encode()

@@ -122,6 +122,35 @@ def test_two_terminals_started_together_show_one_prompt(aws: AwsEnv) -> None:
         terminal.expect(pexpect.EOF)
 
 
+def test_eight_terminals_from_a_cold_cache_show_one_prompt_and_all_succeed(
+    aws: AwsEnv,
+) -> None:
+    """The race of issue 6 as people meet it: eight terminals, each asking on
+    its own terminal, with codes accepted once. One prompt, one code, one call."""
+    aws.seed()
+    aws.sts.one_use_codes = True
+    line = f'out="$({AWSENV} dev --shell bash)" && eval "$out"; echo "rc=$? key=$AWS_ACCESS_KEY_ID"'
+    terminals = [spawn(aws, "bash", "--norc", "--noprofile", "-c", line) for _ in range(8)]
+    prompted: list[pexpect.spawn] = []
+    deadline = time.monotonic() + 60
+    while not prompted and time.monotonic() < deadline:
+        for terminal in terminals:
+            if terminal.expect([PROMPT, pexpect.TIMEOUT, pexpect.EOF], timeout=0.2) == 0:
+                prompted.append(terminal)
+    assert len(prompted) == 1
+    prompted[0].sendline(CODE)
+    keys = set()
+    for terminal in terminals:
+        terminal.expect(r"rc=(\d+) key=(\S*)")
+        assert terminal.match.group(1) == "0", terminal.before
+        keys.add(terminal.match.group(2))
+        terminal.expect(pexpect.EOF)
+        if terminal is not prompted[0]:
+            assert "MFA code for" not in (terminal.before or "")
+    assert len(keys) == 1 and keys.pop() in aws.sts.session_tokens
+    assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 1}
+
+
 def holder_at_the_prompt(aws: AwsEnv) -> pexpect.spawn:
     """An awsenv that took the refresh lock and now waits for a code."""
     child = spawn(aws, AWSENV, "dev", "--shell", "bash")
