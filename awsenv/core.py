@@ -13,7 +13,6 @@ from datetime import datetime, timedelta, timezone
 
 from awsenv import paths
 from awsenv.cache import Cache
-from awsenv.errors import UsageError
 from awsenv.exports import Exports
 from awsenv.locking import Locks, lock_timeout
 from awsenv.mfa import Ask, CodeSource, ask_terminal
@@ -30,6 +29,7 @@ from awsenv.plan import (
 )
 from awsenv.profiles import AwsFiles
 from awsenv.resolver import Resolver
+from awsenv.settings import bounded
 from awsenv.sts import Sts
 
 DEFAULT_MARGIN = timedelta(minutes=5)
@@ -63,18 +63,15 @@ MAX_MARGIN = timedelta(hours=1)
 
 
 def refresh_margin(environ: Mapping[str, str]) -> timedelta:
-    raw = environ.get("AWSENV_REFRESH_MARGIN")
-    if not raw:
-        return DEFAULT_MARGIN
-    try:
-        seconds = int(raw)
-    except ValueError:
-        seconds = -1
-    if not 0 <= seconds <= MAX_MARGIN.total_seconds():
-        raise UsageError(
-            "AWSENV_REFRESH_MARGIN must be a whole number of seconds from 0 to "
-            f"{int(MAX_MARGIN.total_seconds())}"
-        )
+    seconds = bounded(
+        environ,
+        "AWSENV_REFRESH_MARGIN",
+        int(DEFAULT_MARGIN.total_seconds()),
+        0,
+        int(MAX_MARGIN.total_seconds()),
+        int,
+        "a whole number of seconds",
+    )
     return timedelta(seconds=seconds)
 
 

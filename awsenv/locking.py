@@ -21,24 +21,16 @@ from types import TracebackType
 
 from awsenv.atomic import ensure_private_dir
 from awsenv.errors import LockTimeoutError
+from awsenv.settings import bounded
 
 DEFAULT_TIMEOUT = 120.0
 
 
 def lock_timeout(environ: Mapping[str, str]) -> float:
     """AWSENV_LOCK_TIMEOUT, in seconds (default 120)."""
-    from awsenv.errors import UsageError
-
-    raw = environ.get("AWSENV_LOCK_TIMEOUT")
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 86400:
-        raise UsageError("AWSENV_LOCK_TIMEOUT must be a number of seconds from 0 to 86400")
-    return seconds
+    return bounded(
+        environ, "AWSENV_LOCK_TIMEOUT", DEFAULT_TIMEOUT, 0.0, 86400.0, float, "a number of seconds"
+    )
 
 
 class Locks:
