@@ -7,6 +7,7 @@ must not write) and it gives every step a cache key.
 
 from __future__ import annotations
 
+import configparser
 import getpass
 import re
 from dataclasses import dataclass, replace
@@ -169,6 +170,13 @@ class _Builder:
     def _session_profile(
         self, profile: Profile, duration: int | None, seen: tuple[str, ...]
     ) -> Node:
+        if profile.name == configparser.DEFAULTSECT:
+            # configparser, and so botocore, reads a [DEFAULT] section of the
+            # credentials file as defaults for every profile in it.
+            raise ConfigError(
+                f"an MFA session profile cannot be named {profile.name!r}: its section in "
+                "the credentials file would apply to every profile; rename it"
+            )
         source_name = profile.config["source_profile"].strip()
         source = self._source(profile, source_name, seen)
         if not isinstance(source, LongTermKeys):

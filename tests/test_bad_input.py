@@ -315,6 +315,13 @@ CASES = [
         setup=credentials(SEED_CREDENTIALS + f"\n[mfa]\n{KEYS}"),
     ),
     row(
+        "session-profile-named-DEFAULT",
+        "DEFAULT --mfa-code 123456",
+        CONFIG,
+        "cannot be named 'DEFAULT'",
+        setup=config(SEED_CONFIG.replace("[profile mfa]", "[profile DEFAULT]")),
+    ),
+    row(
         "profile-without-credentials",
         "empty",
         CONFIG,
