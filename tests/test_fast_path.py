@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 from conftest import ACCOUNT, AWSENV, CODE, SEED_CONFIG, SEED_CREDENTIALS, AwsEnv
 
-HEAVY = ("boto3", "botocore", "jinja2", "argparse", "configparser", "pathlib", "dataclasses")
+HEAVY = (
+    "boto3",
+    "botocore",
+    "jinja2",
+    "argparse",
+    "configparser",
+    "pathlib",
+    "dataclasses",
+    "filelock",
+)
 
 PROBE = """\
 import json, sys
@@ -68,7 +77,7 @@ def test_first_export_does_import_them(aws: AwsEnv, tmp_path) -> None:
     aws.seed()
     assert aws.run("prod", "--shell", "bash", "--mfa-code", CODE).returncode == 0
     loaded = probe(aws, tmp_path / "p.json", "dev", "--shell", "bash")["loaded"]
-    assert {"argparse", "botocore", "jinja2"} <= set(loaded)
+    assert {"argparse", "botocore", "jinja2", "filelock"} <= set(loaded)
 
 
 def test_cache_hit_on_the_full_path_needs_no_botocore(aws: AwsEnv, tmp_path) -> None:
@@ -77,6 +86,7 @@ def test_cache_hit_on_the_full_path_needs_no_botocore(aws: AwsEnv, tmp_path) -> 
     memo_file(aws).unlink()
     loaded = probe(aws, tmp_path / "p.json", "dev", "--shell", "bash")["loaded"]
     assert "botocore" not in loaded and "boto3" not in loaded
+    assert "filelock" not in loaded  # locks are taken only to refresh
     assert "argparse" in loaded  # it was the full path
 
 
