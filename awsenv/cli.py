@@ -33,7 +33,8 @@ other commands:
   awsenv unset           print code that removes every variable awsenv sets
 
 exit status: 0 ok, 2 usage, 3 AWS config, 4 refused by AWS, 5 STS unreachable,
-             6 another awsenv held a lock too long, 130 interrupted
+             6 another awsenv held a lock too long, 130 interrupted,
+             141 the reader of stdout went away (a closed pipe)
 """
 
 

@@ -54,9 +54,12 @@ def ask_terminal(serial: str, hint: str = "") -> str:
     writer = os.fdopen(fd, "w", encoding="utf-8", closefd=True)
 
     def read(why: str) -> str:
-        writer.write(f"{why}\n{prompt}" if why else prompt)
-        writer.flush()
+        # Echo off (and the flush of what was typed early) before the prompt
+        # shows, as getpass does: after it, the flush would also drop a code
+        # typed the moment the prompt appeared (a fast typist, a script).
         with _echo_off(fd):
+            writer.write(f"{why}\n{prompt}" if why else prompt)
+            writer.flush()
             line = reader.readline()
         writer.write("\n")  # the Enter typed was not echoed either
         writer.flush()

@@ -66,16 +66,36 @@ except (AttributeError, OSError):
 os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
 PY
 moto=$!
-"${venv}/bin/python" - "${port}" <<'PY'
-import sys, time, urllib.request
-for _ in range(200):
+"${venv}/bin/python" - "${port}" "${moto}" "${demo}/sts.log" <<'PY'
+import os, sys, time, urllib.request
+port, pid, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+LIMIT = 60  # s; about 2 s on an idle machine
+deadline = time.monotonic() + LIMIT
+
+
+def running() -> bool:
     try:
-        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/moto-api/", timeout=1)
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+while True:
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=2)
         break
     except OSError:
+        pass
+    if not running():
+        why = "exited"
+    elif time.monotonic() > deadline:
+        why = f"did not answer within {LIMIT} s"
+    else:
         time.sleep(0.1)
-else:
-    sys.exit("demo: the local STS did not start")
+        continue
+    with open(log, errors="replace") as f:
+        sys.exit(f"demo: the local STS (moto) {why}; its log ends:\n{f.read()[-2000:]}")
 PY
 
 step "writing the seed layout into a temporary HOME: ${demo}"
@@ -103,6 +123,7 @@ unset AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_PROFILE AWS_DEFAULT_PROFIL
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION AWS_DEFAULT_REGION
 unset AWSENV_PROFILE AWSENV_EXPIRATION_EPOCH AWS_CREDENTIAL_EXPIRATION
 export HOME=${demo} XDG_CACHE_HOME=${demo}/.cache XDG_CONFIG_HOME=${demo}/.config
+export XDG_DATA_HOME=${demo}/.local/share
 export AWS_ENDPOINT_URL_STS=http://127.0.0.1:${port} AWS_ENDPOINT_URL=http://127.0.0.1:${port}
 export AWS_EC2_METADATA_DISABLED=true PATH=${venv}/bin:${PATH}
 export AWSENV_DEMO_STS_LOG=${demo}/sts.log
@@ -140,6 +161,11 @@ if [[ -t 0 && -t 1 ]]; then
       ;;
     fish)
       mkdir -p "${demo}/.config/fish"
+      # Without this folder fish's first interactive start launches, disowned,
+      # a man-page scan that writes completions into the temporary HOME for a
+      # minute: it outlives `exit`, makes the cleanup's rm -rf fail (the demo
+      # then exits 1) and leaves the folder behind.
+      mkdir -p "${XDG_DATA_HOME}/fish/generated_completions"
       printf '%s\n' 'awsenv init fish | source' 'set -g fish_greeting ""' \
         'function fish_prompt; printf "(awsenv demo) %s> " (prompt_pwd); end' \
         >"${demo}/.config/fish/config.fish"
@@ -188,12 +214,21 @@ show
 SH
 "${venv}/bin/python" - "${demo}/steps.sh" <<'PY'
 # Runs the steps on a pseudo-terminal and types a code at the MFA prompt.
-import os, pty, re, sys
+# Every wait is bounded: a demo that hangs in CI tells nobody anything.
+import os, pty, re, select, signal, sys, time
+LIMIT = 90  # s for all the steps; about 3 s on an idle machine
 pid, fd = pty.fork()
 if pid == 0:
     os.execvp("bash", ["bash", "--noprofile", "--norc", sys.argv[1]])
+deadline = time.monotonic() + LIMIT
 seen, answered = b"", False
 while True:
+    left = deadline - time.monotonic()
+    if left <= 0 or not select.select([fd], [], [], left)[0]:
+        os.killpg(pid, signal.SIGKILL)  # the child leads its own session
+        os.waitpid(pid, 0)
+        waiting = "the steps to finish" if answered else "awsenv's MFA prompt"
+        sys.exit(f"\ndemo: gave up after {LIMIT} s waiting for {waiting}")
     try:
         chunk = os.read(fd, 4096)
     except OSError:  # EIO: the steps are done

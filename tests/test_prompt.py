@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
+import pty
 import re
+import termios
+import threading
+import time
 
 import pexpect
 from conftest import (
@@ -13,6 +18,8 @@ from conftest import (
     MFA_SERIAL,
     AwsEnv,
 )
+
+from awsenv import mfa
 
 PROMPT = re.compile(r"(?m)^MFA code for " + re.escape(MFA_SERIAL) + ": ")
 
@@ -196,3 +203,38 @@ def test_given_code_rejected_by_sts_is_not_retried(aws: AwsEnv) -> None:
     assert child.exitstatus == 4
     assert "MFA code for" not in child.before
     assert aws.sts.calls == {"GetSessionToken": 1}
+
+
+def test_code_typed_the_moment_the_prompt_shows_is_kept(monkeypatch) -> None:
+    """On a loaded machine awsenv may pause between any two steps. A code typed
+    as soon as the prompt is on the screen (a fast typist; the demo's driver)
+    must still be read, not flushed away as typed-too-early."""
+    master, slave = pty.openpty()
+    real_open, real_tcsetattr = os.open, termios.tcsetattr
+
+    def tty_open(path: str, flags: int, *args: int) -> int:
+        return os.dup(slave) if path == "/dev/tty" else real_open(path, flags, *args)
+
+    def descheduled_tcsetattr(fd: int, when: int, attributes: list) -> None:
+        time.sleep(0.5)  # the typist has time to answer here
+        real_tcsetattr(fd, when, attributes)
+
+    monkeypatch.setattr(os, "open", tty_open)
+    monkeypatch.setattr(termios, "tcsetattr", descheduled_tcsetattr)
+
+    def typist() -> None:
+        seen = b""
+        while b"MFA code for " + MFA_SERIAL.encode() + b": " not in seen:
+            seen += os.read(master, 4096)
+        os.write(master, CODE.encode() + b"\n")
+
+    answer: list[str] = []
+    threading.Thread(target=typist, daemon=True).start()
+    asker = threading.Thread(
+        target=lambda: answer.append(mfa.ask_terminal(MFA_SERIAL)), daemon=True
+    )
+    asker.start()
+    asker.join(timeout=10)
+    os.close(master)  # a reader still waiting (the code was lost) gets EOF and ends
+    os.close(slave)
+    assert answer == [CODE], "the code typed at the prompt was dropped"
