@@ -170,3 +170,18 @@ def test_eight_parallel_aws_cli_calls_make_one_get_session_token(aws: AwsEnv) ->
     assert all(i["Arn"].startswith(ROLE) for i in identities)
     assert aws.sts.calls["GetSessionToken"] == 1
     assert aws.sts.calls["AssumeRole"] == 1
+
+
+def test_repeat_process_imports_nothing_heavy(aws: AwsEnv, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SDK tools call it once per process: a cached call is served from its
+    memo before argparse, configparser or botocore are imported."""
+    from test_fast_path import probe
+
+    tools_layout(aws)
+    assert aws.run("process", "dev").returncode == 0
+    aws.sts.reset()
+    assert probe(aws, tmp_path / "p.json", "process", "dev") == {"code": 0, "loaded": []}
+    assert aws.sts.calls == {}
+    # The probe can fail: an option takes the full path.
+    loaded = probe(aws, tmp_path / "q.json", "process", "-p", "dev")["loaded"]
+    assert "argparse" in loaded
