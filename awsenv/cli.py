@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from awsenv import __version__
 from awsenv.console import Console
-from awsenv.errors import EXIT_INTERRUPTED, AwsenvError, UsageError
+from awsenv.errors import EXIT_INTERRUPTED, AwsenvError, NoTerminalError, UsageError
 
 if TYPE_CHECKING:
+    from awsenv.core import Outcome
     from awsenv.shell import Shell
 
 EPILOG = """\
@@ -31,10 +32,14 @@ or, after adding `awsenv init SHELL` to your shell's rc file, just: awsenv PROFI
 other commands:
   awsenv init SHELL      print the shell integration (a wrapper function and an expiry hook)
   awsenv unset           print code that removes every variable awsenv sets
+  awsenv process PROFILE print credential_process JSON (credential_process = awsenv process PROFILE)
+  awsenv exec PROFILE -- COMMAND [ARGS...]
+                         run COMMAND with the profile's credentials in its environment
 
 exit status: 0 ok, 2 usage, 3 AWS config, 4 refused by AWS, 5 STS unreachable,
              6 another awsenv held a lock too long, 130 interrupted,
-             141 the reader of stdout went away (a closed pipe)
+             141 the reader of stdout went away (a closed pipe);
+             exec: COMMAND's own status, 126 cannot run it, 127 not found
 """
 
 
@@ -90,7 +95,33 @@ def export_parser() -> argparse.ArgumentParser:
         help="the profile, for names that clash with a subcommand",
     )
     add_shell(parser)
-    parser.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (else: prompt)")
+    add_credential_options(parser)
+    parser.add_argument("--version", action="version", version=f"awsenv {__version__}")
+    return parser
+
+
+def credential_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The parser of a subcommand that obtains a profile's credentials."""
+    parser = Parser(prog=prog, description=description)
+    parser.add_argument("profile", nargs="?", help="the AWS profile")
+    parser.add_argument(
+        "-p",
+        "--profile",
+        dest="profile_option",
+        metavar="PROFILE",
+        help="the profile, for names that clash with a subcommand",
+    )
+    add_credential_options(parser)
+    return parser
+
+
+def add_credential_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mfa-code",
+        metavar="CODE",
+        help="the 6-digit MFA code, or - to read it from stdin "
+        "(else: the profile's mfa_process, else a prompt)",
+    )
     parser.add_argument(
         "--duration",
         type=seconds,
@@ -106,8 +137,50 @@ def export_parser() -> argparse.ArgumentParser:
         help="fail instead of asking for an MFA code (for hooks and scripts)",
     )
     parser.add_argument("--debug", action="store_true", help="explain each step on stderr")
-    parser.add_argument("--version", action="version", version=f"awsenv {__version__}")
-    return parser
+
+
+def profile_of(args: argparse.Namespace, console: Console) -> str:
+    """The profile a credential subcommand was given; turns on --debug."""
+    if args.debug:
+        console.enable_debug()
+    if args.profile and args.profile_option:
+        raise UsageError("give the profile once, either as PROFILE or as --profile")
+    profile: str | None = args.profile_option or args.profile
+    if not profile:
+        raise UsageError("no profile given (see awsenv --help)")
+    return profile
+
+
+def obtain_for(args: argparse.Namespace, profile: str, console: Console) -> Outcome:
+    """Call the core for a credential subcommand and say its notices."""
+    from awsenv.core import Request, obtain
+    from awsenv.mfa import ask_terminal
+
+    code = _mfa_code(args.mfa_code)
+    console.redact.add(code)
+    outcome = obtain(
+        Request(profile, args.duration, args.refresh, code),
+        ask=_no_prompt if args.no_prompt else ask_terminal,
+        on_secret=console.redact.add,
+        on_wait=console.say,
+    )
+    for notice in outcome.notices:
+        console.say(notice)
+    return outcome
+
+
+def _mfa_code(given: str | None) -> str | None:
+    if given != "-":
+        return given
+    # `--mfa-code -`: from a pipe, so that the code is on no command line.
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line.strip():
+        raise UsageError("--mfa-code - found no code on stdin")
+    return line.strip()
+
+
+def _no_prompt(serial: str, hint: str = "") -> str:
+    raise NoTerminalError(f"an MFA code is needed for {serial}, and --no-prompt was given")
 
 
 def add_shell(parser: argparse.ArgumentParser) -> None:

@@ -96,6 +96,9 @@ def obtain(
     on_wait: Callable[[str], None] = lambda _message: None,
 ) -> Outcome:
     """Resolve `request.profile` to credentials and the Exports that carry them."""
+    from awsenv import recursion
+
+    recursion.check_running(environ, request.profile)
     codes = CodeSource(request.mfa_code, ask)
     margin = refresh_margin(environ)
     timeout = lock_timeout(environ)
@@ -118,7 +121,8 @@ def obtain(
             on_secret=on_secret,
         )
         try:
-            creds = resolver.resolve(plan.top)
+            with recursion.resolving(request.profile):
+                creds = resolver.resolve(plan.top)
         finally:
             for code in codes.secrets:
                 on_secret(code)

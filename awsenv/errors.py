@@ -60,4 +60,16 @@ class NoTerminalError(UsageError):
     """An MFA code is needed, none was given, and there is no terminal to ask on."""
 
 
+class CommandError(AwsenvError):
+    """`awsenv exec` could not start COMMAND: found but not runnable (126, as
+    shells say), unless it was not found at all (127)."""
+
+    exit_code = 126
+
+    def __init__(self, message: str, *, not_found: bool = False) -> None:
+        super().__init__(message)
+        if not_found:
+            self.exit_code = 127
+
+
 EXIT_INTERRUPTED = 130

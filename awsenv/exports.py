@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,12 @@ MANAGED = (
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
 )
+
+
+# Read by tools, never set by awsenv: a program started with an export's
+# credentials must not see them (botocore reads AWS_DEFAULT_PROFILE as
+# AWS_PROFILE).
+STALE = ("AWS_DEFAULT_PROFILE",)
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,12 @@ class Exports:
             expiration=creds.expiration,
             region=region,
         )
+
+    def applied_to(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """`environ` as a shell would hold it after evaluating this export, less
+        the stale variables: the environment `awsenv exec` gives its command."""
+        kept = {k: v for k, v in environ.items() if k not in MANAGED and k not in STALE}
+        return {**kept, **dict(self.set)}
 
     @classmethod
     def clear(cls) -> Exports:

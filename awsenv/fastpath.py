@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from awsenv.profiles import AwsFiles
 
 _FORMAT = "awsenv-memo 3"
+# The memo of `awsenv process PROFILE` (credential_process JSON) sits beside
+# the shells' under this name; a memo's "shell" is its output format.
+PROCESS = "process"
 # getpass.getuser()'s sources of the login name, in its order: the default
 # role session name, and so part of the role's cache key.
 LOGIN_SOURCES = ("LOGNAME", "USER", "LNAME", "USERNAME")
@@ -109,7 +112,7 @@ class Fingerprint:
             files = (_read(config), _read(credentials))
         self.awsenv = _code()
         self.shell = shell
-        self.template = _stat(SHELLS[shell].template_path)
+        self.template = _stat(SHELLS[shell].template_path) if shell in SHELLS else shell
         self.margin = environ.get("AWSENV_REFRESH_MARGIN", "")
         self.login = "\x1f".join(environ.get(name, "") for name in LOGIN_SOURCES)
         self.config = _content(config, files[0])
@@ -249,17 +252,24 @@ def _request(argv: Sequence[str]) -> tuple[str, str | None] | None:
     return profile, shell
 
 
+def _process_request(argv: Sequence[str]) -> tuple[str, str] | None:
+    """(profile, PROCESS) when argv is just `process PROFILE`."""
+    if len(argv) == 2 and argv[0] == PROCESS and argv[1] and not argv[1].startswith("-"):
+        return argv[1], PROCESS
+    return None
+
+
 def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int | None:
     """Print the memo for this call if it is still exactly right and return the
     exit status; None when the full path must answer."""
     try:
-        request = _request(argv)
+        request = _process_request(argv) or _request(argv)
         if request is None or sys.stdout is None or sys.stdout.isatty():
             return None
         profile, shell = request
         if shell is None:
             shell = parent_shell()
-        if shell not in SHELLS:
+        if shell not in SHELLS and shell != PROCESS:
             return None
         name = _memo_name(profile, shell)
         if name is None:

@@ -1,4 +1,5 @@
-"""Where an MFA code comes from: the --mfa-code option, else the terminal.
+"""Where an MFA code comes from: the --mfa-code option, else the profile's
+mfa_process, else the terminal.
 
 The prompt goes to the controlling terminal, never to stdout, which `eval` is
 capturing. The code is asked for only when an STS call needs it.
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from awsenv.errors import NoTerminalError, UsageError
+from awsenv.mfa_process import MfaProcess
 
 _CODE = re.compile(r"[0-9]{6}")
 TRIES = 3  # a typo is asked for again, on a terminal, up to this many tries in all
@@ -48,7 +50,7 @@ def ask_terminal(serial: str, hint: str = "") -> str:
     except OSError:
         raise NoTerminalError(
             f"an MFA code is needed for {serial} and there is no terminal to ask on; "
-            "pass --mfa-code CODE"
+            "pass --mfa-code CODE or set mfa_process in the profile"
         ) from None
     reader = os.fdopen(fd, "r", encoding="utf-8", closefd=False)
     writer = os.fdopen(fd, "w", encoding="utf-8", closefd=True)
@@ -102,7 +104,8 @@ def _echo_off(fd: int) -> Iterator[None]:
 
 
 class CodeSource:
-    """Hands out MFA codes: the given one, or one asked for per device."""
+    """Hands out MFA codes: the given one, else the profile's mfa_process, else
+    one asked for per device."""
 
     def __init__(self, given: str | None, ask: Ask = ask_terminal) -> None:
         self.given = check_code(given) if given is not None else None
@@ -110,8 +113,15 @@ class CodeSource:
         self.secrets: list[str] = [given] if given else []
         self._asked_again: set[str] = set()
 
-    def code_for(self, serial: str) -> str:
-        code = self.given if self.given is not None else self._ask(serial)
+    def code_for(self, serial: str, command: MfaProcess | None = None) -> str:
+        if self.given is not None:
+            code = self.given
+        elif command is not None:
+            code = command.code()
+            # A program gives the same code again at once: asking it twice is no retry.
+            self._asked_again.add(serial)
+        else:
+            code = self._ask(serial)
         self.secrets.append(code)
         return code
 

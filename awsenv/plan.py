@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 
 from awsenv.errors import ConfigError, UsageError
+from awsenv.mfa_process import MfaProcess
 from awsenv.profiles import BOTOCORE_RESOLVED, AwsFiles, Kind, Profile
 
 SESSION_DEFAULT = 8 * 3600
@@ -49,6 +50,7 @@ class MfaSession:
     serial: str
     duration: int
     profile: Profile | None = None
+    mfa_process: MfaProcess | None = None
 
     @property
     def cache_key(self) -> str:
@@ -67,9 +69,12 @@ class AssumeRole:
     # Set only when the code must go to AssumeRole itself (no long-term root to
     # put an MFA session on).
     mfa_serial: str | None = None
+    mfa_process: MfaProcess | None = None
 
     @property
     def cache_key(self) -> str:
+        # The duration asked for is part of it: `--duration` on a role cached
+        # with a shorter session gets a new session, not the old one.
         return "|".join(
             (
                 "role",
@@ -77,6 +82,7 @@ class AssumeRole:
                 self.external_id or "",
                 self.session_name,
                 self.mfa_serial or "",
+                str(self.duration),
                 _identity(self.source),
             )
         )
@@ -124,8 +130,11 @@ def walk(node: Node) -> list[Node]:
 
 
 def build_plan(files: AwsFiles, name: str, duration: int | None = None) -> Plan:
+    from awsenv import recursion
+
     builder = _Builder(files)
     top = builder.node(name, duration, seen=())
+    recursion.check_files(builder.visited)
     region = next(
         (r for p in builder.visited if (r := p.get("region"))),
         None,
@@ -161,7 +170,9 @@ class _Builder:
             if serial and len(seen) == 1:
                 # Asked for directly: export an MFA session for these keys; the
                 # keys themselves stay untouched.
-                return MfaSession(keys, serial, _session_duration(profile, duration))
+                return MfaSession(
+                    keys, serial, _session_duration(profile, duration), None, _code_command(profile)
+                )
             return keys
         if kind is Kind.TEMPORARY_KEYS:
             return StaticSession(profile)
@@ -196,7 +207,9 @@ class _Builder:
                 f"[{profile.name}] in the credentials file holds long-term keys; awsenv "
                 "will not overwrite them with a session"
             )
-        return MfaSession(source, serial, _session_duration(profile, duration), profile)
+        return MfaSession(
+            source, serial, _session_duration(profile, duration), profile, _code_command(profile)
+        )
 
     def _source(self, profile: Profile, source_name: str, seen: tuple[str, ...]) -> Node:
         defined = source_name in self.files.config or source_name in self.files.credentials
@@ -216,17 +229,24 @@ class _Builder:
             source = self._source(profile, source_name, seen)
         serial = profile.get("mfa_serial")
         direct_serial = None
+        codes = _code_command(profile)
         chain = walk(source)
-        # A chain that already holds an MFA session is MFA-authenticated.
-        if serial and not any(isinstance(n, MfaSession) for n in chain):
-            root = chain[-1]
-            if isinstance(root, LongTermKeys):
-                source = _put_session_on_root(source, MfaSession(root, serial, SESSION_DEFAULT))
-            else:
-                direct_serial = serial
         # The 1-hour limit for chained roles is applied when the role is assumed,
         # where it is known whether the source credentials are temporary.
         requested = _role_duration(profile, duration)
+        # A chain that already holds an MFA session is MFA-authenticated.
+        if serial and not any(isinstance(n, MfaSession) for n in chain):
+            root = chain[-1]
+            if isinstance(source, LongTermKeys) and requested > CHAINED_ROLE_MAX:
+                # Over an MFA session the role would get 1 hour at most: the code
+                # goes to AssumeRole itself, signed with the long-term keys, as
+                # botocore does. A code for this role alone.
+                direct_serial = serial
+            elif isinstance(root, LongTermKeys):
+                session = MfaSession(root, serial, SESSION_DEFAULT, None, codes)
+                source = _put_session_on_root(source, session)
+            else:
+                direct_serial = serial
         return AssumeRole(
             profile=profile,
             source=source,
@@ -235,7 +255,13 @@ class _Builder:
             duration=requested,
             external_id=profile.get("external_id"),
             mfa_serial=direct_serial,
+            mfa_process=codes if direct_serial else None,
         )
+
+
+def _code_command(profile: Profile) -> MfaProcess | None:
+    command = profile.get("mfa_process")
+    return MfaProcess(profile.name, command) if command else None
 
 
 def _put_session_on_root(node: Node, session: MfaSession) -> Node:

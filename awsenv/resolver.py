@@ -22,6 +22,7 @@ from awsenv.credfile import check_replaceable, exposure_warning, session_section
 from awsenv.errors import AwsError, ConfigError, MfaCodeRejected
 from awsenv.locking import Locks
 from awsenv.mfa import CodeSource
+from awsenv.mfa_process import MfaProcess
 from awsenv.plan import (
     CHAINED_ROLE_MAX,
     AssumeRole,
@@ -254,6 +255,7 @@ class Resolver:
             label = node.profile.name if node.profile else node.source.profile.name
             return self._with_code(
                 node.serial,
+                node.mfa_process,
                 lambda code: self.sts.get_session_token(
                     source, node.serial, code, node.duration, label
                 ),
@@ -294,14 +296,22 @@ class Resolver:
             )
 
         if node.mfa_serial:
-            return self._with_code(node.mfa_serial, call)
+            if duration > CHAINED_ROLE_MAX and not source.session_token:
+                self._warn_once(
+                    f"{node.profile.name}: a {duration} s role session takes an MFA code of its "
+                    "own (over the shared MFA session AWS allows 1 hour); it is cached for "
+                    "its whole duration"
+                )
+            return self._with_code(node.mfa_serial, node.mfa_process, call)
         self.sts_calls += 1
         return call(None)
 
-    def _with_code(self, serial: str, call: Callable[[str], Issued]) -> Issued:
+    def _with_code(
+        self, serial: str, command: MfaProcess | None, call: Callable[[str], Issued]
+    ) -> Issued:
         """One STS call with an MFA code. A code typed at the prompt that STS
         rejects is asked for once more: it may have rolled over as it was typed."""
-        code = self.codes.code_for(serial)
+        code = self.codes.code_for(serial, command)
         self.sts_calls += 1
         try:
             return call(code)

@@ -275,7 +275,8 @@ class LocalSts:
             self._expired.add(access_key_id)
 
     def reset(self) -> None:
-        """Clear counters, the log, injected failures and expiries; keys are kept."""
+        """Clear counters, the log, injected failures, role limits and expiries;
+        keys are kept."""
         with self._lock:
             self.calls.clear()
             self.successes.clear()
@@ -283,6 +284,7 @@ class LocalSts:
             self._injected.clear()
             self._expired.clear()
             self._used_codes.clear()
+            self.role_max_session.clear()
             self.one_use_codes = False
             self.answer_expiration = self.answer_date = None
 

@@ -21,7 +21,7 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
-from conftest import AWSENV, CODE, SEED_CONFIG, SEED_CREDENTIALS, AwsEnv, require
+from conftest import ACCOUNT, AWSENV, CODE, SEED_CONFIG, SEED_CREDENTIALS, AwsEnv, require
 
 from awsenv import errors
 
@@ -577,6 +577,82 @@ CASES = [
         "MalformedPolicyDocument",
         setup=fail_next("AssumeRole", "MalformedPolicyDocument", "bad policy"),
     ),
+    # `awsenv process` and `awsenv exec`
+    row("process-no-profile", "process", USAGE, "no profile given"),
+    row("process-no-terminal", "process dev", USAGE, "no terminal", "mfa_process"),
+    row("process-extra-word", "process dev 123456", USAGE, "unexpected extra arguments"),
+    row("process-shell-option", "process dev --shell bash", USAGE, "unknown option --shell"),
+    row(
+        "process-loops-on-itself",
+        "process loop",
+        CONFIG,
+        "'loop'",
+        "a loop",
+        setup=config(SEED_CONFIG + f"[profile loop]\ncredential_process = {AWSENV} process loop\n"),
+    ),
+    row(
+        "process-loops-through-a-role",
+        "process b",
+        CONFIG,
+        "a loop",
+        setup=config(
+            SEED_CONFIG
+            + "[profile a]\ncredential_process = awsenv process --duration 900 b\n"
+            + f"[profile b]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/b\nsource_profile = a\n"
+        ),
+    ),
+    row(
+        "process-started-by-itself",
+        "process dev --mfa-code 123456",
+        CONFIG,
+        "already being resolved",
+        env={"AWSENV_RESOLVING": "dev"},
+    ),
+    row(
+        "mfa-process-fails",
+        "process dev",
+        CONFIG,
+        "profile 'mfa'",
+        "mfa_process failed (exit status 1)",
+        setup=config(SEED_CONFIG.replace("[profile dev]", "mfa_process = false\n[profile dev]")),
+    ),
+    row(
+        "mfa-process-not-a-code",
+        "dev",
+        CONFIG,
+        "profile 'mfa'",
+        "not a 6-digit code",
+        setup=config(
+            SEED_CONFIG.replace("[profile dev]", "mfa_process = echo 12345\n[profile dev]")
+        ),
+    ),
+    row(
+        "mfa-process-not-found",
+        "dev",
+        CONFIG,
+        "mfa_process cannot be run",
+        setup=config(
+            SEED_CONFIG.replace("[profile dev]", "mfa_process = /no/such/ykman\n[profile dev]")
+        ),
+    ),
+    row("mfa-code-dash-empty-stdin", "dev --mfa-code -", USAGE, "no code on stdin"),
+    row("exec-no-separator", "exec dev", USAGE, "no command to run"),
+    row("exec-nothing-after-separator", "exec dev --", USAGE, "no command to run"),
+    row(
+        "exec-command-not-found",
+        "exec dev -- no-such-command-awsenv",
+        127,
+        "no-such-command-awsenv: command not found",
+        warm=True,
+    ),
+    row(
+        "exec-command-not-runnable",
+        "exec dev -- /etc/hostname",
+        126,
+        "cannot run it",
+        warm=True,
+    ),
+    row("exec-credentials-fail", "exec dev --no-prompt -- true", USAGE, "--no-prompt"),
 ]
 
 
@@ -612,7 +688,7 @@ def test_bad_input_fails_cleanly_and_changes_nothing(aws: AwsEnv, case: Case) ->
     before = state(aws)
     argv = (
         case.argv
-        if "--shell" in " ".join(case.argv) or case.argv[0] in ("init",)
+        if "--shell" in " ".join(case.argv) or case.argv[0] in ("init", "process", "exec")
         else (*case.argv, "--shell", "bash")
     )
     if case.wrapper:

@@ -294,3 +294,25 @@ def test_wrapper_names_its_own_shell_when_the_user_gave_none(aws: AwsEnv, shell:
     argv = [*WRAPPED[shell][:-1], WRAPPED[shell][-1].format(call=f"awsenv dev --mfa-code {CODE}")]
     proc = aws.command(argv, env={"AWS_REGION": "kept"})
     assert proc.stdout == "status=0 region=eu-central-1\n", proc.stderr
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_process_and_exec_pass_through_with_their_exit_status(aws: AwsEnv, shell: str) -> None:
+    aws.seed()
+    session = Session(aws, shell)
+    assert session.status_of(f"awsenv exec dev --mfa-code {CODE} -- sh -c 'exit 7'") == 7
+    session.child.sendline("awsenv process dev")
+    session.child.expect(r'\{"Version": 1, "AccessKeyId": "ASIA')  # printed, not evaluated
+    session.sync()
+    assert session.status_of("awsenv process nope") == 3
+    assert session.status_of("awsenv exec dev -- no-such-command-awsenv") == 127
+    assert session.is_set("AWS_ACCESS_KEY_ID") is False
+
+
+def test_pwsh_wrapper_passes_process_and_exec_through() -> None:
+    from pwsh_grammar import parse_errors
+
+    code = subprocess.run([AWSENV, "init", "pwsh"], capture_output=True, text=True, check=True)
+    assert parse_errors(code.stdout) == []
+    (line,) = [ln for ln in code.stdout.splitlines() if "-contains $first" in ln]
+    assert "'process'" in line and "'exec'" in line

@@ -44,15 +44,6 @@ def test_long_term_keys_are_never_written(aws: AwsEnv) -> None:
     assert aws.credentials.read_text() == STANDARD_CREDENTIALS
 
 
-def test_role_duration_over_an_hour_is_capped_with_a_warning(aws: AwsEnv) -> None:
-    aws.standard()
-    result = aws.run("dev", "--shell", "bash", "--mfa-code", CODE, "--duration", "7200")
-    assert result.returncode == 0, result.stderr
-    assert "capped at 1 hour" in result.stderr
-    assume = [e for e in aws.sts.requests_log if e["action"] == "AssumeRole"]
-    assert assume[0]["duration_seconds"] == 3600
-
-
 def test_long_term_profile_with_mfa_serial_exports_a_session(aws: AwsEnv, tmp_path) -> None:
     aws.write(
         f"[profile ops]\nmfa_serial = {MFA_SERIAL}\nregion = ap-south-1\n",

@@ -14,6 +14,8 @@ from __future__ import annotations
 TABLE: tuple[tuple[str, bool], ...] = (
     ("init", False),
     ("unset", True),
+    ("process", False),
+    ("exec", False),
 )
 
 NAMES = frozenset(name for name, _ in TABLE)

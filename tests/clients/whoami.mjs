@@ -11,7 +11,7 @@
 // "MFA prompt requested" instead, so the caller can see that a real tool
 // would have prompted here.
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { fromNodeProviderChain, fromProcess } from "@aws-sdk/credential-providers";
 
 function fail(err) {
   const name = (err && err.name) || "Error";
@@ -30,7 +30,10 @@ async function main() {
   // every failure message. Only this knob is touched, never a credential one.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-  const credentials = fromNodeProviderChain({
+  // AWSENV_TEST_FROM_PROCESS=PROFILE: read that profile's credential_process
+  // with fromProcess alone instead of the whole default chain.
+  const processProfile = process.env.AWSENV_TEST_FROM_PROCESS;
+  const credentials = processProfile ? fromProcess({ profile: processProfile }) : fromNodeProviderChain({
     clientConfig: { endpoint, region },
     mfaCodeProvider: async (serial) => {
       const err = new Error(`MFA prompt requested (mfa_serial=${serial})`);

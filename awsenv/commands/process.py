@@ -1,0 +1,48 @@
+"""`awsenv process PROFILE`: credential_process JSON for SDKs and tools.
+
+`credential_process = awsenv process dev` in a profile of its own gives every
+SDK the role, from the same cache, lock and MFA session as the shells. stdout
+carries the JSON and nothing else, ever; a code needed comes from
+--mfa-code, mfa_process or the terminal device (an SDK captures stdio).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+
+from awsenv.cli import credential_parser, obtain_for, profile_of, write
+from awsenv.console import Console
+from awsenv.exports import Exports
+
+
+def run(argv: Sequence[str], console: Console) -> int:
+    args = credential_parser(
+        "awsenv process", "Print a profile's credentials as credential_process JSON."
+    ).parse_args(argv)
+    profile = profile_of(args, console)
+    from awsenv import fastpath
+
+    with fastpath.recording(os.environ, profile, fastpath.PROCESS) as memo:
+        outcome = obtain_for(args, profile, console)
+        text = credential_json(outcome.exports)
+        write(text)
+        memo.printed(text, outcome)
+    return 0
+
+
+def credential_json(exports: Exports) -> str:
+    """The credential_process document: Version 1, with Expiration omitted only
+    for keys that never expire."""
+    values = dict(exports.set)
+    document: dict[str, object] = {
+        "Version": 1,
+        "AccessKeyId": values["AWS_ACCESS_KEY_ID"],
+        "SecretAccessKey": values["AWS_SECRET_ACCESS_KEY"],
+    }
+    if "AWS_SESSION_TOKEN" in values:
+        document["SessionToken"] = values["AWS_SESSION_TOKEN"]
+    if "AWS_CREDENTIAL_EXPIRATION" in values:
+        document["Expiration"] = values["AWS_CREDENTIAL_EXPIRATION"]
+    return json.dumps(document) + "\n"

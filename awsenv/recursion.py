@@ -1,0 +1,98 @@
+"""No awsenv that calls itself forever.
+
+`credential_process = awsenv process dev` belongs in a profile of its own. Put
+where awsenv would resolve it for that very profile (directly, or as the
+source of a role), awsenv would run botocore, which runs awsenv, which... It
+is caught twice: from the files, before anything runs; and at run time, by a
+marker in the environment of every program awsenv starts while it resolves
+(botocore's credential_process, mfa_process), for the loops the files cannot
+show (a wrapper script, another name on PATH).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import PurePath
+
+from awsenv.errors import ConfigError
+from awsenv.profiles import Profile
+
+MARKER = "AWSENV_RESOLVING"
+_SEP = "\x1f"
+_VALUED = (
+    "--mfa-code",
+    "--duration",
+    "--shell",
+)  # cannot be typed into a profile name in an INI file
+
+
+def check_running(environ: Mapping[str, str], profile: str) -> None:
+    """Refuse to resolve a profile that an awsenv up the process tree is resolving."""
+    if profile in environ.get(MARKER, "").split(_SEP):
+        raise ConfigError(
+            f"profile {profile!r} is already being resolved by the awsenv that started "
+            "this one (a credential_process runs awsenv for it); refusing to loop"
+        )
+
+
+@contextlib.contextmanager
+def resolving(profile: str) -> Iterator[None]:
+    """Mark the environment that this process's children inherit."""
+    before = os.environ.get(MARKER)
+    os.environ[MARKER] = profile if before is None else f"{before}{_SEP}{profile}"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(MARKER, None)
+        else:
+            os.environ[MARKER] = before
+
+
+def check_files(visited: Iterable[Profile]) -> None:
+    """Refuse a chain in which a profile's credential_process runs awsenv for a
+    profile of the same chain."""
+    profiles = list(visited)
+    names = {p.name for p in profiles}
+    for profile in profiles:
+        target = awsenv_target(profile.get("credential_process") or "")
+        if target is not None and target in names:
+            raise ConfigError(
+                f"profile {profile.name!r} has credential_process running awsenv for "
+                f"{target!r}, which needs {profile.name!r} itself: a loop; give the "
+                "credential_process a profile of its own"
+            )
+
+
+def awsenv_target(command: str) -> str | None:
+    """The profile that `command` asks awsenv for, if it runs awsenv at all."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if words[:1] and PurePath(words[0]).name.lower() in ("awsenv", "awsenv.exe"):
+        args = words[1:]
+    elif len(words) > 2 and words[1:3] == ["-m", "awsenv"]:
+        args = words[3:]
+    else:
+        return None
+    if args[:1] in (["process"], ["exec"]):
+        args = args[1:]
+    found = None
+    while args:
+        word = args.pop(0)
+        if word in ("-p", "--profile") and args:
+            return args.pop(0)
+        if word.startswith("--profile="):
+            return word.split("=", 1)[1]
+        if word == "--":
+            break
+        if word in _VALUED and args:
+            args.pop(0)
+            continue
+        if found is None and not word.startswith("-"):
+            found = word
+    return found

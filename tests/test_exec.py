@@ -1,0 +1,122 @@
+"""`awsenv exec PROFILE [options] -- COMMAND [ARGS...]`: COMMAND runs with the
+environment an export would leave, in place of awsenv, with its own status."""
+
+from __future__ import annotations
+
+import subprocess
+
+from conftest import AWSENV, CODE, AwsEnv
+from realshells import evaluate
+
+from awsenv.exports import MANAGED
+
+
+def child_environment(stdout: str) -> dict[str, str]:
+    entries = [e for e in stdout.split("\0") if e]
+    return dict(e.split("=", 1) for e in entries)
+
+
+def test_exit_status_of_the_command_is_passed_through(aws: AwsEnv) -> None:
+    aws.seed()
+    result = aws.run("exec", "dev", "--mfa-code", CODE, "--", "sh", "-c", "exit 7")
+    assert result.returncode == 7, result.stderr
+    assert result.stdout == ""
+
+
+def test_child_environment_is_the_export_variable_by_variable(aws: AwsEnv, tmp_path) -> None:
+    aws.seed()
+    exported = aws.run("dev", "--shell", "bash", "--mfa-code", CODE)
+    assert exported.returncode == 0, exported.stderr
+    shell = evaluate("bash", exported.stdout, list(MANAGED), tmp_path).variables
+    stale = {
+        "AWS_SESSION_TOKEN": "stale-token",
+        "AWS_SECURITY_TOKEN": "stale-legacy",
+        "AWS_DEFAULT_PROFILE": "other",
+        "AWS_PROFILE": "other",
+        "UNRELATED": "kept",
+    }
+    result = aws.run("exec", "dev", "--", "env", "-0", env=stale)
+    assert result.returncode == 0, result.stderr
+    expected = {**aws.environ, "UNRELATED": "kept", **shell}
+    assert child_environment(result.stdout) == expected
+
+
+def test_stale_session_token_is_removed_for_long_term_keys(aws: AwsEnv) -> None:
+    aws.seed()
+    result = aws.run("exec", "other", "--", "env", "-0", env={"AWS_SESSION_TOKEN": "stale-token"})
+    assert result.returncode == 0, result.stderr
+    env = child_environment(result.stdout)
+    assert "AWS_SESSION_TOKEN" not in env
+    assert env["AWS_ACCESS_KEY_ID"] == "AKIAEXAMPLEOTHER0001"
+
+
+def test_words_after_the_separator_belong_to_the_command(aws: AwsEnv) -> None:
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    inner = aws.run("exec", "dev", "--", AWSENV, "--help")
+    assert inner.returncode == 0, inner.stderr
+    assert "usage: awsenv [-h]" in inner.stdout + inner.stderr  # the inner awsenv's help
+    echoed = aws.run("exec", "dev", "--", "sh", "-c", 'printf "%s|" "$@"', "sh", "--refresh", "--")
+    assert echoed.returncode == 0 and echoed.stdout == "--refresh|--|"
+    assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 1}  # no --refresh for awsenv
+
+
+def test_from_a_cold_cache_with_mfa_code(aws: AwsEnv) -> None:
+    aws.standard()
+    result = aws.run("exec", "prod", "--mfa-code", CODE, "--", "sh", "-c", "echo $AWS_REGION")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "eu-north-1\n"
+    assert aws.sts.successes == {"GetSessionToken": 1, "AssumeRole": 1}
+
+
+def test_mfa_code_from_stdin(aws: AwsEnv) -> None:
+    aws.seed()
+    proc = subprocess.run(
+        [AWSENV, "exec", "dev", "--mfa-code", "-", "--", "sh", "-c", "echo $AWSENV_PROFILE"],
+        env=aws.environ,
+        input=f"{CODE}\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "dev\n"
+    assert aws.sts.requests_log[0]["token_code"] == CODE
+
+
+def test_command_never_starts_when_the_credentials_fail(aws: AwsEnv) -> None:
+    aws.seed()
+    marker = aws.root / "started"
+    result = aws.run("exec", "dev", "--no-prompt", "--", "touch", str(marker))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert not marker.exists()
+
+
+def test_awsenv_becomes_the_command_and_no_secret_is_on_its_command_line(aws: AwsEnv) -> None:
+    aws.seed()
+    proc = subprocess.Popen(
+        [
+            AWSENV,
+            "exec",
+            "dev",
+            "--mfa-code",
+            CODE,
+            "--",
+            "sh",
+            "-c",
+            'echo "$$"; tr "\\0" " " < /proc/$$/cmdline; echo; echo "$AWS_SECRET_ACCESS_KEY"',
+        ],
+        env=aws.environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    pid, cmdline, secret = out.splitlines()
+    assert int(pid) == proc.pid  # execvp: the same process, no awsenv left behind
+    assert secret and secret not in cmdline and cmdline.startswith("sh -c ")
