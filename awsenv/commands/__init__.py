@@ -14,6 +14,10 @@ from __future__ import annotations
 TABLE: tuple[tuple[str, bool], ...] = (
     ("init", False),
     ("unset", True),
+    ("list", False),
+    ("explain", False),
+    ("setup", False),
+    ("console", False),
 )
 
 NAMES = frozenset(name for name, _ in TABLE)
@@ -22,3 +26,6 @@ NAMES = frozenset(name for name, _ in TABLE)
 # is for people or programs, not for eval; help and version wherever they are.
 ANYWHERE = ("-h", "--help", "--version")
 PASSTHROUGH = (*(name for name, evaluated in TABLE if not evaluated), *ANYWHERE)
+
+# The subcommands whose first argument is a profile, for the shell completers.
+PROFILE_ARGUMENT = ("explain", "console")
