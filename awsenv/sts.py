@@ -269,3 +269,25 @@ def clock_skew(region: str | None, environ: Mapping[str, str] = os.environ) -> t
         return None
     sts_time = clock.server_time(headers)
     return datetime.now(timezone.utc) - sts_time if sts_time else None
+
+
+def mfa_devices(source: Credentials, region: str | None) -> list[str]:
+    """The MFA devices of the IAM user who owns `source` (iam list-mfa-devices).
+    The user is named explicitly, from GetCallerIdentity: IAM infers it, but
+    not every implementation does."""
+    import botocore.session
+
+    with _without_aws_environment():
+        session = botocore.session.Session()
+        keys = {
+            "aws_access_key_id": source.access_key_id,
+            "aws_secret_access_key": source.secret_access_key,
+            "aws_session_token": source.session_token,
+        }
+        sts = session.create_client("sts", region_name=region or DEFAULT_REGION, **keys)
+        iam = session.create_client("iam", region_name=region or DEFAULT_REGION, **keys)
+        arn = str(_call(sts, "get_caller_identity", {}, subject="the source keys").get("Arn", ""))
+        user = arn.rsplit("/", 1)[-1] if ":user/" in arn else None
+        params = {"UserName": user} if user else {}
+        found = _call(iam, "list_mfa_devices", params, subject="iam list-mfa-devices")
+    return [str(device["SerialNumber"]) for device in found.get("MFADevices", [])]
