@@ -72,6 +72,7 @@ def run(argv: Sequence[str], console: Console) -> int:
 
 
 def _layout(args: object, files: object, ask: _Asker | None) -> Layout:
+    from awsenv.errors import AwsenvError
     from awsenv.plan import SESSION_DEFAULT
     from awsenv.profiles import AwsFiles, Kind
 
@@ -92,7 +93,13 @@ def _layout(args: object, files: object, ask: _Asker | None) -> Layout:
         raise ConfigError(f"profile {source!r} holds no long-term keys; pass --source PROFILE")
     serial = getattr(a, "mfa_serial", None)
     if serial is None:
-        found = _find_devices(files, source, new_keys)
+        try:
+            found = _find_devices(files, source, new_keys)
+        except AwsenvError as exc:
+            if not ask:
+                raise
+            ask.console.say(f"could not list the MFA devices: {exc}")
+            found = []
         if ask:
             serial = ask.choose("MFA device", found) if found else ask.line("MFA device ARN")
         elif len(found) == 1:
@@ -219,7 +226,7 @@ class _Asker:
         return value
 
     def yes(self, question: str) -> bool:
-        return self.line(f"{question} [y/N]", "n").lower() in ("y", "yes")
+        return self.line(f"{question} [y/N]").lower() in ("y", "yes")
 
     def choose(self, question: str, options: list[str]) -> str:
         for number, option in enumerate(options, 1):
