@@ -159,19 +159,19 @@ def _environment(out: Explanation, environ: Mapping[str, str], top: Node, survey
     for var in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE"):
         say(f"{var}: {environ[var]!r} in this shell" if environ.get(var) else f"{var}: not set")
     key_id = environ.get("AWS_ACCESS_KEY_ID")
+    entry = survey.entry(top)
     if not key_id:
         say("exported keys: none in this shell")
-        return
-    entry = survey.entry(top)
-    if entry is not None and entry.access_key_id == key_id:
+    elif entry is not None and entry.access_key_id == key_id:
         say("exported keys: this shell holds this profile's cached credentials")
     else:
         say("exported keys: this shell holds other keys than this profile's cached ones")
     token = environ.get("AWS_SESSION_TOKEN")
-    if token and (entry is None or entry.session_token != token or not survey.usable(top)):
+    current = entry is not None and entry.session_token == token and survey.usable(top)
+    if token and not current:
         out.findings.append(
             "this shell holds an AWS_SESSION_TOKEN that is not this profile's current "
-            "session; fix: run `awsenv unset` or `awsenv PROFILE`"
+            "session; fix: run `awsenv unset`, then `awsenv PROFILE`"
         )
     legacy = environ.get("AWS_SECURITY_TOKEN")
     if legacy and legacy != token:
