@@ -8,7 +8,6 @@ shown. Each finding is one line that ends with its fix.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +60,9 @@ def explain(
     out = Explanation()
     say = out.lines.append
     config_by = " (AWS_CONFIG_FILE)" if environ.get("AWS_CONFIG_FILE") else ""
-    creds_by = " (AWS_SHARED_CREDENTIALS_FILE)" if environ.get("AWS_SHARED_CREDENTIALS_FILE") else ""
+    creds_by = (
+        " (AWS_SHARED_CREDENTIALS_FILE)" if environ.get("AWS_SHARED_CREDENTIALS_FILE") else ""
+    )
     say(f"config file: {files.config_path}{config_by}{_absent(files.config_bytes)}")
     say(f"credentials file: {files.credentials_path}{creds_by}{_absent(files.credentials_bytes)}")
     plan = build_plan(files, name)
@@ -127,7 +128,10 @@ def _step(files: AwsFiles, node: Node, survey: Survey) -> list[str]:
         return [f"{p.name}: long-term keys ({where(files, p, 'aws_access_key_id')})"]
     if isinstance(node, StaticSession):
         p = node.profile
-        return [f"{p.name}: temporary keys written by hand or another tool ({where(files, p, 'aws_session_token')})"]
+        return [
+            f"{p.name}: temporary keys written by hand or another tool "
+            f"({where(files, p, 'aws_session_token')})"
+        ]
     assert isinstance(node, BotocoreProfile)
     return [f"{node.profile.name}: resolved by botocore (SSO, credential_process or similar)"]
 
@@ -200,7 +204,8 @@ def _checks(
     else:
         out.findings.append(
             "the awsenv integration is not loaded in this shell, so `awsenv PROFILE` only "
-            'prints code; fix: add `eval "$(awsenv init bash)"` (or zsh, fish, pwsh) to your rc file'
+            'prints code; fix: add `eval "$(awsenv init bash)"` (or zsh, fish, pwsh) '
+            "to your rc file (awsenv setup offers it)"
         )
     if _fish_universal("AWS_PROFILE", environ):
         out.findings.append(
@@ -211,7 +216,7 @@ def _checks(
 
 def _fish_universal(name: str, environ: Mapping[str, str]) -> bool:
     """Does fish hold a universal `name`? Read from fish's own variables file."""
-    base = environ.get("XDG_CONFIG_HOME") or os.path.join(paths.home(environ), ".config")
+    base = environ.get("XDG_CONFIG_HOME") or Path(paths.home(environ), ".config")
     try:
         text = Path(base, "fish", "fish_variables").read_text(encoding="utf-8", errors="replace")
     except OSError:

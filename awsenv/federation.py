@@ -63,7 +63,9 @@ def signin_token(creds: Credentials, url: str) -> str:
     except (ValueError, KeyError, TypeError):
         token = None
     if not isinstance(token, str) or not token:
-        raise AwsError(f"the federation endpoint {url} answered without a sign-in token", "Federation")
+        raise AwsError(
+            f"the federation endpoint {url} answered without a sign-in token", "Federation"
+        )
     return token
 
 

@@ -87,7 +87,9 @@ def row(files: AwsFiles, name: str, survey: Survey) -> Row:
     except AwsenvError as exc:
         message = str(exc)
         word = next((w for phrase, w in _PROBLEMS if phrase in message), "invalid")
-        return Row(name, kind, (), profile.get("region"), "none", None, None, False, None, word, message)
+        return Row(
+            name, kind, (), profile.get("region"), "none", None, None, False, None, word, message
+        )
     chain = tuple(n.profile.name for n in walk(plan.top)[1:] if hasattr(n, "profile") and n.profile)
     chain = tuple(dict.fromkeys(c for c in chain if c != name))
     entry = survey.entry(plan.top)
@@ -98,7 +100,9 @@ def row(files: AwsFiles, name: str, survey: Survey) -> Row:
         state = "none"
     else:
         state = "valid" if expires > survey.now else "expired"
-    left = int((expires - survey.now).total_seconds() // 60) if state == "valid" and expires else None
+    left = (
+        int((expires - survey.now).total_seconds() // 60) if state == "valid" and expires else None
+    )
     following = survey.next_call(plan.top)
     problem = detail = None
     if not botocore_can_name(name):
@@ -167,4 +171,6 @@ def survey_for(environ: Mapping[str, str]) -> Survey:
     from awsenv.cache import Cache
     from awsenv.core import refresh_margin
 
-    return Survey(Cache(paths.cache_dir(environ)), refresh_margin(environ), datetime.now(timezone.utc))
+    return Survey(
+        Cache(paths.cache_dir(environ)), refresh_margin(environ), datetime.now(timezone.utc)
+    )

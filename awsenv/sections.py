@@ -80,7 +80,8 @@ def _text(path: str) -> str | None:
         with open(path, "rb") as handle:
             raw = handle.read()
     except FileNotFoundError:
-        return "" if not os.path.islink(path) else None
+        # A dangling symlink is the full reader's error to tell.
+        return None if os.path.lexists(path) else ""
     except OSError:
         return None
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -104,7 +105,6 @@ def profile_names(environ: Mapping[str, str] = os.environ) -> list[str] | None:
         return None
     names = {name for s in config_headers if (name := config_profile_name(s)) is not None}
     return sorted(names | set(credentials_headers))
-
 
 
 def names_text(environ: Mapping[str, str] = os.environ) -> str | None:

@@ -16,8 +16,8 @@ from conftest import AWSENV, AwsEnv, require
 from pwsh_grammar import parse_errors
 
 READY = "READY> "
-ODD = "it's \"ünï\" $HOME"
-CONFIG = f"""\
+ODD = 'it\'s "ünï" $HOME'
+CONFIG = """\
 [profile dev]
 region = eu-west-1
 
@@ -48,8 +48,15 @@ def spawn(aws: AwsEnv, shell: str) -> pexpect.spawn:
         argv = ["zsh", "-f", "-i"]
     else:
         argv = ["fish", "--no-config", "-i"]
-    child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(aws.root), encoding="utf-8",
-                          timeout=30, dimensions=(40, 300))
+    child = pexpect.spawn(
+        argv[0],
+        argv[1:],
+        env=env,
+        cwd=str(aws.root),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 300),
+    )
     if shell == "fish":
         child.sendline(f"function fish_prompt; printf '{READY}'; end; set -g fish_greeting ''")
         child.sendline("awsenv init fish | source")
@@ -105,8 +112,9 @@ def test_explain_completes_profile_names(aws: AwsEnv, shell: str) -> None:
 
 
 def test_pwsh_completer_parses_and_quotes_names(aws: AwsEnv) -> None:
-    code = subprocess.run([AWSENV, "init", "pwsh"], capture_output=True, text=True,
-                          check=True, env=aws.environ).stdout
+    code = subprocess.run(
+        [AWSENV, "init", "pwsh"], capture_output=True, text=True, check=True, env=aws.environ
+    ).stdout
     assert parse_errors(code) == []
     assert "Register-ArgumentCompleter -Native -CommandName awsenv" in code
     # Each of PowerShell's five single quotes is doubled inside the quoted form.

@@ -24,7 +24,7 @@ class Federation:
         federation = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 query = parse_qs(urlsplit(self.path).query)
                 federation.requests.append(query)
                 session = json.loads(query.get("Session", ["{}"])[0])
@@ -65,7 +65,9 @@ def federation(aws: AwsEnv, tmp_path: Path) -> Iterator[Federation]:
         fake.server.shutdown()
 
 
-def test_print_gives_a_login_url_for_the_profiles_region(aws: AwsEnv, federation: Federation) -> None:
+def test_print_gives_a_login_url_for_the_profiles_region(
+    aws: AwsEnv, federation: Federation
+) -> None:
     result = aws.run("console", "dev", "--print")
     assert result.returncode == 0, result.stderr
     url = result.stdout.strip()

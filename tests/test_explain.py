@@ -54,10 +54,16 @@ def test_explain_shows_no_secret_for_any_profile(aws: AwsEnv, layout: str) -> No
 def test_explain_tells_the_chain_the_device_and_why_a_code_is_needed(aws: AwsEnv) -> None:
     aws.seed()
     text = aws.run("explain", "dev").stdout
-    assert f"AssumeRole arn:aws:iam::123456789012:role/dev (role_arn from {aws.config} [profile dev])" in text
+    assert (
+        f"AssumeRole arn:aws:iam::123456789012:role/dev (role_arn from {aws.config} [profile dev])"
+        in text
+    )
     assert f"MFA device arn:aws:iam::123456789012:mfa/alice ({aws.config} [profile mfa])" in text
     assert f"long-term keys ({aws.credentials} [default])" in text
-    assert "next call: asks for an MFA code for arn:aws:iam::123456789012:mfa/alice (MFA session of mfa: none cached)" in text
+    assert (
+        "next call: asks for an MFA code for arn:aws:iam::123456789012:mfa/alice "
+        "(MFA session of mfa: none cached)" in text
+    )
     assert f"region: eu-central-1 (from {aws.config} [profile dev])" in text
     assert "AWS_PROFILE: exported as dev" in text
     aws.run("dev", "--mfa-code", CODE, "--shell", "bash")
@@ -84,7 +90,10 @@ def test_explain_check_sts_measures_the_clock(aws: AwsEnv) -> None:
     result = aws.run("explain", "dev", "--check-sts", wrapper=["faketime", "-f", "+2h"])
     require("faketime")
     assert "clock: the local clock is 2 h 0 min ahead of STS" in result.stdout
-    assert "finding: the local clock is 2 h 0 min ahead of STS; fix: set the clock right" in result.stdout
+    assert (
+        "finding: the local clock is 2 h 0 min ahead of STS; fix: set the clock right"
+        in result.stdout
+    )
     plain = aws.run("explain", "dev").stdout
     assert "clock:" not in plain  # no call without --check-sts
 

@@ -39,12 +39,29 @@ def full_names(config: str, credentials: str) -> list[str]:
 # Lines that stress configparser's rules: headers with odd names, indented
 # headers, continuation lines that look like headers, comments, blank lines.
 LINE = st.one_of(
-    st.sampled_from([
-        "[default]", "[profile dev]", "[profile 'my dev']", '[profile "q"]', "[profile a b]",
-        "[profile]", "[sso-session x]", "  [indented]", "[a]b]", "[x] trailing", "",
-        "# [commented]", "; [also]", "key = value", "k: v", "  continued = [not a header]",
-        "\t[tabbed]", "[profile 'unbalanced]", "[ü nï]",
-    ]),
+    st.sampled_from(
+        [
+            "[default]",
+            "[profile dev]",
+            "[profile 'my dev']",
+            '[profile "q"]',
+            "[profile a b]",
+            "[profile]",
+            "[sso-session x]",
+            "  [indented]",
+            "[a]b]",
+            "[x] trailing",
+            "",
+            "# [commented]",
+            "; [also]",
+            "key = value",
+            "k: v",
+            "  continued = [not a header]",
+            "\t[tabbed]",
+            "[profile 'unbalanced]",
+            "[ü nï]",
+        ]
+    ),
     st.builds(lambda n: f"[{n}]", st.text(st.characters(blacklist_characters="\r\n]"), min_size=1)),
     st.builds(lambda n: f"   [{n}]", st.text("ab ]'", min_size=1)),
 )
@@ -157,7 +174,15 @@ def test_list_on_a_terminal_is_an_aligned_table(aws: AwsEnv) -> None:
     child = pexpect.spawn(AWSENV, ["list"], env=aws.environ, encoding="utf-8", timeout=30)
     child.expect(pexpect.EOF)
     lines = child.before.splitlines()
-    assert lines[0].split() == ["PROFILE", "KIND", "SOURCE", "REGION", "CREDENTIALS", "MFA", "PROBLEM"]
+    assert lines[0].split() == [
+        "PROFILE",
+        "KIND",
+        "SOURCE",
+        "REGION",
+        "CREDENTIALS",
+        "MFA",
+        "PROBLEM",
+    ]
     assert "\t" not in child.before
     assert lines[1].index("long-term") == lines[0].index("KIND")
 
@@ -166,7 +191,10 @@ def test_list_names_costs_are_measured_by_the_benchmark() -> None:
     # The ratio itself is measured, not asserted: benchmarks/completion.py.
     script = subprocess.run(
         [sys.executable, "benchmarks/completion.py", "--runs", "1"],
-        capture_output=True, text=True, check=False, timeout=120,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     assert script.returncode == 0, script.stderr
     assert "awsenv list --names" in script.stdout

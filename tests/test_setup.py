@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import urllib.request
 
 import pexpect
 from conftest import (
@@ -19,7 +18,16 @@ from conftest import (
     AwsEnv,
 )
 
-CONFIG = "# my config -- hand-written\n[default]\nregion = eu-west-1\n\n[sso-session corp]\nsso_region = x\n;trailing comment\n"
+CONFIG = (
+    "# my config -- hand-written\n[default]\nregion = eu-west-1\n\n"
+    "[sso-session corp]\nsso_region = x\n;trailing comment\n"
+)
+# moto routes by the service in the Authorization header; IAM auth is off, so
+# the signature itself is not checked.
+IAM_AUTH = (
+    "AWS4-HMAC-SHA256 Credential=AKIAX/20250101/us-east-1/iam/aws4_request, "
+    "SignedHeaders=host, Signature=0"
+)
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/admin"
 FLAGS = (
     "setup", "--source", "default", "--mfa-serial", MFA_SERIAL,
@@ -42,7 +50,9 @@ def test_setup_adds_its_sections_and_keeps_every_other_byte(aws: AwsEnv) -> None
     assert only_insertions(CONFIG, config)
     assert config.startswith(CONFIG)
     assert "[profile mfa]\nsource_profile = default\n" in config
-    assert f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = mfa\nregion = eu-west-2\n" in config
+    assert (
+        f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = mfa\nregion = eu-west-2\n" in config
+    )
     assert aws.credentials.read_text() == SEED_CREDENTIALS
     assert result.stdout.startswith(f"--- {aws.config}\n+++ {aws.config}\n")
     assert "awsenv admin" in result.stderr  # the exact next commands
@@ -87,10 +97,11 @@ def test_the_mfa_device_is_found_with_iam_list_mfa_devices(aws: AwsEnv) -> None:
         # Unsigned set-up calls straight to moto (IAM auth is off there).
         data = urllib.parse.urlencode({"Action": action, "Version": "2010-05-08", **params})
         request = urllib.request.Request(
-            aws.sts.moto_endpoint, data=data.encode(),
-            headers={"Authorization": "AWS4-HMAC-SHA256 Credential=AKIAX/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0"},
-        )  # fmt: skip
-        with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback
+            aws.sts.moto_endpoint,
+            data=data.encode(),
+            headers={"Authorization": IAM_AUTH},
+        )
+        with urllib.request.urlopen(request) as response:
             return response.read().decode()
 
     import re
@@ -105,7 +116,9 @@ def test_the_mfa_device_is_found_with_iam_list_mfa_devices(aws: AwsEnv) -> None:
     moto("EnableMFADevice", UserName="bob", SerialNumber=serial,
          AuthenticationCode1="123456", AuthenticationCode2="654321")  # fmt: skip
     aws.sts.add_user_keys(key_id, secret)
-    aws.write(CONFIG, f"[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n")
+    aws.write(
+        CONFIG, f"[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"
+    )
     result = aws.run("setup", "--source", "default", "--yes", "--shell", "bash")
     assert result.returncode == 0, result.stderr
     assert f"mfa_serial = {serial}\n" in aws.config.read_text()

@@ -34,7 +34,11 @@ def run(argv: Sequence[str], console: Console) -> int:
     # Refused before any prompt: these credentials cannot be federated.
     top = build_plan(load_files(os.environ), args.profile).top
     if isinstance(top, MfaSession | LongTermKeys):
-        what = "session credentials from GetSessionToken" if isinstance(top, MfaSession) else "long-term keys"
+        what = (
+            "session credentials from GetSessionToken"
+            if isinstance(top, MfaSession)
+            else "long-term keys"
+        )
         raise ConfigError(
             f"{args.profile!r} gives {what}, which the console federation cannot use; "
             "use a role profile (role_arn) instead"

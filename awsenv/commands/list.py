@@ -39,7 +39,6 @@ def run(argv: Sequence[str], console: Console) -> int:
     return 0
 
 
-
 def names_text(environ: Mapping[str, str]) -> str:
     """The cheap header reader's answer; the full reader's only where that one
     cannot be sure, so that a broken file gets its proper error."""

@@ -29,7 +29,9 @@ def parser() -> Parser:
     parser.add_argument(
         "--process", action="store_true", help="also NAME-process credential_process profiles"
     )
-    parser.add_argument("--rc", action="store_true", help="add the init line to the shell's rc file")
+    parser.add_argument(
+        "--rc", action="store_true", help="add the init line to the shell's rc file"
+    )
     parser.add_argument("--shell", metavar="SHELL", help="the shell whose rc file to use")
     parser.add_argument("--yes", action="store_true", help="write without asking")
     parser.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
@@ -108,7 +110,9 @@ def _layout(args: object, files: object, ask: _Asker | None) -> Layout:
             raise UsageError(
                 f"{len(found)} MFA devices found for {source!r}; pass --mfa-serial ARN"
             )
-    session = getattr(a, "session", None) or (ask.line("session profile name", "mfa") if ask else "mfa")
+    session = getattr(a, "session", None) or (
+        ask.line("session profile name", "mfa") if ask else "mfa"
+    )
     roles = [_role(text, getattr(a, "region", None)) for text in getattr(a, "role", [])]
     while ask and not getattr(a, "role", []):
         text = ask.line("role profile as NAME=ARN (empty: done)", "")
