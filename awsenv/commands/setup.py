@@ -80,6 +80,8 @@ def _layout(args: object, files: object, ask: _Asker | None) -> Layout:
 
     assert isinstance(files, AwsFiles)
     a = args  # argparse's Namespace
+    # Flags are checked before anything is asked or looked up.
+    roles = [_role(text, getattr(a, "region", None)) for text in getattr(a, "role", [])]
     long_term = [n for n in files.names if _kind(files, n) is Kind.LONG_TERM]
     source = getattr(a, "source", None)
     new_keys = None
@@ -113,7 +115,6 @@ def _layout(args: object, files: object, ask: _Asker | None) -> Layout:
     session = getattr(a, "session", None) or (
         ask.line("session profile name", "mfa") if ask else "mfa"
     )
-    roles = [_role(text, getattr(a, "region", None)) for text in getattr(a, "role", [])]
     while ask and not getattr(a, "role", []):
         text = ask.line("role profile as NAME=ARN (empty: done)", "")
         if not text:
