@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from awsenv import paths
 from awsenv.cache import Cache
+from awsenv.credentials import Credentials
 from awsenv.exports import Exports
 from awsenv.locking import Locks, lock_timeout
 from awsenv.mfa import Ask, CodeSource, ask_terminal
@@ -55,6 +56,8 @@ class Outcome:
     # that: a memo of the export may describe exactly this and nothing else.
     files: AwsFiles | None = field(default=None, repr=False)
     sections_written: tuple[tuple[str, Mapping[str, str]], ...] = field(default=(), repr=False)
+    # The credentials themselves, for callers that use them in-process (console).
+    credentials: Credentials | None = field(default=None, repr=False)
 
 
 # A margin beyond an hour would outlast every chained role (1 h at most), so
@@ -155,6 +158,7 @@ def obtain(
         renew_at,
         files=files,
         sections_written=resolver.sections_written,
+        credentials=creds,
     )
 
 
@@ -173,7 +177,7 @@ def _why_no_aws_profile(name: str, top: Node) -> str | None:
 
 def botocore_can_name(name: str) -> bool:
     """Can AWS_PROFILE name this profile for botocore? awsenv reads profile names
-    as botocore does (profiles.config_profile_name; credentials-file sections
+    as botocore does (sections.config_profile_name; credentials-file sections
     as they stand), so every name it finds is one botocore finds, but one:
     `DEFAULT`, which botocore's configparser takes for its defaults section in
     the credentials file, where awsenv keeps a session profile's keys."""

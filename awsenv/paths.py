@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def _home(environ: Mapping[str, str]) -> str:
+def home(environ: Mapping[str, str]) -> str:
     # The home botocore uses (os.path.expanduser): USERPROFILE on Windows, even
     # under MSYS2 or Cygwin, where HOME points elsewhere.
     home = environ.get("USERPROFILE") if sys.platform == "win32" else environ.get("HOME")
@@ -27,31 +27,31 @@ def _home(environ: Mapping[str, str]) -> str:
 def _expand(value: str, environ: Mapping[str, str]) -> str:
     # botocore expands `~` in these variables, so a user may rely on it.
     if value == "~" or value.startswith(("~/", "~\\")):
-        return os.path.join(_home(environ), value[2:])
+        return os.path.join(home(environ), value[2:])
     return value
 
 
 def config_path(environ: Mapping[str, str] = os.environ) -> str:
     value = environ.get("AWS_CONFIG_FILE")
-    return _expand(value, environ) if value else os.path.join(_home(environ), ".aws", "config")
+    return _expand(value, environ) if value else os.path.join(home(environ), ".aws", "config")
 
 
 def credentials_path(environ: Mapping[str, str] = os.environ) -> str:
     value = environ.get("AWS_SHARED_CREDENTIALS_FILE")
     if value:
         return _expand(value, environ)
-    return os.path.join(_home(environ), ".aws", "credentials")
+    return os.path.join(home(environ), ".aws", "credentials")
 
 
 def cache_path(environ: Mapping[str, str] = os.environ) -> str:
     if sys.platform == "win32":
-        base = environ.get("LOCALAPPDATA") or os.path.join(_home(environ), "AppData", "Local")
+        base = environ.get("LOCALAPPDATA") or os.path.join(home(environ), "AppData", "Local")
         return os.path.join(base, "awsenv")
     xdg = environ.get("XDG_CACHE_HOME")
     # The XDG spec says a relative value is invalid and must be ignored.
     if xdg and os.path.isabs(xdg):
         return os.path.join(xdg, "awsenv")
-    return os.path.join(_home(environ), ".cache", "awsenv")
+    return os.path.join(home(environ), ".cache", "awsenv")
 
 
 def config_file(environ: Mapping[str, str] = os.environ) -> Path:

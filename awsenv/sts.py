@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from awsenv import clock
@@ -242,3 +242,52 @@ def _explain(code: str, message: str, subject: str) -> str:
     if code == "RegionDisabledException":
         return f"{subject}: STS is not activated in this region: {message}"
     return f"{subject}: STS refused ({code}): {message}"
+
+
+def endpoint(region: str | None, environ: Mapping[str, str] = os.environ) -> str:
+    """The STS endpoint botocore would call: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL,
+    else the regional one."""
+    given = environ.get("AWS_ENDPOINT_URL_STS") or environ.get("AWS_ENDPOINT_URL")
+    return given or f"https://sts.{region or DEFAULT_REGION}.amazonaws.com/"
+
+
+def clock_skew(region: str | None, environ: Mapping[str, str] = os.environ) -> timedelta | None:
+    """Local clock minus STS's, from the Date header of one unsigned request
+    (any answer, even a refusal, carries one); None when STS cannot be reached."""
+    import urllib.error
+    import urllib.request
+
+    url = endpoint(region, environ)
+    debug(f"asking {url} for its clock")
+    request = urllib.request.Request(url, method="GET")  # noqa: S310 - an https or test URL
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            headers = {k.lower(): v for k, v in response.headers.items()}
+    except urllib.error.HTTPError as exc:
+        headers = {k.lower(): v for k, v in exc.headers.items()}
+    except (OSError, ValueError):
+        return None
+    sts_time = clock.server_time(headers)
+    return datetime.now(timezone.utc) - sts_time if sts_time else None
+
+
+def mfa_devices(source: Credentials, region: str | None) -> list[str]:
+    """The MFA devices of the IAM user who owns `source` (iam list-mfa-devices).
+    The user is named explicitly, from GetCallerIdentity: IAM infers it, but
+    not every implementation does."""
+    import botocore.session
+
+    with _without_aws_environment():
+        session = botocore.session.Session()
+        keys = {
+            "aws_access_key_id": source.access_key_id,
+            "aws_secret_access_key": source.secret_access_key,
+            "aws_session_token": source.session_token,
+        }
+        sts = session.create_client("sts", region_name=region or DEFAULT_REGION, **keys)
+        iam = session.create_client("iam", region_name=region or DEFAULT_REGION, **keys)
+        arn = str(_call(sts, "get_caller_identity", {}, subject="the source keys").get("Arn", ""))
+        user = arn.rsplit("/", 1)[-1] if ":user/" in arn else None
+        params = {"UserName": user} if user else {}
+        found = _call(iam, "list_mfa_devices", params, subject="iam list-mfa-devices")
+    return [str(device["SerialNumber"]) for device in found.get("MFADevices", [])]

@@ -653,6 +653,28 @@ CASES = [
         warm=True,
     ),
     row("exec-credentials-fail", "exec dev --no-prompt -- true", USAGE, "--no-prompt"),
+    # The subcommands of `list`, `explain`, `setup` and `console`
+    row("list-unknown-option", "list --bogus", USAGE, "unknown option --bogus"),
+    row(
+        "list-broken-config",
+        "list --names",
+        CONFIG,
+        "is not `key = value`",
+        setup=config(SEED_CONFIG + "\nnot a setting\n"),
+    ),
+    row("explain-no-profile", "explain", USAGE, "PROFILE"),
+    row("explain-unknown-profile", "explain nope", CONFIG, "unknown profile 'nope'"),
+    row("console-session-profile", "console mfa --print", CONFIG, "GetSessionToken", "role"),
+    row("console-http-destination", "console dev --destination http://x", USAGE, "https://"),
+    row("console-unknown-profile", "console nope --print", CONFIG, "unknown profile"),
+    row("setup-role-without-arn", "setup --role admin --yes", USAGE, "NAME=ARN"),
+    row("setup-source-without-keys", "setup --source dev --yes", CONFIG, "no long-term keys"),
+    row(
+        "setup-no-device-found",
+        "setup --source default --yes",
+        REFUSED,
+        "iam list-mfa-devices",
+    ),
 ]
 
 
@@ -688,7 +710,9 @@ def test_bad_input_fails_cleanly_and_changes_nothing(aws: AwsEnv, case: Case) ->
     before = state(aws)
     argv = (
         case.argv
-        if "--shell" in " ".join(case.argv) or case.argv[0] in ("init", "process", "exec")
+        # (subcommands that print no shell code take no --shell)
+        if "--shell" in " ".join(case.argv)
+        or case.argv[0] in ("init", "process", "exec", "list", "explain", "console", "setup")
         else (*case.argv, "--shell", "bash")
     )
     if case.wrapper:

@@ -16,6 +16,10 @@ TABLE: tuple[tuple[str, bool], ...] = (
     ("unset", True),
     ("process", False),
     ("exec", False),
+    ("list", False),
+    ("explain", False),
+    ("setup", False),
+    ("console", False),
 )
 
 NAMES = frozenset(name for name, _ in TABLE)
@@ -24,3 +28,6 @@ NAMES = frozenset(name for name, _ in TABLE)
 # is for people or programs, not for eval; help and version wherever they are.
 ANYWHERE = ("-h", "--help", "--version")
 PASSTHROUGH = (*(name for name, evaluated in TABLE if not evaluated), *ANYWHERE)
+
+# The subcommands whose first argument is a profile, for the shell completers.
+PROFILE_ARGUMENT = ("process", "exec", "explain", "console")

@@ -8,6 +8,7 @@ travel in it, never on a command line. On POSIX awsenv becomes COMMAND
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Sequence
@@ -19,14 +20,16 @@ from awsenv.errors import CommandError, UsageError
 USAGE = "awsenv exec PROFILE [options] -- COMMAND [ARGS...]"
 
 
+def parser() -> argparse.ArgumentParser:
+    return credential_parser("awsenv exec", f"Run a command with a profile's credentials: {USAGE}")
+
+
 def run(argv: Sequence[str], console: Console) -> int:
     # awsenv's own words end at the first `--`; everything after is COMMAND's.
     words = list(argv)
     cut = words.index("--") if "--" in words else len(words)
     own, command = words[:cut], words[cut + 1 :]
-    args = credential_parser(
-        "awsenv exec", f"Run a command with a profile's credentials: {USAGE}"
-    ).parse_args(own)
+    args = parser().parse_args(own)
     profile = profile_of(args, console)
     if not command:
         raise UsageError(f"no command to run; usage: {USAGE}")

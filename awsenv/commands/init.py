@@ -1,18 +1,25 @@
-"""`awsenv init SHELL`: print the shell integration (wrapper function, prompt hook)."""
+"""`awsenv init SHELL`: print the shell integration (wrapper function, prompt
+hook, completion)."""
 
 from __future__ import annotations
 
+import argparse
+import importlib
 from collections.abc import Sequence
 
-from awsenv.cli import Parser, shell_named, write
-from awsenv.commands import ANYWHERE, PASSTHROUGH
+from awsenv.cli import Parser, export_parser, shell_named, write
+from awsenv.commands import ANYWHERE, NAMES, PASSTHROUGH, PROFILE_ARGUMENT
 from awsenv.console import Console
 
 
-def run(argv: Sequence[str], console: Console) -> int:
+def parser() -> Parser:
     parser = Parser(prog="awsenv init", description="Print the shell integration.")
     parser.add_argument("shell", metavar="SHELL", help="bash, zsh, fish or pwsh")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run(argv: Sequence[str], console: Console) -> int:
+    args = parser().parse_args(argv)
     from awsenv.render import render_macro
 
     write(
@@ -21,6 +28,27 @@ def run(argv: Sequence[str], console: Console) -> int:
             "init",
             passthrough=list(PASSTHROUGH),
             anywhere=list(ANYWHERE),
+            completion=completion(),
         )
     )
     return 0
+
+
+def completion() -> dict[str, object]:
+    """What the completers offer, read from the parsers themselves: the
+    subcommands, each one's long options ("" for an export), and the
+    subcommands whose first argument is a profile."""
+    options = {"": _long_options(export_parser())}
+    for name in sorted(NAMES):
+        module = importlib.import_module(f"awsenv.commands.{name}")
+        make = getattr(module, "parser", None)  # a subcommand may take no options
+        options[name] = _long_options(make()) if make else []
+    return {
+        "subcommands": sorted(NAMES),
+        "options": sorted(options.items()),
+        "profile_argument": list(PROFILE_ARGUMENT),
+    }
+
+
+def _long_options(parser: argparse.ArgumentParser) -> list[str]:
+    return sorted(o for a in parser._actions for o in a.option_strings if o.startswith("--"))

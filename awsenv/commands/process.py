@@ -8,6 +8,7 @@ carries the JSON and nothing else, ever; a code needed comes from
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 from collections.abc import Sequence
@@ -17,10 +18,14 @@ from awsenv.console import Console
 from awsenv.exports import Exports
 
 
-def run(argv: Sequence[str], console: Console) -> int:
-    args = credential_parser(
+def parser() -> argparse.ArgumentParser:
+    return credential_parser(
         "awsenv process", "Print a profile's credentials as credential_process JSON."
-    ).parse_args(argv)
+    )
+
+
+def run(argv: Sequence[str], console: Console) -> int:
+    args = parser().parse_args(argv)
     profile = profile_of(args, console)
     from awsenv import fastpath
 

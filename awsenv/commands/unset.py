@@ -8,10 +8,14 @@ from awsenv.cli import Parser, add_shell, shell_named, write
 from awsenv.console import Console
 
 
-def run(argv: Sequence[str], console: Console) -> int:
+def parser() -> Parser:
     parser = Parser(prog="awsenv unset", description="Print code that removes awsenv's variables.")
     add_shell(parser)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run(argv: Sequence[str], console: Console) -> int:
+    args = parser().parse_args(argv)
     from awsenv.exports import Exports
     from awsenv.render import render_exports
 

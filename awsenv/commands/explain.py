@@ -1,0 +1,49 @@
+"""`awsenv explain PROFILE [--check-sts]`: how PROFILE resolves, and what is
+wrong around it, one finding a line with its fix. No STS call without
+--check-sts, never a prompt, never a secret."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from awsenv.cli import Parser, write
+from awsenv.console import Console
+
+
+def parser() -> Parser:
+    parser = Parser(prog="awsenv explain", description="Explain how a profile resolves.")
+    parser.add_argument("profile", metavar="PROFILE", help="the AWS profile")
+    parser.add_argument(
+        "--check-sts",
+        action="store_true",
+        help="also measure the local clock against STS (one unsigned request)",
+    )
+    return parser
+
+
+def run(argv: Sequence[str], console: Console) -> int:
+    args = parser().parse_args(argv)
+    from awsenv.core import load_files
+    from awsenv.explain import explain
+    from awsenv.listing import survey_for
+
+    files = load_files(os.environ)
+    survey = survey_for(os.environ)
+    skew = None
+    if args.check_sts:
+        from awsenv import clock, sts
+        from awsenv.plan import build_plan
+
+        region = build_plan(files, args.profile).region
+        measured = sts.clock_skew(region)
+        if measured is None:
+            skew = (f"STS at {sts.endpoint(region)} could not be reached", False)
+        else:
+            skew = (clock.describe(measured), abs(measured) > clock.TOLERANCE)
+    result = explain(files, args.profile, survey, os.environ, skew=skew)
+    findings = [*survey.cache.warnings, *result.findings]
+    text = "".join(f"{line}\n" for line in result.lines)
+    text += "".join(f"finding: {line}\n" for line in findings) or "no findings\n"
+    write(text)
+    return 0

@@ -1,0 +1,52 @@
+"""`awsenv list [--json] [--names]`: every profile, its kind, source, region,
+cached credentials and whether the next call needs an MFA code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from awsenv.cli import Parser, write
+from awsenv.console import Console
+
+
+def parser() -> Parser:
+    parser = Parser(prog="awsenv list", description="List the AWS profiles and their state.")
+    parser.add_argument("--json", action="store_true", help="the stable JSON schema (README)")
+    parser.add_argument("--names", action="store_true", help="only the names, one a line")
+    return parser
+
+
+def run(argv: Sequence[str], console: Console) -> int:
+    args = parser().parse_args(argv)
+    from awsenv.core import load_files
+
+    if args.names:
+        write(names_text(os.environ))
+        return 0
+    from awsenv import listing
+
+    files = load_files(os.environ)
+    survey = listing.survey_for(os.environ)
+    listed = listing.rows(files, survey)
+    for warning in survey.cache.warnings:
+        console.say(warning)
+    if args.json:
+        write(listing.as_json(listed))
+    else:
+        write(listing.as_table(listed, aligned=bool(sys.stdout and sys.stdout.isatty())))
+    return 0
+
+
+def names_text(environ: Mapping[str, str]) -> str:
+    """The cheap header reader's answer; the full reader's only where that one
+    cannot be sure, so that a broken file gets its proper error."""
+    from awsenv import sections
+
+    text = sections.names_text(environ)
+    if text is None:
+        from awsenv.core import load_files
+
+        text = "".join(f"{name}\n" for name in load_files(environ).names)
+    return text

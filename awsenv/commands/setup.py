@@ -1,0 +1,243 @@
+"""`awsenv setup`: write the layout awsenv (and pulumi, terraform) need, asking
+on a terminal or taking flags: a long-term profile, its MFA device, a session
+profile and roles over it. Shows a unified diff and asks before writing;
+`--yes` skips the question, `--dry-run` only shows it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from awsenv.cli import Parser, write
+from awsenv.console import Console
+from awsenv.errors import ConfigError, UsageError
+from awsenv.layout import Layout, Role
+
+
+def parser() -> Parser:
+    parser = Parser(prog="awsenv setup", description="Write the MFA session and role profiles.")
+    parser.add_argument("--source", metavar="PROFILE", help="the long-term key profile")
+    parser.add_argument("--mfa-serial", metavar="ARN", help="else found with iam list-mfa-devices")
+    parser.add_argument("--session", metavar="NAME", help="the MFA session profile (mfa)")
+    parser.add_argument("--duration", type=int, metavar="SECONDS", help="session length (28800)")
+    parser.add_argument(
+        "--role", action="append", default=[], metavar="NAME=ARN", help="a role profile (repeat)"
+    )
+    parser.add_argument("--region", metavar="REGION", help="the roles' region")
+    parser.add_argument(
+        "--process", action="store_true", help="also NAME-process credential_process profiles"
+    )
+    parser.add_argument(
+        "--rc", action="store_true", help="add the init line to the shell's rc file"
+    )
+    parser.add_argument("--shell", metavar="SHELL", help="the shell whose rc file to use")
+    parser.add_argument("--yes", action="store_true", help="write without asking")
+    parser.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
+    return parser
+
+
+def run(argv: Sequence[str], console: Console) -> int:
+    args = parser().parse_args(argv)
+    from awsenv import layout as edits
+    from awsenv.core import load_files
+
+    interactive = sys.stdin is not None and sys.stdin.isatty() and not args.yes
+    ask = _Asker(console) if interactive else None
+    files = load_files(os.environ)
+    layout = _layout(args, files, ask)
+    if layout.new_keys:
+        console.redact.add(layout.new_keys[1])
+    config_before = _text(files.config_bytes)
+    credentials_before = _text(files.credentials_bytes)
+    config_after, credentials_after = edits.edit(layout, config_before, credentials_before)
+    secrets = (layout.new_keys[1],) if layout.new_keys else ()
+    shown = edits.diff(files.config_path, config_before, config_after)
+    shown += edits.diff(files.credentials_path, credentials_before, credentials_after, secrets)
+    # The diff is what `setup` produces: stdout, so it can be saved or reviewed.
+    write(shown or "the files already hold this layout\n")
+    if shown and not args.dry_run:
+        if args.yes or (ask and ask.yes("write these changes?")):
+            _write(files.config_path, config_before, config_after)
+            _write(files.credentials_path, credentials_before, credentials_after)
+            console.say("written")
+        else:
+            console.say("nothing was written")
+            return 0
+    _offer_rc(args, ask, console)
+    role = layout.roles[0].name if layout.roles else layout.session
+    console.say("next: awsenv list")
+    console.say(f"      awsenv explain {role}")
+    console.say(f"      awsenv {role}")
+    return 0
+
+
+def _layout(args: object, files: object, ask: _Asker | None) -> Layout:
+    from awsenv.errors import AwsenvError
+    from awsenv.plan import SESSION_DEFAULT
+    from awsenv.profiles import AwsFiles, Kind
+
+    assert isinstance(files, AwsFiles)
+    a = args  # argparse's Namespace
+    # Flags are checked before anything is asked or looked up.
+    roles = [_role(text, getattr(a, "region", None)) for text in getattr(a, "role", [])]
+    long_term = [n for n in files.names if _kind(files, n) is Kind.LONG_TERM]
+    source = getattr(a, "source", None)
+    new_keys = None
+    if source is None and ask:
+        source = ask.choose("long-term key profile", [*long_term, "(new keys)"])
+        if source == "(new keys)":
+            source = ask.line("name for the new key profile", "default")
+            new_keys = (ask.line("access key ID"), ask.secret("secret access key"))
+    source = source or ("default" if "default" in long_term else None)
+    if source is None:
+        raise UsageError("no long-term key profile: pass --source PROFILE")
+    if new_keys is None and source not in long_term:
+        raise ConfigError(f"profile {source!r} holds no long-term keys; pass --source PROFILE")
+    serial = getattr(a, "mfa_serial", None)
+    if serial is None:
+        try:
+            found = _find_devices(files, source, new_keys)
+        except AwsenvError as exc:
+            if not ask:
+                raise
+            ask.console.say(f"could not list the MFA devices: {exc}")
+            found = []
+        if ask:
+            serial = ask.choose("MFA device", found) if found else ask.line("MFA device ARN")
+        elif len(found) == 1:
+            serial = found[0]
+        else:
+            raise UsageError(
+                f"{len(found)} MFA devices found for {source!r}; pass --mfa-serial ARN"
+            )
+    session = getattr(a, "session", None) or (
+        ask.line("session profile name", "mfa") if ask else "mfa"
+    )
+    while ask and not getattr(a, "role", []):
+        text = ask.line("role profile as NAME=ARN (empty: done)", "")
+        if not text:
+            break
+        region = ask.line("its region (empty: none)", "") or None
+        roles.append(_role(text, region))
+    duration = getattr(a, "duration", None) or SESSION_DEFAULT
+    process = bool(getattr(a, "process", False)) or bool(
+        ask and roles and ask.yes("also add NAME-process profiles for tools without a shell?")
+    )
+    return Layout(source, serial, session, duration, tuple(roles), process, new_keys)
+
+
+def _kind(files: object, name: str) -> object:
+    from awsenv.errors import AwsenvError
+
+    try:
+        return files.profile(name).kind  # type: ignore[attr-defined]
+    except AwsenvError:
+        return None
+
+
+def _role(text: str, region: str | None) -> Role:
+    name, _, arn = text.partition("=")
+    if not name or not arn.startswith("arn:"):
+        raise UsageError("a role is NAME=ARN, with an arn:aws:iam::ACCOUNT:role/NAME")
+    return Role(name.strip(), arn.strip(), region)
+
+
+def _find_devices(files: object, source: str, new_keys: tuple[str, str] | None) -> list[str]:
+    from awsenv import sts
+    from awsenv.credentials import Credentials
+    from awsenv.profiles import AwsFiles
+
+    assert isinstance(files, AwsFiles)
+    if new_keys:
+        creds = Credentials(*new_keys)
+    else:
+        profile = files.profile(source)
+        creds = Credentials(
+            profile.get("aws_access_key_id") or "", profile.get("aws_secret_access_key") or ""
+        )
+    return sts.mfa_devices(creds, files.profile(source).get("region") if not new_keys else None)
+
+
+def _text(raw: bytes | None) -> str:
+    return raw.decode("utf-8") if raw else ""
+
+
+def _write(path: Path, before: str, after: str) -> None:
+    from awsenv.atomic import write_atomic
+
+    if before == after:
+        return
+    try:
+        write_atomic(path, after.encode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _offer_rc(args: object, ask: _Asker | None, console: Console) -> None:
+    from awsenv import layout as edits
+    from awsenv import paths
+    from awsenv.cli import shell_named
+
+    try:
+        shell = shell_named(getattr(args, "shell", None)).name
+    except UsageError:
+        return
+    if shell not in edits.RC_FILES:
+        return
+    rc = Path(paths.home(os.environ), edits.RC_FILES[shell])
+    line = edits.rc_line(shell)
+    try:
+        text = rc.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError):
+        console.say(f"cannot read {rc}; add this line to it yourself: {line}")
+        return
+    updated = edits.with_rc_line(text, line)
+    if updated is None:
+        console.say(f"{rc} already loads awsenv")
+        return
+    console.say(f"to load awsenv in {shell}, add this line to {rc}: {line}")
+    if getattr(args, "dry_run", False):
+        return
+    if getattr(args, "rc", False) or (ask and ask.yes(f"add it to {rc}?")):
+        rc.parent.mkdir(parents=True, exist_ok=True)
+        _write(rc, text, updated)
+        console.say(f"added to {rc}; open a new shell or run: {line}")
+
+
+class _Asker:
+    """Questions on the terminal: prompts on stderr, answers from stdin."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def line(self, question: str, default: str | None = None) -> str:
+        shown = f" [{default}]" if default else ""
+        sys.stderr.write(f"{question}{shown}: ")
+        sys.stderr.flush()
+        answer = sys.stdin.readline()
+        if not answer:
+            raise UsageError("setup was cut short: no answer")
+        return answer.strip() or (default or "")
+
+    def secret(self, question: str) -> str:
+        import getpass
+
+        value = getpass.getpass(f"{question} (not shown): ", stream=sys.stderr).strip()
+        self.console.redact.add(value)
+        return value
+
+    def yes(self, question: str) -> bool:
+        return self.line(f"{question} [y/N]").lower() in ("y", "yes")
+
+    def choose(self, question: str, options: list[str]) -> str:
+        for number, option in enumerate(options, 1):
+            sys.stderr.write(f"  {number}) {option}\n")
+        answer = self.line(f"{question} (number)", "1")
+        try:
+            return options[int(answer) - 1]
+        except (ValueError, IndexError):
+            raise UsageError(f"no such choice: {answer}") from None
