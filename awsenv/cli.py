@@ -86,14 +86,7 @@ def export_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("profile", nargs="?", help="the AWS profile to export")
-    parser.add_argument(
-        "-p",
-        "--profile",
-        dest="profile_option",
-        metavar="PROFILE",
-        help="the profile, for names that clash with a subcommand",
-    )
+    add_profile(parser, "the AWS profile to export")
     add_shell(parser)
     add_credential_options(parser)
     parser.add_argument("--version", action="version", version=f"awsenv {__version__}")
@@ -103,7 +96,14 @@ def export_parser() -> argparse.ArgumentParser:
 def credential_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """The parser of a subcommand that obtains a profile's credentials."""
     parser = Parser(prog=prog, description=description)
-    parser.add_argument("profile", nargs="?", help="the AWS profile")
+    add_profile(parser, "the AWS profile")
+    add_credential_options(parser)
+    return parser
+
+
+def add_profile(parser: argparse.ArgumentParser, what: str) -> None:
+    """PROFILE, or -p/--profile for a name that is also a subcommand."""
+    parser.add_argument("profile", nargs="?", help=what)
     parser.add_argument(
         "-p",
         "--profile",
@@ -111,8 +111,6 @@ def credential_parser(prog: str, description: str) -> argparse.ArgumentParser:
         metavar="PROFILE",
         help="the profile, for names that clash with a subcommand",
     )
-    add_credential_options(parser)
-    return parser
 
 
 def add_credential_options(parser: argparse.ArgumentParser) -> None:
