@@ -55,6 +55,9 @@ class Outcome:
     # that: a memo of the export may describe exactly this and nothing else.
     files: AwsFiles | None = field(default=None, repr=False)
     sections_written: tuple[tuple[str, Mapping[str, str]], ...] = field(default=(), repr=False)
+    # The cache entries the run read or wrote (file names under creds/): with
+    # plan.profiles, all of the files and cache that the exports depend on.
+    cache_entries: tuple[str, ...] = ()
 
 
 # A margin beyond an hour would outlast every chained role (1 h at most), so
@@ -154,6 +157,7 @@ def obtain(
         renew_at,
         files=files,
         sections_written=resolver.sections_written,
+        cache_entries=tuple(sorted(cache.touched)),
     )
 
 
@@ -172,7 +176,7 @@ def _why_no_aws_profile(name: str, top: Node) -> str | None:
 
 def botocore_can_name(name: str) -> bool:
     """Can AWS_PROFILE name this profile for botocore? awsenv reads profile names
-    as botocore does (profiles.config_profile_name; credentials-file sections
+    as botocore does (profiles.sections.config_profile_name; credentials-file sections
     as they stand), so every name it finds is one botocore finds, but one:
     `DEFAULT`, which botocore's configparser takes for its defaults section in
     the credentials file, where awsenv keeps a session profile's keys."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from awsenv.errors import ConfigError
+from awsenv.sections import config_profile_name
 
 # Settings that make botocore resolve a profile itself (SSO, a helper program).
 BOTOCORE_RESOLVED = ("sso_start_url", "sso_session", "credential_process")
@@ -126,26 +127,6 @@ class AwsFiles:
             absent = "".join(f"; {shown} does not exist" for shown in self.missing)
             raise ConfigError(f"unknown profile {name!r}; known profiles: {known}{absent}")
         return Profile(name, self.config.get(name, {}), self.credentials.get(name, {}))
-
-
-def config_profile_name(section: str) -> str | None:
-    """The profile a config-file section is, as botocore reads it
-    (configloader.build_profile_map), or None: `[default]` is itself; a section
-    that starts with `profile` is shlex-split and is a profile only as exactly
-    two parts, so `[profile 'my dev']` is `my dev`, while `[profile my dev]`,
-    `[profile]` and `[profileX]` are none; an unbalanced quote drops it. Anything
-    else (sso-session, services, a bare name) is not a profile either."""
-    if section == "default":
-        return section
-    if not section.startswith("profile"):
-        return None
-    import shlex
-
-    try:
-        parts = shlex.split(section)
-    except ValueError:
-        return None
-    return parts[1] if len(parts) == 2 else None
 
 
 def _shown(path: Path, chosen_by: str | None) -> str:
