@@ -275,9 +275,7 @@ class Recording:
         write_atomic(root / "exports" / self.name, body.encode("utf-8"))
 
 
-def recording(
-    environ: Mapping[str, str], subject: str, shell: str, command: str = ""
-) -> Recording:
+def recording(environ: Mapping[str, str], subject: str, shell: str, command: str = "") -> Recording:
     """Wrap the full path's export of the profile `subject` for `shell` (or the
     run of `command`, whose `subject` is then its own words); see Recording."""
     return Recording(environ, subject, shell, command)

@@ -302,9 +302,11 @@ def test_memo_fingerprint_names_its_parts(aws: AwsEnv) -> None:
         "template",
         "margin",
         "login",
+        "profiles",
         "config",
         "credentials",
         "cache",
     ]
     assert fields["shell"] == "bash"
-    assert fields["config"].startswith(f"{aws.config}:{len(SEED_CONFIG)}:")
+    assert bytes.fromhex(fields["profiles"]).decode().split("\0") == ["default", "dev", "mfa"]
+    assert fields["config"].startswith(f"{aws.config}|{len(SEED_CONFIG)}:")

@@ -21,9 +21,7 @@ def run(argv: Sequence[str], console: Console) -> int:
     # Its text depends on the program alone: the next `init` (every new
     # terminal) is served from a memo, without argparse or jinja2.
     with fastpath.recording(os.environ, "", shell.name, command="init") as memo:
-        text = render_macro(
-            shell, "init", passthrough=list(PASSTHROUGH), anywhere=list(ANYWHERE)
-        )
+        text = render_macro(shell, "init", passthrough=list(PASSTHROUGH), anywhere=list(ANYWHERE))
         write(text)
         memo.printed(text)
     return 0
