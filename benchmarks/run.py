@@ -223,47 +223,64 @@ def awsenv_cases(sts: LocalSts, tmp: Path, peer_bin: Path | None) -> list[Case]:
 
 
 def peer_cases(sts: LocalSts, tmp: Path, peer_bin: Path) -> list[Case]:
-    """The peers' equivalents, on the standard layout they all read: a role
-    with its own mfa_serial over long-term keys."""
-    cases = []
-    awsume = Home(tmp / "awsume", sts.endpoint, STANDARD_CONFIG, STANDARD_CREDENTIALS)
+    """The peers' equivalents, each set up on its own (one that fails is left
+    out, and said): awsume and the AWS CLI on the standard layout they read (a
+    role with its own mfa_serial over long-term keys), aws-mfa on its own."""
+    cases: list[Case] = []
+    for setup in (_awsume, _aws_mfa, _aws_cli):
+        try:
+            cases += setup(sts, tmp, peer_bin)
+        except subprocess.CalledProcessError as exc:
+            print(f"{setup.__name__} left out: {exc.stderr!r}"[:400], file=sys.stderr)
+    return cases
+
+
+def _peer(name: str, sts: LocalSts, tmp: Path, config: str, credentials: str) -> Home:
+    return Home(tmp / name, sts.endpoint, config, credentials)
+
+
+def _awsume(sts: LocalSts, tmp: Path, peer_bin: Path) -> list[Case]:
+    repeat = _peer("awsume", sts, tmp, STANDARD_CONFIG, STANDARD_CREDENTIALS)
+    cold = _peer("awsume-cold", sts, tmp, STANDARD_CONFIG, STANDARD_CREDENTIALS)
     awsumepy = [str(peer_bin / "awsumepy"), "dev"]
-    awsume.call(*awsumepy, "--mfa-token", CODE)
-    cases.append(Case("awsume: repeat call", awsumepy, awsume.env))
-    awsume_cold = Home(tmp / "awsume-cold", sts.endpoint, STANDARD_CONFIG, STANDARD_CREDENTIALS)
-    cases.append(
-        Case(
-            "awsume: first call",
-            [*awsumepy, "--mfa-token", CODE],
-            awsume_cold.env,
-            awsume_cold.reset,  # ~/.awsume, its cache, too
-        )
-    )
-    # aws-mfa keeps the long-term keys in [default-long-term] and writes [default].
+    repeat.call(*awsumepy, "--mfa-token", CODE)
+    return [
+        Case("awsume: repeat call", awsumepy, repeat.env),
+        # reset: ~/.awsume, its cache, goes too.
+        Case("awsume: first call", [*awsumepy, "--mfa-token", CODE], cold.env, cold.reset),
+    ]
+
+
+def _aws_mfa(sts: LocalSts, tmp: Path, peer_bin: Path) -> list[Case]:
+    # aws-mfa keeps the long-term keys in [default-long-term], writes
+    # [default], and reads the code from stdin.
+    config = "[default]\nregion = eu-west-1\n"
     long_term = (
         f"[default-long-term]\naws_access_key_id = {DEFAULT_KEY_ID}\n"
         f"aws_secret_access_key = {DEFAULT_SECRET}\n"
     )
-    mfa = Home(tmp / "aws-mfa", sts.endpoint, "[default]\nregion = eu-west-1\n", long_term)
+    repeat = _peer("aws-mfa", sts, tmp, config, long_term)
+    cold = _peer("aws-mfa-cold", sts, tmp, config, long_term)
     aws_mfa = [str(peer_bin / "aws-mfa"), "--device", MFA_SERIAL]
-    mfa.call(*aws_mfa, "--token", CODE)
-    cases.append(Case("aws-mfa: repeat call", aws_mfa, mfa.env))
-    mfa_cold = Home(
-        tmp / "aws-mfa-cold", sts.endpoint, "[default]\nregion = eu-west-1\n", long_term
-    )
-    cases.append(
-        Case("aws-mfa: first call", [*aws_mfa, "--token", CODE], mfa_cold.env, mfa_cold.reset)
-    )
+    code = f"{CODE}\n".encode()
+    repeat.call(*aws_mfa, stdin=code)
+    return [
+        Case("aws-mfa: repeat call", aws_mfa, repeat.env),
+        Case("aws-mfa: first call (GetSessionToken only)", aws_mfa, cold.env, cold.reset, code),
+    ]
+
+
+def _aws_cli(sts: LocalSts, tmp: Path, peer_bin: Path) -> list[Case]:
     # The AWS CLI v1 asks for the code on stdin when there is no terminal.
-    cli = Home(tmp / "awscli", sts.endpoint, STANDARD_CONFIG, STANDARD_CREDENTIALS)
+    repeat = _peer("awscli", sts, tmp, STANDARD_CONFIG, STANDARD_CREDENTIALS)
+    cold = _peer("awscli-cold", sts, tmp, STANDARD_CONFIG, STANDARD_CREDENTIALS)
     whoami = [str(peer_bin / "aws"), "sts", "get-caller-identity", "--profile", "dev"]
-    cli.call(*whoami, stdin=f"{CODE}\n".encode())
-    cases.append(Case("AWS CLI v1: repeat call", whoami, cli.env))
-    cli_cold = Home(tmp / "awscli-cold", sts.endpoint, STANDARD_CONFIG, STANDARD_CREDENTIALS)
-    cases.append(
-        Case("AWS CLI v1: first call", whoami, cli_cold.env, cli_cold.reset, f"{CODE}\n".encode())
-    )
-    return cases
+    code = f"{CODE}\n".encode()
+    repeat.call(*whoami, stdin=code)
+    return [
+        Case("AWS CLI v1: repeat call", whoami, repeat.env),
+        Case("AWS CLI v1: first call", whoami, cold.env, cold.reset, code),
+    ]
 
 
 def machine() -> str:
@@ -361,10 +378,7 @@ def main() -> int:
         sts.valid_code = CODE
         cases = awsenv_cases(sts, tmp, peer_bin)
         if peer_bin is not None:
-            try:
-                cases += peer_cases(sts, tmp, peer_bin)
-            except subprocess.CalledProcessError as exc:
-                print(f"a peer failed to set up: {exc.stderr!r}"[:400], file=sys.stderr)
+            cases += peer_cases(sts, tmp, peer_bin)
         for round_ in range(rounds):
             print(f"round {round_ + 1}/{rounds}", file=sys.stderr)
             for case in cases:
