@@ -104,7 +104,10 @@ class Sections:
         crc = 0
         for index, (name, chunk) in enumerate(self.parts):
             if index == 0 or name == UNKNOWN or name in profiles:
-                crc = zlib.crc32(chunk, crc)
+                # Blank lines after a section separate it from the next one, and
+                # configparser strips them from its last value: a section added
+                # after it, with its blank line, leaves it as it was.
+                crc = zlib.crc32(chunk.rstrip(b" \t\r\n") + b"\n", crc)
         return crc
 
     def others_readable(self, profiles: frozenset[str]) -> bool:

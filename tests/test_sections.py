@@ -94,6 +94,12 @@ def test_digest_covers_the_chain_and_nothing_else() -> None:
         assert Sections(changed, config=True).digest(CHAIN) != before, own
 
 
+def test_blank_lines_between_sections_belong_to_none() -> None:
+    before = Sections(BASE, config=True).digest(CHAIN)
+    spaced = BASE.replace(b"[profile dev]", b"\n\n[profile dev]") + b"\n\n[profile qa]\n"
+    assert Sections(spaced, config=True).digest(CHAIN) == before
+
+
 def test_a_header_it_cannot_name_counts_as_every_profiles() -> None:
     before = Sections(BASE, config=True).digest(CHAIN)
     for header in (b"[profile 'dev']", b'[profile "qa"]', b"[profile\\ x]"):
