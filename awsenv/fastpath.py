@@ -1,14 +1,16 @@
-"""The fast path: a repeat export served straight from its memo.
+"""The fast path: a repeat call served straight from its memo.
 
 A cached `awsenv dev` should cost little more than starting Python. After an
 export of credentials that expire, the full path leaves a memo per (profile,
 shell): the text it printed, the moment it must be renewed (the expiry of the
 credentials or of a source that tools reading the files depend on, less the
-refresh margin), and a fingerprint of everything else the text depends on: the
-AWS files' contents, awsenv's code, templates and settings, and its cache. When
-a later call asks for exactly that and all of it still matches, the memo is
-printed before argparse, configparser, botocore or jinja2 are imported.
-Anything else falls through to the full path, which is always right.
+refresh margin), and a fingerprint of everything else the text depends on:
+awsenv's code, templates and settings, the sections of the profile's chain in
+the AWS files, and the chain's own cache entries. `init SHELL` and `unset`
+leave one too, whose text depends on the program alone. When a later call asks
+for exactly that and all of it still holds, the memo is printed before
+argparse, configparser, botocore or jinja2 are imported. Anything else falls
+through to the full path, which is always right.
 
 Long-term keys are never memoised: the memo would be one more copy of them on
 disk, and a vault behind credential_process must be asked every time.
@@ -129,8 +131,10 @@ class Fingerprint:
     Stored as `name=value` fields; a memo is served only while every one of
     them holds."""
 
-    # Inputs that only awsenv's own code and settings decide.
-    PROGRAM = ("awsenv", "shell", "template", "margin", "login")
+    # The program that prints the text, for every memo.
+    PROGRAM = ("awsenv", "shell", "template")
+    # awsenv's settings that an export depends on (not `init` or `unset`).
+    SETTINGS = ("margin", "login")
     # The profiles of the export's chain: only their sections are inputs.
     SCOPE = ("profiles",)
     # The AWS files: a memo is written only when they hold what the run read
@@ -139,16 +143,15 @@ class Fingerprint:
     # The export's own cache entries, changed by its own refresh, another
     # terminal's --refresh of the same chain, or a cache cleared to log out.
     CACHE = ("cache",)
-    __slots__ = (*PROGRAM, *SCOPE, *FILES, *CACHE)
+    __slots__ = (*PROGRAM, *SETTINGS, *SCOPE, *FILES, *CACHE)
 
     def __init__(self, environ: Mapping[str, str], shell: str) -> None:
-        """The PROGRAM fields; the others are empty until `describe` fills them
-        (a memo of `init` or `unset` depends on the program alone)."""
+        """The PROGRAM fields; the others stay empty until `describe` fills
+        them (a memo of `init` or `unset` depends on the program alone)."""
         self.awsenv = _code()
         self.shell = shell
         self.template = _templates()
-        self.margin = environ.get("AWSENV_REFRESH_MARGIN", "")
-        self.login = "\x1f".join(environ.get(name, "") for name in LOGIN_SOURCES)
+        self.margin = self.login = ""
         self.profiles = self.config = self.credentials = self.cache = ""
 
     def describe(
@@ -158,8 +161,10 @@ class Fingerprint:
         files: tuple[bytes | None, bytes | None],
         entries: Sequence[str],
     ) -> None:
-        """Fill in the export's inputs: the sections of `profiles` in `files`
-        (the contents of config and credentials) and the cache `entries`."""
+        """Fill in the export's inputs: the settings, the sections of
+        `profiles` in `files` (the contents of config and credentials) and the
+        cache `entries`."""
+        self.margin, self.login = _settings(environ)
         config, credentials = _file_paths(environ)
         scope = frozenset(profiles)
         self.profiles = "\0".join(sorted(scope)).encode().hex()
@@ -187,7 +192,9 @@ class Fingerprint:
         if any(stored[name] != getattr(self, name) for name in self.PROGRAM):
             return False
         if not stored["profiles"]:  # a memo of the program's output alone
-            return not (stored["config"] or stored["credentials"] or stored["cache"])
+            return not any(stored[name] for name in self.__slots__[len(self.PROGRAM) :])
+        if (stored["margin"], stored["login"]) != _settings(environ):
+            return False
         scope = frozenset(bytes.fromhex(stored["profiles"]).decode().split("\0"))
         config, credentials = _file_paths(environ)
         if not _file_holds(stored["config"], config, scope, config=True):
@@ -196,6 +203,12 @@ class Fingerprint:
             return False
         entries = [entry.split(":", 1)[0] for entry in stored["cache"].split(",") if entry]
         return stored["cache"] == _entries_part(paths.cache_path(environ), entries)
+
+
+def _settings(environ: Mapping[str, str]) -> tuple[str, str]:
+    """(margin, login) as an export reads them."""
+    login = "\x1f".join(environ.get(name, "") for name in LOGIN_SOURCES)
+    return environ.get("AWSENV_REFRESH_MARGIN", ""), login
 
 
 def _file_paths(environ: Mapping[str, str]) -> tuple[str, str]:
