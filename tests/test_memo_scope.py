@@ -7,15 +7,15 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import CODE, SEED_CONFIG, AwsEnv
+from conftest import CODE, AwsEnv
 from test_fast_path import doctor, memo_file
 
 MARKER = "export MARKER=1\n"
 
 
 def dev_memo_doctored(aws: AwsEnv) -> None:
-    """dev and prod exported, then dev's memo doctored: a MARKER printed later
-    proves the fast path served dev's memo."""
+    """dev exported, then its memo doctored: a MARKER printed later proves
+    that the fast path served dev's memo."""
     aws.seed()
     assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
     doctor(aws)
@@ -28,6 +28,37 @@ def edit(path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+# (file, text to replace or None to append, its replacement)
+Edit = tuple[str, "str | None", str]
+
+UNRELATED: dict[str, Edit] = {
+    "new config profile": ("config", None, "\n[profile qa]\nregion = us-east-1\n"),
+    "other config profile edited": ("config", "role/prod\n", "role/prod\nregion = sa-east-1\n"),
+    "other credentials section edited": ("credentials", "[other]\n", "[other]\n# rotated\n"),
+    "credentials section added": ("credentials", None, "\n[qa]\naws_access_key_id=X\n"),
+}
+
+OWN: dict[str, Edit] = {
+    "own section": ("config", "region = eu-central-1", "region = ap-east-1"),
+    "source section": ("config", "[profile mfa]\n", "[profile mfa]\nduration_seconds = 3600\n"),
+    "source keys": ("credentials", "[default]\n", "[default]\n# rotated\n"),
+    "section of the same name": ("config", None, "\n[profile dev]\nregion = us-east-2\n"),
+    "quoted header of the same name": ("config", None, "\n[profile 'dev']\nregion = us-east-2\n"),
+    "credentials section of the same name": ("credentials", None, "\n[dev]\nregion = x\n"),
+    "unreadable line elsewhere": ("config", "role/prod\n", "role/prod\nnot a key value line\n"),
+    "indented header elsewhere": ("config", "[profile prod]", "  [profile prod]"),
+}
+
+
+def apply(aws: AwsEnv, change: Edit) -> None:
+    name, old, new = change
+    path = aws.config if name == "config" else aws.credentials
+    if old is None:
+        path.write_text(path.read_text() + new)
+    else:
+        edit(path, old, new)
+
+
 def test_memo_is_served_after_another_profiles_refresh(aws: AwsEnv) -> None:
     dev_memo_doctored(aws)
     assert aws.run("prod", "--shell", "bash", "--refresh").returncode == 0
@@ -36,60 +67,18 @@ def test_memo_is_served_after_another_profiles_refresh(aws: AwsEnv) -> None:
     assert aws.sts.calls == {}
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        "new config profile",
-        "other config profile edited",
-        "other credentials section edited",
-        "credentials section added",
-    ],
-)
+@pytest.mark.parametrize("change", list(UNRELATED))
 def test_memo_is_served_after_an_edit_of_an_unrelated_section(aws: AwsEnv, change: str) -> None:
     dev_memo_doctored(aws)
-    if change == "new config profile":
-        aws.config.write_text(aws.config.read_text() + "\n[profile qa]\nregion = us-east-1\n")
-    elif change == "other config profile edited":
-        edit(aws.config, "role/prod\n", "role/prod\nregion = sa-east-1\n")
-    elif change == "other credentials section edited":
-        edit(aws.credentials, "[other]\n", "[other]\n# rotated\n")
-    else:
-        aws.credentials.write_text(aws.credentials.read_text() + "\n[qa]\naws_access_key_id=X\n")
+    apply(aws, UNRELATED[change])
     assert aws.run("dev", "--shell", "bash").stdout == MARKER
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        "own section",
-        "source section",
-        "source keys",
-        "section of the same name",
-        "quoted header of the same name",
-        "credentials section of the same name",
-        "unreadable line elsewhere",
-        "indented header elsewhere",
-        "cache entries removed",
-    ],
-)
+@pytest.mark.parametrize("change", [*OWN, "cache entries removed"])
 def test_memo_is_refused_after_a_change_to_what_it_was_built_from(aws: AwsEnv, change: str) -> None:
     dev_memo_doctored(aws)
-    if change == "own section":
-        edit(aws.config, "region = eu-central-1", "region = ap-east-1")
-    elif change == "source section":
-        edit(aws.config, "[profile mfa]\n", "[profile mfa]\nduration_seconds = 3600\n")
-    elif change == "source keys":
-        edit(aws.credentials, "[default]\n", "[default]\n# rotated\n")
-    elif change == "section of the same name":
-        aws.config.write_text(aws.config.read_text() + "\n[profile dev]\nregion = us-east-2\n")
-    elif change == "quoted header of the same name":
-        aws.config.write_text(aws.config.read_text() + "\n[profile 'dev']\nregion = us-east-2\n")
-    elif change == "credentials section of the same name":
-        aws.credentials.write_text(aws.credentials.read_text() + "\n[dev]\nregion = us-east-2\n")
-    elif change == "unreadable line elsewhere":
-        edit(aws.config, "role/prod\n", "role/prod\nnot a key value line\n")
-    elif change == "indented header elsewhere":
-        edit(aws.config, "[profile prod]", "  [profile prod]")
+    if change in OWN:
+        apply(aws, OWN[change])
     else:
         shutil.rmtree(aws.cache / "creds")
     result = aws.run("dev", "--shell", "bash")
@@ -112,4 +101,3 @@ def test_unrelated_edits_keep_the_memo_only_while_the_file_reads(aws: AwsEnv) ->
     assert aws.run("dev", "--shell", "bash").stdout == MARKER
     edit(aws.config, "source_profile = mfa\nregion", "source_profile = mfa\nregion ")
     assert "MARKER" not in aws.run("dev", "--shell", "bash").stdout
-    assert SEED_CONFIG.splitlines()[0] == "[default]"
