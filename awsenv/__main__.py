@@ -7,8 +7,8 @@ def main() -> int:
     if sys.argv[1:] == ["list", "--names"]:
         # The shell completers' source, at about the cost of starting Python:
         # before the fast path and the full CLI (argparse, configparser) load.
+        from awsenv.names import names_text
         from awsenv.output import EXIT_BROKEN_PIPE, OutputError, write_stdout
-        from awsenv.sections import names_text
 
         text = names_text()
         if text is not None:

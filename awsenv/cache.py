@@ -33,6 +33,8 @@ class Cache:
         self.root = root
         self.warnings: list[str] = []
         self._said: set[str] = set()
+        # The entries (file names under creds/) this run looked at or wrote.
+        self.touched: set[str] = set()
         # Set once a directory of the cache was found loose: the run's own
         # writes (a lock, an entry) tighten it, but what was planted in it
         # meanwhile is still there, so nothing is read from it in this run.
@@ -50,6 +52,7 @@ class Cache:
 
     def path(self, key: str) -> Path:
         digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+        self.touched.add(f"{digest}.json")
         return self.root / "creds" / f"{digest}.json"
 
     def stored_at(self, key: str) -> float | None:

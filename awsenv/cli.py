@@ -9,7 +9,6 @@ all on failure. Everything for people goes to stderr through the Console.
 from __future__ import annotations
 
 import argparse
-import difflib
 import re
 import sys
 from collections.abc import Sequence
@@ -60,6 +59,8 @@ class Parser(argparse.ArgumentParser):
         for arg in extras:
             match = _OPTION_NAME.match(arg)
             if match:
+                import difflib  # only for this message
+
                 name = match.group()
                 known = [o for action in self._actions for o in action.option_strings]
                 close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)

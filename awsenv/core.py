@@ -58,6 +58,9 @@ class Outcome:
     sections_written: tuple[tuple[str, Mapping[str, str]], ...] = field(default=(), repr=False)
     # The credentials themselves, for callers that use them in-process (console).
     credentials: Credentials | None = field(default=None, repr=False)
+    # The cache entries the run read or wrote (file names under creds/): with
+    # plan.profiles, all of the files and cache that the exports depend on.
+    cache_entries: tuple[str, ...] = ()
 
 
 # A margin beyond an hour would outlast every chained role (1 h at most), so
@@ -159,6 +162,7 @@ def obtain(
         files=files,
         sections_written=resolver.sections_written,
         credentials=creds,
+        cache_entries=tuple(sorted(cache.touched)),
     )
 
 

@@ -1,14 +1,16 @@
-"""The fast path: a repeat export served straight from its memo.
+"""The fast path: a repeat call served straight from its memo.
 
 A cached `awsenv dev` should cost little more than starting Python. After an
 export of credentials that expire, the full path leaves a memo per (profile,
 shell): the text it printed, the moment it must be renewed (the expiry of the
 credentials or of a source that tools reading the files depend on, less the
-refresh margin), and a fingerprint of everything else the text depends on: the
-AWS files' contents, awsenv's code, templates and settings, and its cache. When
-a later call asks for exactly that and all of it still matches, the memo is
-printed before argparse, configparser, botocore or jinja2 are imported.
-Anything else falls through to the full path, which is always right.
+refresh margin), and a fingerprint of everything else the text depends on:
+awsenv's code, templates and settings, the sections of the profile's chain in
+the AWS files, and the chain's own cache entries. `init SHELL` and `unset`
+leave one too, whose text depends on the program alone. When a later call asks
+for exactly that and all of it still holds, the memo is printed before
+argparse, configparser, botocore or jinja2 are imported. Anything else falls
+through to the full path, which is always right.
 
 Long-term keys are never memoised: the memo would be one more copy of them on
 disk, and a vault behind credential_process must be asked every time.
@@ -22,7 +24,8 @@ import time
 
 from awsenv import __version__, ownership, paths
 from awsenv.commands import NAMES
-from awsenv.shell import SHELLS, parent_shell
+from awsenv.sections import Sections
+from awsenv.shell import SHELLS, parent_shell, template_dir
 
 # Annotations only (typing and collections.abc cost more to import than the
 # whole fast path): mypy sees them, the interpreter never imports them.
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
     from awsenv.core import Outcome
     from awsenv.profiles import AwsFiles
 
-_FORMAT = "awsenv-memo 3"
+_FORMAT = "awsenv-memo 4"
 # The memo of `awsenv process PROFILE` (credential_process JSON) sits beside
 # the shells' under this name; a memo's "shell" is its output format.
 PROCESS = "process"
@@ -42,19 +45,18 @@ PROCESS = "process"
 LOGIN_SOURCES = ("LOGNAME", "USER", "LNAME", "USERNAME")
 
 
-def _memo_name(profile: str, shell: str) -> str | None:
-    name = f"{profile}\0{shell}".encode().hex()
+def _memo_name(command: str, subject: str, shell: str) -> str | None:
+    """`command` is "" for an export of the profile `subject`; a profile name is
+    never empty, so the two kinds of memo cannot share a name."""
+    name = f"{command}\0{subject}\0{shell}".encode().hex()
     # No hashing here (hashlib is slow to import): long names skip the memo.
     return name if len(name) <= 200 else None
 
 
-def _content(path: str, data: bytes | None) -> str:
+def _crc(data: bytes) -> str:
     import zlib  # built in, and cheap
 
-    if data is None:
-        return f"{path}:absent"
-    # Contents, not mtimes: an edit within one mtime tick must still count.
-    return f"{path}:{len(data)}:{zlib.crc32(data)}"
+    return f"{len(data)}:{zlib.crc32(data)}"
 
 
 def _read(path: str) -> bytes | None:
@@ -69,55 +71,109 @@ def _stat(path: str) -> str:
     try:
         st = os.stat(path)
     except OSError:
-        return f"{path}:absent"
-    return f"{path}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+        return "absent"
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _newest(directory: str) -> int:
+    newest = 0
+    for entry in os.listdir(directory):
+        try:
+            newest = max(newest, os.stat(os.path.join(directory, entry)).st_mtime_ns)
+        except OSError:
+            continue  # an editor's lock file, a dangling link
+    return newest
 
 
 def _code() -> str:
-    package = os.path.dirname(os.path.abspath(__file__))
-    newest = 0
-    for entry in os.listdir(package):
-        try:
-            newest = max(newest, os.stat(os.path.join(package, entry)).st_mtime_ns)
-        except OSError:
-            continue  # an editor's lock file, a dangling link
-    return f"{__version__}:{newest}"
+    return f"{__version__}:{_newest(os.path.dirname(os.path.abspath(__file__)))}"
+
+
+def _templates() -> str:
+    # The whole directory: a shell's template imports the shared posix.j2.
+    try:
+        return str(_newest(template_dir()))
+    except OSError:
+        return "absent"
+
+
+def _file_part(path: str, data: bytes | None, profiles: frozenset[str], *, config: bool) -> str:
+    """`path|whole|sections`: the whole file's checksum, and that of the
+    sections `profiles` depend on (sections.py)."""
+    if data is None:
+        return f"{path}|absent|absent"
+    return f"{path}|{_crc(data)}|{Sections(data, config=config).digest(profiles)}"
+
+
+def _file_holds(stored: str, path: str, profiles: frozenset[str], *, config: bool) -> bool:
+    """Does the file at `path` still give what the memo's text was built from?
+    Either it is byte for byte the file that was read, or the sections the
+    profiles depend on are, and configparser still reads the others."""
+    was_path, whole, digest = stored.rsplit("|", 2)
+    if was_path != path:
+        return False
+    data = _read(path)
+    if data is None:
+        return whole == "absent"
+    if whole == _crc(data):
+        return True
+    sections = Sections(data, config=config)
+    return (
+        not sections.exact_only
+        and str(sections.digest(profiles)) == digest
+        and sections.others_readable(profiles)
+    )
+
+
+def _entries_part(root: str, entries: Sequence[str]) -> str:
+    return ",".join(f"{entry}:{_stat(os.path.join(root, 'creds', entry))}" for entry in entries)
 
 
 class Fingerprint:
     """Everything besides time that the printed text depends on, by name.
     Stored as `name=value` fields; a memo is served only while every one of
-    them is as it was."""
+    them holds."""
 
-    # Inputs that only awsenv's own code and settings decide.
-    PROGRAM = ("awsenv", "shell", "template", "margin", "login")
+    # The program that prints the text, for every memo.
+    PROGRAM = ("awsenv", "shell", "template")
+    # awsenv's settings that an export depends on (not `init` or `unset`).
+    SETTINGS = ("margin", "login")
+    # The profiles of the export's chain: only their sections are inputs.
+    SCOPE = ("profiles",)
     # The AWS files: a memo is written only when they hold what the run read
     # (and, in the credentials file, what it wrote); see Recording.
     FILES = ("config", "credentials")
-    # Changed by the run's own writes, or another terminal's --refresh, or a
-    # cache cleared to log out.
+    # The export's own cache entries, changed by its own refresh, another
+    # terminal's --refresh of the same chain, or a cache cleared to log out.
     CACHE = ("cache",)
-    __slots__ = (*PROGRAM, *FILES, *CACHE)
+    __slots__ = (*PROGRAM, *SETTINGS, *SCOPE, *FILES, *CACHE)
 
-    def __init__(
-        self,
-        environ: Mapping[str, str],
-        shell: str,
-        files: tuple[bytes | None, bytes | None] | None = None,
-    ) -> None:
-        """`files`: the contents of (config, credentials) to describe; read now
-        when not given."""
-        config, credentials = _file_paths(environ)
-        if files is None:
-            files = (_read(config), _read(credentials))
+    def __init__(self, environ: Mapping[str, str], shell: str) -> None:
+        """The PROGRAM fields; the others stay empty until `describe` fills
+        them (a memo of `init` or `unset` depends on the program alone)."""
         self.awsenv = _code()
         self.shell = shell
-        self.template = _stat(SHELLS[shell].template_path) if shell in SHELLS else shell
-        self.margin = environ.get("AWSENV_REFRESH_MARGIN", "")
-        self.login = "\x1f".join(environ.get(name, "") for name in LOGIN_SOURCES)
-        self.config = _content(config, files[0])
-        self.credentials = _content(credentials, files[1])
-        self.cache = _stat(os.path.join(paths.cache_path(environ), "creds"))
+        self.template = _templates()
+        self.margin = self.login = ""
+        self.profiles = self.config = self.credentials = self.cache = ""
+
+    def describe(
+        self,
+        environ: Mapping[str, str],
+        profiles: Sequence[str],
+        files: tuple[bytes | None, bytes | None],
+        entries: Sequence[str],
+    ) -> None:
+        """Fill in the export's inputs: the settings, the sections of
+        `profiles` in `files` (the contents of config and credentials) and the
+        cache `entries`."""
+        self.margin, self.login = _settings(environ)
+        config, credentials = _file_paths(environ)
+        scope = frozenset(profiles)
+        self.profiles = "\0".join(sorted(scope)).encode().hex()
+        self.config = _file_part(config, files[0], scope, config=True)
+        self.credentials = _file_part(credentials, files[1], scope, config=False)
+        self.cache = _entries_part(paths.cache_path(environ), sorted(entries))
 
     def fields(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -130,6 +186,33 @@ class Fingerprint:
             return None
         return "\t".join(f"{name}={value}" for name, value in values.items())
 
+    def holds(self, stamp: str, environ: Mapping[str, str]) -> bool:
+        """Does the memo stamped `stamp` still describe this call? This
+        Fingerprint carries the PROGRAM fields now; the stamp names the rest."""
+        stored = dict(field.split("=", 1) for field in stamp.split("\t"))
+        if list(stored) != list(self.__slots__):
+            return False
+        if any(stored[name] != getattr(self, name) for name in self.PROGRAM):
+            return False
+        if not stored["profiles"]:  # a memo of the program's output alone
+            return not any(stored[name] for name in self.__slots__[len(self.PROGRAM) :])
+        if (stored["margin"], stored["login"]) != _settings(environ):
+            return False
+        scope = frozenset(bytes.fromhex(stored["profiles"]).decode().split("\0"))
+        config, credentials = _file_paths(environ)
+        if not _file_holds(stored["config"], config, scope, config=True):
+            return False
+        if not _file_holds(stored["credentials"], credentials, scope, config=False):
+            return False
+        entries = [entry.split(":", 1)[0] for entry in stored["cache"].split(",") if entry]
+        return stored["cache"] == _entries_part(paths.cache_path(environ), entries)
+
+
+def _settings(environ: Mapping[str, str]) -> tuple[str, str]:
+    """(margin, login) as an export reads them."""
+    login = "\x1f".join(environ.get(name, "") for name in LOGIN_SOURCES)
+    return environ.get("AWSENV_REFRESH_MARGIN", ""), login
+
 
 def _file_paths(environ: Mapping[str, str]) -> tuple[str, str]:
     return (
@@ -139,7 +222,7 @@ def _file_paths(environ: Mapping[str, str]) -> tuple[str, str]:
 
 
 class Recording:
-    """The full path's side of the memo protocol, around one export:
+    """The full path's side of the memo protocol, around one command:
 
         with fastpath.recording(environ, profile, shell) as memo:
             outcome = obtain(...)
@@ -151,16 +234,20 @@ class Recording:
     that started, the config file holds the bytes the run read, and the
     credentials file the bytes it read with the run's own section writes
     applied. Anything else (a user's edit during the MFA prompt) leaves no
-    memo, and the next call takes the full path."""
+    memo, and the next call takes the full path. Of the files, the memo then
+    depends on the sections of the outcome's chain only (Fingerprint).
 
-    def __init__(self, environ: Mapping[str, str], profile: str, shell: str) -> None:
+    `command` names a subcommand whose output depends on the program alone
+    (`init`, `unset`): its memo is `memo.printed(text)`, with no outcome."""
+
+    def __init__(
+        self, environ: Mapping[str, str], subject: str, shell: str, command: str = ""
+    ) -> None:
         self.environ = environ
-        self.profile = profile
+        self.name = _memo_name(command, subject, shell)
         self.shell = shell
-        # Only its PROGRAM fields are compared: the files are checked byte for
-        # byte against what the run read, so they are not read here.
-        self._before = Fingerprint(environ, shell, files=(None, None))
-        self._printed: tuple[str, Outcome] | None = None
+        self._before = Fingerprint(environ, shell)
+        self._printed: tuple[str, Outcome | None] | None = None
 
     def __enter__(self) -> Recording:
         return self
@@ -171,21 +258,26 @@ class Recording:
         try:
             self._remember(*self._printed)
         except (OSError, ValueError, KeyError):
-            return  # only a speed-up: it must never fail an export
+            return  # only a speed-up: it must never fail a command
 
-    def printed(self, text: str, outcome: Outcome) -> None:
+    def printed(self, text: str, outcome: Outcome | None = None) -> None:
         self._printed = (text, outcome)
 
-    def _remember(self, text: str, outcome: Outcome) -> None:
-        name = _memo_name(self.profile, self.shell)
-        if outcome.renew_at is None or outcome.files is None or name is None:
-            return  # long-term keys, or nothing to name it by
-        files = _as_read(self.environ, outcome.files, outcome.sections_written)
-        if files is None:
+    def _remember(self, text: str, outcome: Outcome | None) -> None:
+        if self.name is None:
             return
-        after = Fingerprint(self.environ, self.shell, files=files)
-        if any(getattr(after, f) != getattr(self._before, f) for f in Fingerprint.PROGRAM):
-            return
+        after = Fingerprint(self.environ, self.shell)
+        if after.fields() != self._before.fields():
+            return  # the program changed under the run
+        renew_at = "never"
+        if outcome is not None:
+            if outcome.renew_at is None or outcome.files is None:
+                return  # long-term keys
+            files = _as_read(self.environ, outcome.files, outcome.sections_written)
+            if files is None:
+                return
+            after.describe(self.environ, outcome.plan.profiles, files, outcome.cache_entries)
+            renew_at = str(int(outcome.renew_at.timestamp()))
         stamp = after.stamp()
         if stamp is None:
             return
@@ -194,14 +286,15 @@ class Recording:
         from awsenv.atomic import ensure_private_dir, write_atomic
 
         root = Path(paths.cache_path(self.environ))
-        body = f"{_FORMAT}\n{int(outcome.renew_at.timestamp())}\n{stamp}\n{text}"
+        body = f"{_FORMAT}\n{renew_at}\n{stamp}\n{text}"
         ensure_private_dir(root / "exports", root=root)
-        write_atomic(root / "exports" / name, body.encode("utf-8"))
+        write_atomic(root / "exports" / self.name, body.encode("utf-8"))
 
 
-def recording(environ: Mapping[str, str], profile: str, shell: str) -> Recording:
-    """Wrap the full path's export of `profile` for `shell`; see Recording."""
-    return Recording(environ, profile, shell)
+def recording(environ: Mapping[str, str], subject: str, shell: str, command: str = "") -> Recording:
+    """Wrap the full path's export of the profile `subject` for `shell` (or the
+    run of `command`, whose `subject` is then its own words); see Recording."""
+    return Recording(environ, subject, shell, command)
 
 
 def _as_read(
@@ -233,9 +326,14 @@ def _as_read(
     return config, credentials
 
 
-def _request(argv: Sequence[str]) -> tuple[str, str | None] | None:
-    """(profile, shell or None) when argv is just `PROFILE [--shell SHELL]`."""
-    profile = shell = None
+def _request(argv: Sequence[str]) -> tuple[str, str, str | None] | None:
+    """(command, subject, shell or None) for the calls a memo may answer:
+    `PROFILE [--shell SHELL]` ("", PROFILE), `unset [--shell SHELL]`
+    ("unset", "") and `init SHELL` ("init", ""; its shell is a word)."""
+    if len(argv) == 2 and argv[0] == "init":
+        return "init", "", argv[1]
+    words: list[str] = []
+    shell = None
     args = list(argv)
     while args:
         arg = args.pop(0)
@@ -243,19 +341,22 @@ def _request(argv: Sequence[str]) -> tuple[str, str | None] | None:
             shell = args.pop(0)
         elif arg.startswith("--shell="):
             shell = arg[len("--shell=") :]
-        elif arg.startswith("-") or profile is not None:
+        elif arg.startswith("-") or words:
             return None
         else:
-            profile = arg
-    if not profile or profile in NAMES:
+            words.append(arg)
+    if words == ["unset"]:
+        return "unset", "", shell
+    if not words or not words[0] or words[0] in NAMES:
         return None
-    return profile, shell
+    return "", words[0], shell
 
 
-def _process_request(argv: Sequence[str]) -> tuple[str, str] | None:
-    """(profile, PROCESS) when argv is just `process PROFILE`."""
+def _process_request(argv: Sequence[str]) -> tuple[str, str, str] | None:
+    """("", profile, PROCESS) when argv is just `process PROFILE`: an export
+    whose output format is credential_process JSON."""
     if len(argv) == 2 and argv[0] == PROCESS and argv[1] and not argv[1].startswith("-"):
-        return argv[1], PROCESS
+        return "", argv[1], PROCESS
     return None
 
 
@@ -266,12 +367,12 @@ def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int |
         request = _process_request(argv) or _request(argv)
         if request is None or sys.stdout is None or sys.stdout.isatty():
             return None
-        profile, shell = request
+        command, subject, shell = request
         if shell is None:
             shell = parent_shell()
         if shell not in SHELLS and shell != PROCESS:
             return None
-        name = _memo_name(profile, shell)
+        name = _memo_name(command, subject, shell)
         if name is None:
             return None
         # The memo is evaluated by a shell: only a file of our own, in
@@ -279,9 +380,11 @@ def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int |
         fd = ownership.open_private(paths.cache_path(environ), ("exports", name))
         with open(fd, encoding="utf-8", newline="") as handle:
             head, when, stamp, text = handle.read().split("\n", 3)
-        if head != _FORMAT or not text or time.time() >= int(when):
+        if head != _FORMAT or not text:
             return None
-        if stamp != Fingerprint(environ, shell).stamp():
+        if when != "never" and time.time() >= int(when):
+            return None
+        if not Fingerprint(environ, shell).holds(stamp, environ):
             return None
     except (OSError, ValueError, KeyError, UnicodeDecodeError):
         return None

@@ -1,9 +1,11 @@
 """Cross-process locks: one refresh of a source at a time, one edit of a file at a time.
 
-Built on filelock (flock on POSIX, msvcrt on Windows): the OS drops a lock when
-its holder dies, so a killed awsenv never blocks the next one. This module is
-imported only when something must be refreshed or written; a cache hit, and
-the fast path, never pay for it.
+Built on flock on POSIX and on filelock (msvcrt) on Windows: the OS drops a
+lock when its holder dies, so a killed awsenv never blocks the next one. POSIX
+calls fcntl directly because the filelock package imports asyncio, which costs
+a first call several times a bare interpreter's start. This module is imported
+only when something must be refreshed or written; a cache hit, and the fast
+path, never pay for it.
 
 Locks are taken in chain order (a role before its source, a source before the
 credentials file) and held until the run has committed what it fetched, so a
@@ -15,9 +17,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 from awsenv.atomic import ensure_private_dir
 from awsenv.errors import LockTimeoutError
@@ -59,19 +63,17 @@ class Locks:
         # No directory: the cache is another user's, and so would the locks be.
         if name in self._held or self._broken or self.directory is None:
             return
-        from filelock import FileLock, Timeout
-
         path = self.directory / f"{hashlib.sha256(name.encode()).hexdigest()[:32]}.lock"
-        lock = FileLock(str(path), mode=0o600)
+        lock = _file_lock(str(path))
         try:
             ensure_private_dir(self.directory, root=self.directory.parent)
             lock.acquire(timeout=0)
-        except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
+        except TimeoutError:  # before OSError, of which it is one
             holder = _holder(path)
             self.on_wait(f"waiting for another awsenv (pid {holder}) {doing}")
             try:
                 lock.acquire(timeout=self.timeout)
-            except Timeout:
+            except TimeoutError:
                 raise LockTimeoutError(
                     f"gave up after {self.timeout:g} s waiting for another awsenv "
                     f"(pid {_holder(path)}) {doing}; its lock is {path} "
@@ -101,6 +103,60 @@ class Locks:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+class _Lock(Protocol):
+    def acquire(self, timeout: float) -> object: ...
+    def release(self) -> None: ...
+
+
+def _file_lock(path: str) -> _Lock:
+    if sys.platform == "win32":
+        from filelock import FileLock
+
+        return FileLock(path, mode=0o600)  # its Timeout is a TimeoutError
+    return _Flock(path)
+
+
+class _Flock:
+    """An exclusive flock on `path`, as filelock's UnixFileLock takes it: the
+    lock belongs to the open file, and closing it (or dying) releases it."""
+
+    POLL = 0.05
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self, timeout: float) -> None:
+        """Raises TimeoutError when another process still holds it after `timeout` s."""
+        import fcntl
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(f"{self.path} is locked") from None
+                time.sleep(self.POLL)
+                continue
+            except BaseException:
+                os.close(fd)
+                raise
+            if os.fstat(fd).st_nlink == 0:  # removed while we waited: take the new one
+                os.close(fd)
+                continue
+            self._fd = fd
+            return
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def _record_holder(path: Path) -> None:

@@ -116,6 +116,8 @@ class Plan:
     name: str
     top: Node
     region: str | None
+    # Every profile whose sections were read to build it: the chain's.
+    profiles: tuple[str, ...] = ()
 
 
 def walk(node: Node) -> list[Node]:
@@ -144,7 +146,7 @@ def build_plan(files: AwsFiles, name: str, duration: int | None = None) -> Plan:
             f"--duration applies to roles and MFA sessions; {name!r} is not one "
             f"({files.profile(name).kind.value})"
         )
-    return Plan(name, top, region)
+    return Plan(name, top, region, tuple(p.name for p in builder.visited))
 
 
 class _Builder:

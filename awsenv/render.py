@@ -6,7 +6,9 @@ trusted names checked here, and `Code`, a shared macro's output that was
 quoted when it was rendered. A template cannot forget to quote.
 
 jinja2 costs several times a bare interpreter start: a repeat export never
-gets here, the fast path (fastpath.py) prints its memo instead.
+gets here, the fast path (fastpath.py) prints its memo instead, and the full
+path runs the templates as jinja2 compiled them, without importing it
+(template_runtime.py), unless they were edited since.
 """
 
 from __future__ import annotations
@@ -46,16 +48,10 @@ def template_dir() -> Path:
     return Path(shell_template_dir())
 
 
-@cache
-def _template(shell: Shell) -> Any:
+def jinja_environment(finalize: Any) -> Any:
+    """The jinja2 Environment of every template: for rendering here, and for
+    compiling them (scripts/compile_templates.py), so both read them alike."""
     import jinja2
-
-    def finalize(value: object) -> str:
-        if isinstance(value, Word | Code):
-            return str(value)
-        if value is None:
-            return ""
-        return shell.quote(str(value))
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dir()),
@@ -68,8 +64,31 @@ def _template(shell: Shell) -> Any:
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # noqa: S701 - shell code, quoted by finalize, not HTML
     )
-    env.filters["code"] = Code
-    return env.get_template(shell.template)
+    env.filters.update(FILTERS)
+    return env
+
+
+FILTERS = {"code": Code}
+
+
+@cache
+def _template(shell: Shell, compiled: bool = True) -> Any:
+    def finalize(value: object) -> str:
+        if isinstance(value, Word | Code):
+            return str(value)
+        if value is None:
+            return ""
+        return shell.quote(str(value))
+
+    if compiled:
+        # jinja2's own compiled code, run without importing jinja2: several
+        # interpreter starts saved on every first call (template_runtime.py).
+        from awsenv import template_runtime
+
+        template = template_runtime.load(str(template_dir()), shell.template, finalize, FILTERS)
+        if template is not None:
+            return template
+    return jinja_environment(finalize).get_template(shell.template)
 
 
 def _finish(text: str) -> str:
@@ -87,13 +106,14 @@ def _context(exports: Exports) -> dict[str, Any]:
     }
 
 
-def render_exports(shell: Shell, exports: Exports) -> str:
-    return _finish(_template(shell).module.exports(_context(exports)))
+def render_exports(shell: Shell, exports: Exports, *, compiled: bool = True) -> str:
+    """`compiled=False`: with jinja2 itself (the tests compare both)."""
+    return _finish(_template(shell, compiled).module.exports(_context(exports)))
 
 
-def render_macro(shell: Shell, macro: str, **options: Any) -> str:
+def render_macro(shell: Shell, macro: str, *, compiled: bool = True, **options: Any) -> str:
     """Render another section of the shell's template (init, for one)."""
-    section = getattr(_template(shell).module, macro, None)
+    section = getattr(_template(shell, compiled).module, macro, None)
     if section is None:
         have = ", ".join(s.name for s in SHELLS.values() if hasattr(_template(s).module, macro))
         raise UsageError(f"{macro} is not available for {shell.name}; it is for: {have}")

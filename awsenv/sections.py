@@ -1,24 +1,25 @@
-"""Profile names from the section headers of the two AWS files, and nothing else.
+"""Which parts of an AWS file a profile's chain depends on, without configparser.
 
-`awsenv list --names` (the shell completers' source) must cost little more
-than starting Python, so this reads headers by configparser's own line rules
-without importing configparser, argparse, jinja2 or botocore. The full reader
-(profiles.AwsFiles) names profiles through `config_profile_name` here too, so
-the two cannot disagree on the naming rule; tests/test_list.py proves that they
-also agree on which lines are headers. Where this reader cannot be sure (a file
-configparser would reject, a BOM, bytes that are not UTF-8) it says so with
-None, and the caller asks the full reader, whose error is the right one.
+A memo of `awsenv dev` depends on the sections of dev's chain, not on every
+byte of the files: another profile's refresh rewrites its own section and
+must not void dev's memo. This module splits a file into sections at the lines
+configparser could read as headers, names each one as botocore does, and
+digests the parts that matter to a set of profiles. The full path names config
+sections with `config_profile_name` from here too, so both paths agree on
+which section is which profile.
+
+It is conservative where it cannot be exact cheaply: a header it cannot name
+counts as every profile's, and a file with a header configparser might read
+either way (an indented one) is only ever matched whole.
+
+Cheap to import (nothing at all): the fast path uses it.
 """
 
 from __future__ import annotations
 
-import os
-
-from awsenv import paths
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+# shlex treats these specially; a header without them splits on spaces alone.
+_SHLEX_SPECIAL = frozenset("'\"\\")
+UNKNOWN = "\0unknown"  # a header whose profile cannot be named without shlex
 
 
 def config_profile_name(section: str) -> str | None:
@@ -32,82 +33,109 @@ def config_profile_name(section: str) -> str | None:
         return section
     if not section.startswith("profile"):
         return None
-    import shlex
+    simple = _simple_split(section)
+    if simple is not None:
+        parts = simple
+    else:
+        import shlex  # imports re: only for names with quotes or escapes
 
-    try:
-        parts = shlex.split(section)
-    except ValueError:
-        return None
+        try:
+            parts = shlex.split(section)
+        except ValueError:
+            return None
     return parts[1] if len(parts) == 2 else None
 
 
-def section_headers(text: str) -> list[str] | None:
-    """The section names configparser (as awsenv and botocore configure it:
-    `#`/`;` full-line comments, no inline comments, indented continuation
-    lines) finds in `text`, in order; None for text it would reject."""
-    headers: list[str] = []
-    in_section = False
-    option = False  # the last line started an option: deeper lines continue it
-    indent_level = 0
-    # Universal newlines only, as configparser reads a file (str.splitlines
-    # would also split at form feeds and other separators).
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        stripped = line.strip()
-        if not stripped or stripped.startswith(("#", ";")):
-            continue
-        indent = len(line) - len(line.lstrip())
-        if in_section and option and indent > indent_level:
-            continue  # a continuation line, even if it looks like [a header]
-        indent_level = indent
-        if stripped.startswith("[") and "]" in stripped[2:]:
-            # configparser's `\[(?P<header>.+)\]`, matched at the start: the
-            # name runs to the last `]` on the line.
-            headers.append(stripped[1 : stripped.rindex("]")])
-            in_section, option = True, False
-        elif not in_section:
-            return None  # configparser: a line before any [section]
-        else:
-            found = [i for i in (stripped.find("="), stripped.find(":")) if i >= 0]
-            delimiter = min(found, default=-1)
-            if delimiter <= 0:
-                return None  # not `key = value`: configparser rejects the file
-            option = bool(stripped[:delimiter].rstrip())
-    return headers
+def _simple_split(section: str) -> list[str] | None:
+    """shlex.split(section) when it is only a split on spaces; else None."""
+    if not section.isprintable() or not _SHLEX_SPECIAL.isdisjoint(section):
+        return None  # quotes, escapes, tabs, or other whitespace shlex may not split on
+    return [part for part in section.split(" ") if part]
 
 
-def _text(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        # A dangling symlink is the full reader's error to tell.
-        return None if os.path.lexists(path) else ""
-    except OSError:
-        return None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+def _cheap_name(header: str, config: bool) -> str | None:
+    if not config:
+        return header  # credentials-file sections are profile names as they stand
+    if header == "default" or not header.startswith("profile"):
+        return config_profile_name(header)
+    if _simple_split(header) is None:
+        return UNKNOWN
+    return config_profile_name(header)
 
 
-def profile_names(environ: Mapping[str, str] = os.environ) -> list[str] | None:
-    """Every profile name, sorted as `awsenv list` sorts them, or None when
-    only the full reader can tell (see the module docstring)."""
-    config = _text(paths.config_path(environ))
-    credentials = _text(paths.credentials_path(environ))
-    if config is None or credentials is None:
-        return None
-    config_headers = section_headers(config)
-    credentials_headers = section_headers(credentials)
-    if config_headers is None or credentials_headers is None:
-        return None
-    names = {name for s in config_headers if (name := config_profile_name(s)) is not None}
-    return sorted(names | set(credentials_headers))
+class Sections:
+    """A file's bytes split at its header lines: (profile or None or UNKNOWN,
+    bytes) per section, the text before the first header first (name None).
+    `exact_only` is set when a header-like line is indented or padded, which
+    configparser reads as a header or as a value's continuation depending on
+    the lines before it: then only the whole file may be compared."""
+
+    __slots__ = ("exact_only", "parts")
+
+    def __init__(self, data: bytes, *, config: bool) -> None:
+        self.exact_only = False
+        self.parts: list[tuple[str | None, bytes]] = []
+        name: str | None = None
+        start = 0
+        offset = 0
+        # bytes.splitlines splits at \n, \r\n and \r, as universal newlines do.
+        for line in data.splitlines(keepends=True):
+            if line[:1] == b"[":
+                body = line.rstrip(b"\r\n")
+                if body[-1:] != b"]":
+                    self.exact_only = True
+                else:
+                    self.parts.append((name, data[start:offset]))
+                    try:
+                        name = _cheap_name(body[1:-1].decode("utf-8"), config)
+                    except UnicodeDecodeError:
+                        self.exact_only = True
+                    start = offset
+            elif line.lstrip()[:1] == b"[":
+                self.exact_only = True
+            offset += len(line)
+        self.parts.append((name, data[start:]))
+
+    def digest(self, profiles: frozenset[str]) -> int:
+        """A checksum of the sections `profiles` depend on: the text before the
+        first header, theirs, and every one whose profile cannot be named."""
+        import zlib
+
+        crc = 0
+        for index, (name, chunk) in enumerate(self.parts):
+            if index == 0 or name == UNKNOWN or name in profiles:
+                # Blank lines after a section separate it from the next one, and
+                # configparser strips them from its last value: a section added
+                # after it, with its blank line, leaves it as it was.
+                crc = zlib.crc32(chunk.rstrip(b" \t\r\n") + b"\n", crc)
+        return crc
+
+    def others_readable(self, profiles: frozenset[str]) -> bool:
+        """Would configparser still read the sections `profiles` do not depend
+        on? Conservative: every line there is blank, a comment, its header, a
+        `key = value` line at the margin, or an indented line after one (a
+        continuation). Anything else means the full path must decide."""
+        for index, (name, chunk) in enumerate(self.parts):
+            if index == 0 or name == UNKNOWN or name in profiles:
+                continue
+            try:
+                text = chunk.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+                lines = text.split("\n")[1:]
+            except UnicodeDecodeError:
+                return False
+            option = False
+            for line in lines:
+                stripped = line.strip()
+                if not stripped or stripped[0] in "#;":
+                    continue
+                if line[0] in " \t" and option:
+                    continue  # a continuation of the option above
+                if line[0] in " \t" or not _is_option(stripped):
+                    return False
+                option = True
+        return True
 
 
-def names_text(environ: Mapping[str, str] = os.environ) -> str | None:
-    """`awsenv list --names`'s output, or None when only the full reader can tell."""
-    names = profile_names(environ)
-    return None if names is None else "".join(f"{name}\n" for name in names)
+def _is_option(line: str) -> bool:
+    cut = min((i for i in (line.find("="), line.find(":")) if i >= 0), default=-1)
+    return cut > 0 and bool(line[:cut].rstrip())

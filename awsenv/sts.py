@@ -54,6 +54,11 @@ class Sts:
             with _without_aws_environment():
                 if self._session is None:
                     self._session = session = botocore.session.Session()
+                    # botocore lists every service's data directory (~400) to
+                    # check that `sts` is one before it loads a model: a good
+                    # part of a first call. awsenv asks for STS alone.
+                    loader = session.get_component("data_loader")
+                    loader.list_available_services = lambda type_name: ["sts"]
                     # Scoped to the profile asked for, so its endpoint and STS
                     # settings apply. awsenv names profiles as botocore does, but a
                     # credentials-file [DEFAULT] is configparser's, not a profile.

@@ -14,18 +14,24 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from cached_call import timed  # noqa: E402
 from conftest import SEED_CONFIG, SEED_CREDENTIALS, isolated_environ  # noqa: E402
 
 AWSENV = str(Path(sys.executable).parent / "awsenv")
 # One TAB, as bash runs it: the completion function with COMP_WORDS set,
 # timed as the difference from the same bash that only loads the integration.
 TAB = 'COMP_WORDS=(awsenv d); COMP_CWORD=1; __awsenv_complete; printf "%s\\n" "${COMPREPLY[@]}"'
+
+
+def timed(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
 
 
 def main() -> None:

@@ -77,7 +77,8 @@ def test_first_export_does_import_them(aws: AwsEnv, tmp_path) -> None:
     aws.seed()
     assert aws.run("prod", "--shell", "bash", "--mfa-code", CODE).returncode == 0
     loaded = probe(aws, tmp_path / "p.json", "dev", "--shell", "bash")["loaded"]
-    assert {"argparse", "botocore", "jinja2", "filelock"} <= set(loaded)
+    assert {"argparse", "botocore"} <= set(loaded)
+    assert "jinja2" not in loaded  # the compiled templates (template_runtime.py)
 
 
 def test_cache_hit_on_the_full_path_needs_no_botocore(aws: AwsEnv, tmp_path) -> None:
@@ -312,9 +313,42 @@ def test_memo_fingerprint_names_its_parts(aws: AwsEnv) -> None:
         "template",
         "margin",
         "login",
+        "profiles",
         "config",
         "credentials",
         "cache",
     ]
     assert fields["shell"] == "bash"
-    assert fields["config"].startswith(f"{aws.config}:{len(SEED_CONFIG)}:")
+    assert bytes.fromhex(fields["profiles"]).decode().split("\0") == ["default", "dev", "mfa"]
+    assert fields["config"].startswith(f"{aws.config}|{len(SEED_CONFIG)}:")
+
+
+@pytest.mark.parametrize("args", [("init", "bash"), ("unset", "--shell", "zsh")])
+def test_init_and_unset_repeat_from_their_memo_without_heavy_imports(
+    aws: AwsEnv, tmp_path, args: tuple[str, ...]
+) -> None:
+    first = aws.run(*args)
+    assert first.returncode == 0, first.stderr
+    assert probe(aws, tmp_path / "p.json", *args) == {"code": 0, "loaded": []}
+    assert aws.run(*args).stdout == first.stdout
+
+
+@pytest.mark.parametrize("field", ["awsenv", "template", "shell"])
+def test_a_memo_of_init_is_refused_once_the_program_differs(aws: AwsEnv, field: str) -> None:
+    assert aws.run("init", "bash").returncode == 0
+    doctor(aws)
+    assert aws.run("init", "bash").stdout == "export MARKER=1\n"
+    memo = memo_file(aws)
+    head, when, stamp, text = memo.read_text().split("\n", 3)
+    fields = dict(part.split("=", 1) for part in stamp.split("\t"))
+    fields[field] += "0"
+    stamp = "\t".join(f"{name}={value}" for name, value in fields.items())
+    memo.write_text(f"{head}\n{when}\n{stamp}\n{text}")
+    assert "MARKER" not in aws.run("init", "bash").stdout
+
+
+def test_a_memo_of_init_ignores_the_login_name(aws: AwsEnv) -> None:
+    """zsh and fish set USER or USERNAME themselves: `init` does not depend on it."""
+    assert aws.run("init", "fish", env={"USER": "alice"}).returncode == 0
+    doctor(aws)
+    assert aws.run("init", "fish", env={"USER": "bob"}).stdout == "export MARKER=1\n"

@@ -22,8 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from awsenv.errors import ConfigError
+from awsenv.names import section_headers
 from awsenv.profiles import parse_ini
-from awsenv.sections import config_profile_name, section_headers
+from awsenv.sections import config_profile_name
 
 FIELDS = {
     "name", "kind", "chain", "region", "credentials", "expires",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 from collections.abc import Sequence
 
 from awsenv.cli import Parser, export_parser, shell_named, write
@@ -20,17 +21,22 @@ def parser() -> Parser:
 
 def run(argv: Sequence[str], console: Console) -> int:
     args = parser().parse_args(argv)
+    from awsenv import fastpath
     from awsenv.render import render_macro
 
-    write(
-        render_macro(
-            shell_named(args.shell),
+    shell = shell_named(args.shell)
+    # Its text depends on the program alone: the next `init` (every new
+    # terminal) is served from a memo, without argparse or jinja2.
+    with fastpath.recording(os.environ, "", shell.name, command="init") as memo:
+        text = render_macro(
+            shell,
             "init",
             passthrough=list(PASSTHROUGH),
             anywhere=list(ANYWHERE),
             completion=completion(),
         )
-    )
+        write(text)
+        memo.printed(text)
     return 0
 
 

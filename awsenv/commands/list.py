@@ -42,9 +42,9 @@ def run(argv: Sequence[str], console: Console) -> int:
 def names_text(environ: Mapping[str, str]) -> str:
     """The cheap header reader's answer; the full reader's only where that one
     cannot be sure, so that a broken file gets its proper error."""
-    from awsenv import sections
+    from awsenv import names
 
-    text = sections.names_text(environ)
+    text = names.names_text(environ)
     if text is None:
         from awsenv.core import load_files
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from awsenv.cli import Parser, add_shell, shell_named, write
@@ -16,8 +17,14 @@ def parser() -> Parser:
 
 def run(argv: Sequence[str], console: Console) -> int:
     args = parser().parse_args(argv)
+    from awsenv import fastpath
     from awsenv.exports import Exports
     from awsenv.render import render_exports
 
-    write(render_exports(shell_named(args.shell), Exports.clear()))
+    shell = shell_named(args.shell)
+    # Its text depends on the program alone: a memo serves the next one.
+    with fastpath.recording(os.environ, "", shell.name, command="unset") as memo:
+        text = render_exports(shell, Exports.clear())
+        write(text)
+        memo.printed(text)
     return 0
