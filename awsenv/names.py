@@ -43,7 +43,10 @@ def section_headers(text: str) -> list[str] | None:
         if stripped.startswith("[") and "]" in stripped[2:]:
             # configparser's `\[(?P<header>.+)\]`, matched at the start: the
             # name runs to the last `]` on the line.
-            headers.append(stripped[1 : stripped.rindex("]")])
+            header = stripped[1 : stripped.rindex("]")]
+            if header == "\0none":
+                return None  # the full reader's defaults sentinel: let it judge
+            headers.append(header)
             in_section, option = True, False
         elif not in_section:
             return None  # configparser: a line before any [section]
