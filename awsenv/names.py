@@ -33,6 +33,35 @@ def section_headers(text: str) -> list[str] | None:
     # Universal newlines only, as configparser reads a file (str.splitlines
     # would also split at form feeds and other separators).
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if not line:
+            continue
+        if not line[0].isspace():
+            # Most lines (a key or a header at the margin) take this short way,
+            # which decides exactly as the general one below: with no indent,
+            # a line never continues a value, and its key is never empty.
+            first = line[0]
+            if first in "#;":
+                continue
+            indent_level = 0
+            if first == "[":
+                stripped = line.rstrip()
+                if "]" in stripped[2:]:
+                    header = stripped[1 : stripped.rindex("]")]
+                    if header == "\0none":
+                        return None  # the full reader's defaults sentinel: let it judge
+                    headers.append(header)
+                    in_section, option = True, False
+                    continue
+            if not in_section:
+                return None  # configparser: a line before any [section]
+            # The first `=` or `:`: a `:` counts only before the first `=`.
+            equals = line.find("=")
+            colon = line.find(":", 0, equals) if equals >= 0 else line.find(":")
+            delimiter = colon if colon >= 0 else equals
+            if delimiter <= 0:
+                return None  # not `key = value`: configparser rejects the file
+            option = True
+            continue
         stripped = line.strip()
         if not stripped or stripped.startswith(("#", ";")):
             continue
