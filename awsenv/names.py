@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 from awsenv import paths
-from awsenv.sections import config_profile_name
+from awsenv.sections import DEFAULTS_SENTINEL, config_profile_name, is_option
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def section_headers(text: str) -> list[str] | None:
                 stripped = line.rstrip()
                 if "]" in stripped[2:]:
                     header = stripped[1 : stripped.rindex("]")]
-                    if header == "\0none":
+                    if header == DEFAULTS_SENTINEL:
                         return None  # the full reader's defaults sentinel: let it judge
                     headers.append(header)
                     in_section, option = True, False
@@ -73,18 +73,16 @@ def section_headers(text: str) -> list[str] | None:
             # configparser's `\[(?P<header>.+)\]`, matched at the start: the
             # name runs to the last `]` on the line.
             header = stripped[1 : stripped.rindex("]")]
-            if header == "\0none":
+            if header == DEFAULTS_SENTINEL:
                 return None  # the full reader's defaults sentinel: let it judge
             headers.append(header)
             in_section, option = True, False
         elif not in_section:
             return None  # configparser: a line before any [section]
         else:
-            found = [i for i in (stripped.find("="), stripped.find(":")) if i >= 0]
-            delimiter = min(found, default=-1)
-            if delimiter <= 0:
+            if not is_option(stripped):
                 return None  # not `key = value`: configparser rejects the file
-            option = bool(stripped[:delimiter].rstrip())
+            option = True
     return headers
 
 

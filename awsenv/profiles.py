@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from awsenv.errors import ConfigError
-from awsenv.sections import config_profile_name
+from awsenv.sections import DEFAULTS_SENTINEL, config_profile_name
 
 # Settings that make botocore resolve a profile itself (SSO, a helper program).
 BOTOCORE_RESOLVED = ("sso_start_url", "sso_session", "credential_process")
@@ -169,7 +169,7 @@ def _read_ini(path: Path, raw: bytes | None, shown: str) -> dict[str, dict[str, 
 def parse_ini(text: str, shown: str | Path) -> dict[str, dict[str, str]]:
     """configparser's reading of `text`, the contents of the file `shown`, as
     botocore reads it: universal newlines, and no section is special."""
-    parser = configparser.RawConfigParser(strict=False, default_section="\0none")
+    parser = configparser.RawConfigParser(strict=False, default_section=DEFAULTS_SENTINEL)
     try:
         # Universal newlines, as reading the file in text mode would give.
         parser.read_file(io.StringIO(text, newline=None), source=str(shown))

@@ -20,6 +20,9 @@ from __future__ import annotations
 # shlex treats these specially; a header without them splits on spaces alone.
 _SHLEX_SPECIAL = frozenset("'\"\\")
 UNKNOWN = "\0unknown"  # a header whose profile cannot be named without shlex
+# The name awsenv's configparser gives its defaults section, so that no section
+# of an AWS file is special to it (botocore reads `[DEFAULT]` as a profile's).
+DEFAULTS_SENTINEL = "\0none"
 
 
 def config_profile_name(section: str) -> str | None:
@@ -130,12 +133,13 @@ class Sections:
                     continue
                 if line[0] in " \t" and option:
                     continue  # a continuation of the option above
-                if line[0] in " \t" or not _is_option(stripped):
+                if line[0] in " \t" or not is_option(stripped):
                     return False
                 option = True
         return True
 
 
-def _is_option(line: str) -> bool:
+def is_option(line: str) -> bool:
+    """Is this stripped line `key = value` (or `key: value`) to configparser?"""
     cut = min((i for i in (line.find("="), line.find(":")) if i >= 0), default=-1)
     return cut > 0 and bool(line[:cut].rstrip())
