@@ -36,10 +36,6 @@ class Shell:
     def __repr__(self) -> str:
         return f"Shell({self.name!r})"
 
-    @property
-    def template_path(self) -> str:
-        return os.path.join(template_dir(), self.template)
-
 
 SHELLS: dict[str, Shell] = {
     s.name: s
