@@ -81,6 +81,12 @@ def refresh_margin(environ: Mapping[str, str]) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def run_locks(cache: Cache, timeout: float, on_wait: Callable[[str], None]) -> Locks:
+    """The locks of one run. They live in the cache: where that is not ours to
+    use, the run goes on without."""
+    return Locks(cache.root / "locks" if cache.usable else None, timeout=timeout, on_wait=on_wait)
+
+
 def load_files(environ: Mapping[str, str] = os.environ) -> AwsFiles:
     return AwsFiles.load(
         paths.config_file(environ),
@@ -110,11 +116,8 @@ def obtain(
     timeout = lock_timeout(environ)
     files = load_files(environ)
     plan = build_plan(files, request.profile, request.duration)
-    cache_dir = paths.cache_dir(environ)
-    cache = Cache(cache_dir)
-    # Locks live in the cache: where that is not ours to use, go on without.
-    locks_dir = cache_dir / "locks" if cache.usable else None
-    with Locks(locks_dir, timeout=timeout, on_wait=on_wait) as locks:
+    cache = Cache(paths.cache_dir(environ))
+    with run_locks(cache, timeout, on_wait) as locks:
         resolver = Resolver(
             files=files,
             cache=cache,
@@ -142,7 +145,7 @@ def obtain(
         # said once per profile per MFA session.
         removed = bool(environ.get("AWS_PROFILE"))
         stamp = f"{why_not}|{session_stamp(plan.top, creds, resolver.cache)}"
-        if first_time(cache_dir if cache.usable else None, request.profile, stamp) or removed:
+        if first_time(cache.root if cache.usable else None, request.profile, stamp) or removed:
             notices.append(aws_profile_notice(why_not, removed))
     valid_until = resolver.valid_until(plan.top, creds)
     exports = Exports.build(

@@ -37,6 +37,11 @@ def lock_timeout(environ: Mapping[str, str]) -> float:
     )
 
 
+def file_lock_name(path: Path) -> str:
+    """The lock every writer of the file at `path` takes, whatever name it uses."""
+    return f"file|{os.path.realpath(path)}"
+
+
 class Locks:
     """The locks one run holds. `hold` takes a lock and keeps it until `release`
     (or the end of the `with` block), so a chain's locks are released together,

@@ -20,7 +20,7 @@ from awsenv.cache import Cache
 from awsenv.credentials import EARLIEST, LATEST, Credentials, format_time, parse_time
 from awsenv.credfile import check_replaceable, exposure_warning, session_section, write_section
 from awsenv.errors import AwsError, ConfigError, MfaCodeRejected
-from awsenv.locking import Locks
+from awsenv.locking import Locks, file_lock_name
 from awsenv.mfa import CodeSource
 from awsenv.mfa_process import MfaProcess
 from awsenv.plan import (
@@ -107,7 +107,7 @@ class Resolver:
         only an optimisation, so a failure there is a warning."""
         path = self.files.credentials_path
         if self._section_writes:
-            self.locks.hold(f"file|{os.path.realpath(path)}", f"writing {path}")
+            self.locks.hold(file_lock_name(path), f"writing {path}")
         wrote = False
         for section, values in self.sections_written:
             # What the run read of the section, for the compare-and-swap.

@@ -106,6 +106,7 @@ def test_the_mfa_device_is_found_with_iam_list_mfa_devices(aws: AwsEnv) -> None:
 
     import re
     import urllib.parse
+    import urllib.request
 
     moto("CreateUser", UserName="bob")
     created = moto("CreateAccessKey", UserName="bob")
@@ -153,3 +154,35 @@ def test_the_wizard_asks_shows_the_diff_and_writes_on_yes(aws: AwsEnv) -> None:
     assert aws.credentials.read_text() == SEED_CREDENTIALS
     assert "awsenv init bash" in (aws.home / ".bashrc").read_text()
     assert json.dumps(MFA_SERIAL)[1:-1] in config
+
+
+def test_a_file_changed_while_the_question_waits_is_not_overwritten(aws: AwsEnv) -> None:
+    """Two writers: another awsenv (or an editor) changes a file after the diff
+    was shown. setup writes nothing rather than undo that change."""
+    aws.seed()
+    env = {k: v for k, v in aws.environ.items() if k != "PYTHONUNBUFFERED"}
+    child = pexpect.spawn(AWSENV, ["setup", "--shell", "bash"], env=env, encoding="utf-8",
+                          timeout=60, cwd=str(aws.root))  # fmt: skip
+    answers = [
+        (r"(?m)^long-term key profile \(number\) \[1\]: ", "1"),
+        (r"(?m)^MFA device ARN: ", MFA_SERIAL),
+        (r"(?m)^session profile name \[mfa\]: ", ""),
+        (r"(?m)^role profile as NAME=ARN \(empty: done\): ", f"admin={ROLE}"),
+        (r"(?m)^its region \(empty: none\): ", ""),
+        (r"(?m)^role profile as NAME=ARN \(empty: done\): ", ""),
+        (r"(?m)^also add NAME-process profiles for tools without a shell\? \[y/N\]: ", "n"),
+    ]
+    for prompt, answer in answers:
+        child.expect(prompt)
+        child.sendline(answer)
+    child.expect(r"(?m)^write these changes\? \[y/N\]: ")
+    edited = SEED_CREDENTIALS + "\n[team]\naws_access_key_id = AKIATEAM\n"
+    aws.credentials.write_text(edited)
+    config = aws.config.read_text()
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 3, child.before
+    assert "changed since the diff was shown; nothing was written" in (child.before or "")
+    assert aws.credentials.read_text() == edited
+    assert aws.config.read_text() == config == SEED_CONFIG

@@ -59,8 +59,7 @@ def run(argv: Sequence[str], console: Console) -> int:
     write(shown or "the files already hold this layout\n")
     if shown and not args.dry_run:
         if args.yes or (ask and ask.yes("write these changes?")):
-            _write(files.config_path, config_before, config_after)
-            _write(files.credentials_path, credentials_before, credentials_after)
+            _write_both(files, (config_after, credentials_after), console)
             console.say("written")
         else:
             console.say("nothing was written")
@@ -162,6 +161,41 @@ def _find_devices(files: object, source: str, new_keys: tuple[str, str] | None) 
 
 def _text(raw: bytes | None) -> str:
     return raw.decode("utf-8") if raw else ""
+
+
+def _write_both(files: object, after: tuple[str, str], console: Console) -> None:
+    """Write both AWS files under the lock every awsenv writer takes, and only
+    if each still holds what the diff was made from: an awsenv refreshing a
+    session, or an editor, may have changed one while the question waited."""
+    from awsenv import paths
+    from awsenv.cache import Cache
+    from awsenv.core import run_locks
+    from awsenv.locking import file_lock_name, lock_timeout
+    from awsenv.profiles import AwsFiles
+
+    assert isinstance(files, AwsFiles)
+    cache = Cache(paths.cache_dir(os.environ))
+    targets = (
+        (files.config_path, files.config_bytes, after[0]),
+        (files.credentials_path, files.credentials_bytes, after[1]),
+    )
+    with run_locks(cache, lock_timeout(os.environ), console.say) as locks:
+        for path, _read, _new in targets:
+            locks.hold(file_lock_name(path), f"writing {path}")
+        for path, read, _new in targets:
+            try:
+                now: bytes | None = path.read_bytes()
+            except FileNotFoundError:
+                now = None
+            except OSError as exc:
+                raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+            if now != read:
+                raise ConfigError(
+                    f"{path} changed since the diff was shown; nothing was written: "
+                    "run awsenv setup again"
+                )
+        for path, read, new in targets:
+            _write(path, _text(read), new)
 
 
 def _write(path: Path, before: str, after: str) -> None:
