@@ -230,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args, console)
     except AwsenvError as exc:
-        console.say(str(exc))
+        console.error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         console.say("interrupted; nothing was changed")
@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             console.stream.write(console.redact(traceback.format_exc()))
-        console.say(f"internal error ({type(exc).__name__}); run with --debug for details")
+        console.error(f"internal error ({type(exc).__name__}); run with --debug for details")
         return 1
 
 

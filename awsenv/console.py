@@ -45,9 +45,18 @@ class Console:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.redact = Redactor()
+        # Under an SDK (credential_process), stderr is a pipe that terraform
+        # never shows ("exit status 2"): errors also go to the person's terminal.
+        self.errors_to_terminal = False
 
     def say(self, message: str) -> None:
         self._line(f"awsenv: {message}")
+
+    def error(self, message: str) -> None:
+        """The one line of a failure; also on the terminal when asked to."""
+        self.say(message)
+        if self.errors_to_terminal:
+            _to_terminal(self.redact(f"awsenv: {message}") + "\n", self.stream)
 
     def enable_debug(self) -> None:
         from awsenv import trace
@@ -60,3 +69,22 @@ class Console:
     def _line(self, text: str) -> None:
         self.stream.write(self.redact(text) + "\n")
         self.stream.flush()
+
+
+def _to_terminal(text: str, stream: TextIO) -> None:
+    """Write `text` to the controlling terminal, unless `stream` is a terminal
+    already (the person sees it there) or there is none (a launch agent, CI)."""
+    import os
+
+    if sys.platform == "win32" or stream.isatty():
+        return  # Windows: CONOUT$ is for a later change; botocore shows stderr there
+    try:
+        fd = os.open("/dev/tty", os.O_WRONLY | os.O_NOCTTY)
+    except OSError:
+        return
+    try:
+        os.write(fd, text.encode("utf-8", "replace"))
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -138,7 +138,7 @@ def obtain(
         resolver.sync_sections(plan.top)
         resolver.commit()
     notices = [*cache.warnings, *resolver.warnings]
-    why_not = _why_no_aws_profile(request.profile, plan.top)
+    why_not = _why_no_aws_profile(files, request.profile, plan.top)
     aws_profile = None if why_not else request.profile
     if why_not:
         # Removing the person's AWS_PROFILE is always said; not setting one is
@@ -169,11 +169,18 @@ def obtain(
     )
 
 
-def _why_no_aws_profile(name: str, top: Node) -> str | None:
+def _why_no_aws_profile(files: AwsFiles, name: str, top: Node) -> str | None:
     """Why AWS_PROFILE must not name this profile, or None when it may. Short:
     it is said in one line of at most 100 characters."""
+    from awsenv.strict_readers import refusal
+
     if not botocore_can_name(name):
         return "botocore-based tools cannot address its name"
+    refused = refusal(files, name)
+    if refused is not None:
+        # The Go SDK loads the profile AWS_PROFILE names even beside exported
+        # keys, and fails the whole load: terraform and pulumi would stop.
+        return refused.short
     if resolves_without_prompt(top):
         return None
     if isinstance(top, MfaSession):

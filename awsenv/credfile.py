@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -57,8 +57,11 @@ def session_section(creds: Credentials) -> dict[str, str]:
     return values
 
 
-def update_section(text: str, section: str, values: Mapping[str, str]) -> str:
-    """Return `text` with `values` set in `[section]`; nothing else changes."""
+def update_section(
+    text: str, section: str, values: Mapping[str, str], remove: Collection[str] = ()
+) -> str:
+    """Return `text` with `values` set in `[section]` and the keys in `remove`
+    (with their continuation lines) taken out of it; nothing else changes."""
     if not section or any(c in section for c in "\r\n\0"):
         raise ConfigError(f"refusing to write section {section!r}: not a one-line name")
     for key, value in values.items():
@@ -67,6 +70,7 @@ def update_section(text: str, section: str, values: Mapping[str, str]) -> str:
     newline = "\r\n" if "\r\n" in text else "\n"
     wanted = {key.lower(): value for key, value in values.items()}  # configparser's optionxform
     pending = {key.lower(): key for key in values}
+    removed = {key.lower() for key in remove} - set(wanted)
     out: list[str] = []
     sections_seen = 0
     in_target = False
@@ -103,7 +107,9 @@ def update_section(text: str, section: str, values: Mapping[str, str]) -> str:
             continue
         option_indent = indent
         name = option.group("key").lower()
-        replaced = in_target and name in wanted
+        replaced = in_target and (name in wanted or name in removed)
+        if replaced and name in removed:
+            continue  # its continuation lines go too (`replaced`)
         if replaced:
             # Every occurrence: configparser lets the last duplicate win.
             value = wanted[name]

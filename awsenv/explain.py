@@ -56,6 +56,7 @@ def explain(
     """`skew`: the clock against STS in words, and whether it is off by more
     than the tolerance (only with --check-sts)."""
     from awsenv.core import _why_no_aws_profile
+    from awsenv.strict_readers import refusal
 
     out = Explanation()
     say = out.lines.append
@@ -77,11 +78,17 @@ def explain(
         say(f"next call: no MFA code ({following.why})")
     say(f"refresh margin: {int(survey.margin.total_seconds())} s before expiry")
     say(_region(files, plan.top, plan.region))
-    why_not = _why_no_aws_profile(name, plan.top)
+    why_not = _why_no_aws_profile(files, name, plan.top)
     if why_not:
         say(f"AWS_PROFILE: not exported ({why_not})")
     else:
         say(f"AWS_PROFILE: exported as {name}")
+    refused = refusal(files, name)
+    if refused is not None:
+        out.findings.append(
+            f"the Go SDK (terraform, pulumi) refuses [profile {refused.profile}] "
+            f"({refused.why}) and every profile over it; fix: {refused.fix}"
+        )
     _environment(out, environ, plan.top, survey)
     _checks(out, files, environ, skew)
     return out

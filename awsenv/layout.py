@@ -14,6 +14,7 @@ from pathlib import Path
 
 from awsenv.credfile import update_section
 from awsenv.plan import SESSION_DEFAULT
+from awsenv.profiles import LEGACY_SESSION_SOURCE, SESSION_SOURCE
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,17 @@ def edit(layout: Layout, config: str, credentials: str) -> tuple[str, str]:
             layout.source,
             {"aws_access_key_id": key_id, "aws_secret_access_key": secret},
         )
+    # The session profile names its keys in awsenv's own key, and an earlier
+    # setup's `source_profile` goes: the Go SDK refuses it without role_arn.
     config = update_section(
         config,
         config_section(layout.session),
         {
-            "source_profile": layout.source,
+            SESSION_SOURCE: layout.source,
             "mfa_serial": layout.mfa_serial,
             "duration_seconds": str(layout.duration),
         },
+        remove=(LEGACY_SESSION_SOURCE,),
     )
     for role in layout.roles:
         values = {"role_arn": role.arn, "source_profile": layout.session}

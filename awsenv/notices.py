@@ -22,7 +22,9 @@ README_SECTION = "README: AWS_PROFILE"
 def aws_profile_notice(why_not: str, removed: bool) -> str:
     """One short line: whether awsenv removed an AWS_PROFILE or just did not set one."""
     what = "AWS_PROFILE removed" if removed else "AWS_PROFILE not set"
-    return f"{what}: {why_not} ({README_SECTION})"
+    line = f"{what}: {why_not}"
+    # A reason that carries its own fix needs no pointer to the README.
+    return line if "; fix: " in why_not else f"{line} ({README_SECTION})"
 
 
 def session_stamp(top: Node, creds: Credentials, cache: Cache) -> str:

@@ -190,7 +190,7 @@ class _Builder:
                 f"an MFA session profile cannot be named {profile.name!r}: its section in "
                 "the credentials file would apply to every profile; rename it"
             )
-        source_name = profile.config["source_profile"].strip()
+        source_name = profile.session_source or ""
         source = self._source(profile, source_name, seen)
         if not isinstance(source, LongTermKeys):
             raise ConfigError(

@@ -20,6 +20,13 @@ from awsenv.sections import DEFAULTS_SENTINEL, config_profile_name
 # Settings that make botocore resolve a profile itself (SSO, a helper program).
 BOTOCORE_RESOLVED = ("sso_start_url", "sso_session", "credential_process")
 
+# Where an MFA session profile names the long-term keys it is made from. The
+# key is awsenv's own, which every SDK ignores: the Go SDK (terraform, pulumi)
+# refuses `source_profile` without `role_arn`, so the earlier form
+# (`source_profile` + `mfa_serial` in the config file) is read, never written.
+SESSION_SOURCE = "awsenv_source_profile"
+LEGACY_SESSION_SOURCE = "source_profile"
+
 
 class Kind(enum.Enum):
     LONG_TERM = "long-term keys"
@@ -45,7 +52,7 @@ class Profile:
             if self.get("source_profile") and not self.get("credential_source"):
                 return Kind.ROLE
             return Kind.OTHER
-        if self.config.get("source_profile") and self.config.get("mfa_serial"):
+        if self.session_source is not None:
             return Kind.MFA_SESSION
         if any(self.get(key) for key in BOTOCORE_RESOLVED):
             return Kind.OTHER
@@ -55,8 +62,27 @@ class Profile:
             return Kind.TEMPORARY_KEYS if self.get("aws_session_token") else Kind.LONG_TERM
         raise ConfigError(
             f"profile {self.name!r} has no credentials: it needs keys, role_arn + "
-            "source_profile, source_profile + mfa_serial, SSO or credential_process"
+            f"source_profile, {SESSION_SOURCE} + mfa_serial, SSO or credential_process"
         )
+
+    @property
+    def session_source(self) -> str | None:
+        """The long-term key profile of an MFA session profile (None: not one).
+        Its own key in either file, with `mfa_serial`; or the earlier form, both
+        in the config file and no `role_arn` (see `legacy_session`)."""
+        if self.get("role_arn"):
+            return None
+        if self.get(SESSION_SOURCE) and self.get("mfa_serial"):
+            return self.get(SESSION_SOURCE)
+        legacy = self.config.get(LEGACY_SESSION_SOURCE, "").strip()
+        if legacy and self.config.get("mfa_serial", "").strip():
+            return legacy
+        return None
+
+    @property
+    def legacy_session(self) -> bool:
+        """A session profile in the earlier form, which the Go SDK refuses."""
+        return self.session_source is not None and not self.get(SESSION_SOURCE)
 
     @property
     def has_long_term_keys_in_credentials_file(self) -> bool:

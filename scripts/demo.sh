@@ -102,7 +102,7 @@ step "writing the seed layout into a temporary HOME: ${demo}"
 mkdir -p "${demo}/.aws"
 cat >"${demo}/.aws/config" <<'INI'
 [profile mfa]
-source_profile = default
+awsenv_source_profile = default
 mfa_serial = arn:aws:iam::123456789012:mfa/demo
 
 [profile dev]

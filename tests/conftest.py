@@ -33,7 +33,7 @@ SEED_CONFIG = f"""\
 region = eu-west-1
 
 [profile mfa]
-source_profile = default
+awsenv_source_profile = default
 mfa_serial = {MFA_SERIAL}
 
 [profile dev]
@@ -45,6 +45,12 @@ region = eu-central-1
 role_arn = arn:aws:iam::{ACCOUNT}:role/prod
 source_profile = mfa
 """
+
+# The session profile as earlier versions of `awsenv setup` and the README wrote
+# it: `source_profile` without `role_arn`, which the Go SDK refuses.
+LEGACY_SEED_CONFIG = SEED_CONFIG.replace(
+    "awsenv_source_profile = default", "source_profile = default"
+)
 
 SEED_CREDENTIALS = f"""\
 # Alice's keys -- managed by hand
@@ -122,6 +128,9 @@ class AwsEnv:
 
     def seed(self) -> None:
         self.write(SEED_CONFIG, SEED_CREDENTIALS)
+
+    def legacy_seed(self) -> None:
+        self.write(LEGACY_SEED_CONFIG, SEED_CREDENTIALS)
 
     def standard(self) -> None:
         self.write(STANDARD_CONFIG, STANDARD_CREDENTIALS)

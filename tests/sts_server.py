@@ -363,10 +363,11 @@ class LocalSts:
             status, headers, payload = self._forward(handler, body)
 
         with self._lock:
+            issued = None
             if status == 200:
                 self.successes[request.action] += 1
-                self._record_issued(payload)
-            self.requests_log.append(_log_entry(request, status, payload))
+                issued = self._record_issued(payload)
+            self.requests_log.append({**_log_entry(request, status, payload), "issued": issued})
             if status == 200 and self.answer_expiration is not None:
                 expiration = f"<Expiration>{self.answer_expiration}</Expiration>".encode()
                 payload = re.sub(rb"<Expiration>[^<]*</Expiration>", expiration, payload)
@@ -447,22 +448,24 @@ class LocalSts:
                 return StsError("SignatureDoesNotMatch", MSG_SIGNATURE, 403)
         return None
 
-    def _record_issued(self, payload: bytes) -> None:
-        """Remember credentials moto hands out, so they are 'known' on later calls."""
+    def _record_issued(self, payload: bytes) -> str | None:
+        """Remember credentials moto hands out, so they are 'known' on later calls;
+        returns the access key id issued, if any (logged as `issued`)."""
         try:
             root = ET.fromstring(payload)  # noqa: S314 - moto's output on loopback
         except ET.ParseError:
-            return
+            return None
         creds = root.find(".//{*}Credentials")
         if creds is None:
-            return
+            return None
         fields = {child.tag.rpartition("}")[2]: (child.text or "") for child in creds}
         akid = fields.get("AccessKeyId")
         if not akid:
-            return
+            return None
         self.known_keys[akid] = fields.get("SecretAccessKey", "")
         self.session_tokens[akid] = fields.get("SessionToken", "")
         self._expired.discard(akid)
+        return akid
 
     def _forward(
         self, handler: BaseHTTPRequestHandler, body: bytes

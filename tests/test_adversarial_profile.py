@@ -55,7 +55,7 @@ BOTOCORE_NAME = "dev$(touch${IFS}PWNED)`touch${IFS}PWNED`;’‘‚‛|&*?[x]{a,
 def test_session_profile_name_round_trips_as_aws_profile(aws: AwsEnv, tmp_path, shell) -> None:
     require(COMMANDS[shell][0])
     aws.write(
-        f"[profile {BOTOCORE_NAME}]\nsource_profile = default\nmfa_serial = {MFA_SERIAL}\n",
+        f"[profile {BOTOCORE_NAME}]\nawsenv_source_profile = default\nmfa_serial = {MFA_SERIAL}\n",
         STANDARD_CREDENTIALS,
     )
     result = aws.run(BOTOCORE_NAME, "--shell", shell, "--mfa-code", CODE)
@@ -70,7 +70,7 @@ def test_session_profile_name_round_trips_as_aws_profile(aws: AwsEnv, tmp_path, 
 
 def test_quoted_name_is_put_in_aws_profile_and_botocore_finds_it(aws: AwsEnv, tmp_path) -> None:
     aws.write(
-        f"[{SECTION}]\nsource_profile = default\nmfa_serial = {MFA_SERIAL}\n",
+        f"[{SECTION}]\nawsenv_source_profile = default\nmfa_serial = {MFA_SERIAL}\n",
         STANDARD_CREDENTIALS,
     )
     result = aws.run(NAME, "--shell", "bash", "--mfa-code", CODE)

@@ -671,7 +671,7 @@ CASES = [
     row("setup-source-without-keys", "setup --source dev --yes", CONFIG, "no long-term keys"),
     row(
         "setup-no-device-found",
-        "setup --source default --yes",
+        "setup --source default --session fresh --yes",
         REFUSED,
         "iam list-mfa-devices",
     ),

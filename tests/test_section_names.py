@@ -121,7 +121,7 @@ def test_credentials_file_names_stay_raw_as_botocore_sees_them(aws: AwsEnv) -> N
 @pytest.mark.parametrize("header", ["profile 'my dev'", 'profile "my dev"'])
 def test_a_quoted_profile_is_found_and_exported(aws: AwsEnv, header: str) -> None:
     aws.write(
-        f"[default]\nregion = us-west-2\n[{header}]\nsource_profile = default\n"
+        f"[default]\nregion = us-west-2\n[{header}]\nawsenv_source_profile = default\n"
         "mfa_serial = arn:aws:iam::123456789012:mfa/alice\n",
         "[default]\naws_access_key_id = AKIAEXAMPLEALICE0001\n"
         "aws_secret_access_key = aliceSecretKey0000000000000000000000000001\n",

@@ -49,7 +49,7 @@ def test_setup_adds_its_sections_and_keeps_every_other_byte(aws: AwsEnv) -> None
     config = aws.config.read_text()
     assert only_insertions(CONFIG, config)
     assert config.startswith(CONFIG)
-    assert "[profile mfa]\nsource_profile = default\n" in config
+    assert "[profile mfa]\nawsenv_source_profile = default\n" in config
     assert (
         f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = mfa\nregion = eu-west-2\n" in config
     )
@@ -126,8 +126,12 @@ def test_the_mfa_device_is_found_with_iam_list_mfa_devices(aws: AwsEnv) -> None:
     assert secret not in result.stdout + result.stderr
 
 
+# The config of a person with keys and no awsenv layout yet.
+NO_SESSION_CONFIG = SEED_CONFIG[: SEED_CONFIG.index("[profile mfa]")]
+
+
 def test_the_wizard_asks_shows_the_diff_and_writes_on_yes(aws: AwsEnv) -> None:
-    aws.seed()
+    aws.write(NO_SESSION_CONFIG, SEED_CREDENTIALS)
     env = {k: v for k, v in aws.environ.items() if k != "PYTHONUNBUFFERED"}
     child = pexpect.spawn(AWSENV, ["setup", "--shell", "bash"], env=env, encoding="utf-8",
                           timeout=60, cwd=str(aws.root))  # fmt: skip
@@ -149,7 +153,8 @@ def test_the_wizard_asks_shows_the_diff_and_writes_on_yes(aws: AwsEnv) -> None:
     child.close()
     assert child.exitstatus == 0, child.before
     config = aws.config.read_text()
-    assert only_insertions(SEED_CONFIG, config)
+    assert only_insertions(NO_SESSION_CONFIG, config)
+    assert f"[profile mfa]\nawsenv_source_profile = default\nmfa_serial = {MFA_SERIAL}\n" in config
     assert "[profile admin-process]\ncredential_process = awsenv process admin\n" in config
     assert aws.credentials.read_text() == SEED_CREDENTIALS
     assert "awsenv init bash" in (aws.home / ".bashrc").read_text()
@@ -164,9 +169,8 @@ def test_a_file_changed_while_the_question_waits_is_not_overwritten(aws: AwsEnv)
     child = pexpect.spawn(AWSENV, ["setup", "--shell", "bash"], env=env, encoding="utf-8",
                           timeout=60, cwd=str(aws.root))  # fmt: skip
     answers = [
-        (r"(?m)^long-term key profile \(number\) \[1\]: ", "1"),
-        (r"(?m)^MFA device ARN: ", MFA_SERIAL),
-        (r"(?m)^session profile name \[mfa\]: ", ""),
+        # The session profile exists: its keys and device are not asked again.
+        (r"(?m)^awsenv: updating session profile mfa", None),
         (r"(?m)^role profile as NAME=ARN \(empty: done\): ", f"admin={ROLE}"),
         (r"(?m)^its region \(empty: none\): ", ""),
         (r"(?m)^role profile as NAME=ARN \(empty: done\): ", ""),
@@ -174,7 +178,8 @@ def test_a_file_changed_while_the_question_waits_is_not_overwritten(aws: AwsEnv)
     ]
     for prompt, answer in answers:
         child.expect(prompt)
-        child.sendline(answer)
+        if answer is not None:
+            child.sendline(answer)
     child.expect(r"(?m)^write these changes\? \[y/N\]: ")
     edited = SEED_CREDENTIALS + "\n[team]\naws_access_key_id = AKIATEAM\n"
     aws.credentials.write_text(edited)

@@ -25,6 +25,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str], console: Console) -> int:
+    # An SDK runs this with stderr piped, and some (terraform) never show it.
+    console.errors_to_terminal = True
     args = parser().parse_args(argv)
     profile = profile_of(args, console)
     from awsenv import fastpath

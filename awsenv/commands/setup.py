@@ -14,6 +14,7 @@ from awsenv.cli import Parser, write
 from awsenv.console import Console
 from awsenv.errors import ConfigError, UsageError
 from awsenv.layout import Layout, Role
+from awsenv.profiles import Profile
 
 
 def parser() -> Parser:
@@ -73,16 +74,66 @@ def run(argv: Sequence[str], console: Console) -> int:
 
 
 def _layout(args: object, files: object, ask: _Asker | None) -> Layout:
-    from awsenv.errors import AwsenvError
     from awsenv.plan import SESSION_DEFAULT
-    from awsenv.profiles import AwsFiles, Kind
+    from awsenv.profiles import AwsFiles
 
     assert isinstance(files, AwsFiles)
     a = args  # argparse's Namespace
     # Flags are checked before anything is asked or looked up.
     roles = [_role(text, getattr(a, "region", None)) for text in getattr(a, "role", [])]
+    existing = _existing_session(files, getattr(a, "session", None))
+    if existing is not None and ask:
+        ask.console.say(f"updating session profile {existing.name}")
+    source, new_keys = _source(a, files, ask, existing)
+    serial = getattr(a, "mfa_serial", None) or (existing and existing.get("mfa_serial"))
+    if not serial:
+        serial = _device(files, source, new_keys, ask)
+    session = (
+        getattr(a, "session", None)
+        or (existing and existing.name)
+        or (ask.line("session profile name", "mfa") if ask else "mfa")
+    )
+    while ask and not getattr(a, "role", []):
+        text = ask.line("role profile as NAME=ARN (empty: done)", "")
+        if not text:
+            break
+        region = ask.line("its region (empty: none)", "") or None
+        roles.append(_role(text, region))
+    duration = getattr(a, "duration", None) or _duration_of(existing) or SESSION_DEFAULT
+    process = bool(getattr(a, "process", False)) or bool(
+        ask and roles and ask.yes("also add NAME-process profiles for tools without a shell?")
+    )
+    return Layout(source, serial, session, duration, tuple(roles), process, new_keys)
+
+
+def _existing_session(files: object, named: str | None) -> Profile | None:
+    """The session profile this setup updates: the one named, else `mfa`, else
+    the only one in the files. Its keys, device and duration are the defaults,
+    so running setup again (to add a role, or to move an earlier setup's
+    session profile into the form every SDK reads) asks nothing it knows."""
+    from awsenv.profiles import AwsFiles, Kind
+
+    assert isinstance(files, AwsFiles)
+    sessions = [n for n in files.names if _kind(files, n) is Kind.MFA_SESSION]
+    if named is None:
+        named = "mfa" if "mfa" in sessions or len(sessions) != 1 else sessions[0]
+    return files.profile(named) if named in sessions else None
+
+
+def _duration_of(profile: Profile | None) -> int | None:
+    raw = profile.get("duration_seconds") if profile else None
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def _source(
+    a: object, files: object, ask: _Asker | None, existing: Profile | None
+) -> tuple[str, tuple[str, str] | None]:
+    """The long-term key profile, and new keys when the person typed them."""
+    from awsenv.profiles import AwsFiles, Kind
+
+    assert isinstance(files, AwsFiles)
     long_term = [n for n in files.names if _kind(files, n) is Kind.LONG_TERM]
-    source = getattr(a, "source", None)
+    source = getattr(a, "source", None) or (existing and existing.session_source)
     new_keys = None
     if source is None and ask:
         source = ask.choose("long-term key profile", [*long_term, "(new keys)"])
@@ -94,37 +145,27 @@ def _layout(args: object, files: object, ask: _Asker | None) -> Layout:
         raise UsageError("no long-term key profile: pass --source PROFILE")
     if new_keys is None and source not in long_term:
         raise ConfigError(f"profile {source!r} holds no long-term keys; pass --source PROFILE")
-    serial = getattr(a, "mfa_serial", None)
-    if serial is None:
-        try:
-            found = _find_devices(files, source, new_keys)
-        except AwsenvError as exc:
-            if not ask:
-                raise
-            ask.console.say(f"could not list the MFA devices: {exc}")
-            found = []
-        if ask:
-            serial = ask.choose("MFA device", found) if found else ask.line("MFA device ARN")
-        elif len(found) == 1:
-            serial = found[0]
-        else:
-            raise UsageError(
-                f"{len(found)} MFA devices found for {source!r}; pass --mfa-serial ARN"
-            )
-    session = getattr(a, "session", None) or (
-        ask.line("session profile name", "mfa") if ask else "mfa"
-    )
-    while ask and not getattr(a, "role", []):
-        text = ask.line("role profile as NAME=ARN (empty: done)", "")
-        if not text:
-            break
-        region = ask.line("its region (empty: none)", "") or None
-        roles.append(_role(text, region))
-    duration = getattr(a, "duration", None) or SESSION_DEFAULT
-    process = bool(getattr(a, "process", False)) or bool(
-        ask and roles and ask.yes("also add NAME-process profiles for tools without a shell?")
-    )
-    return Layout(source, serial, session, duration, tuple(roles), process, new_keys)
+    return source, new_keys
+
+
+def _device(
+    files: object, source: str, new_keys: tuple[str, str] | None, ask: _Asker | None
+) -> str:
+    """The MFA device: looked up with IAM, then chosen or typed."""
+    from awsenv.errors import AwsenvError
+
+    try:
+        found = _find_devices(files, source, new_keys)
+    except AwsenvError as exc:
+        if not ask:
+            raise
+        ask.console.say(f"could not list the MFA devices: {exc}")
+        found = []
+    if ask:
+        return ask.choose("MFA device", found) if found else ask.line("MFA device ARN")
+    if len(found) == 1:
+        return found[0]
+    raise UsageError(f"{len(found)} MFA devices found for {source!r}; pass --mfa-serial ARN")
 
 
 def _kind(files: object, name: str) -> object:
