@@ -8,11 +8,15 @@ command shows it as a diff before anything is written.
 
 from __future__ import annotations
 
+import configparser
 import difflib
+import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from awsenv.credfile import update_section
+from awsenv.errors import UsageError
 from awsenv.plan import SESSION_DEFAULT
 from awsenv.profiles import LEGACY_SESSION_SOURCE, SESSION_SOURCE
 
@@ -35,8 +39,70 @@ class Layout:
     new_keys: tuple[str, str] | None = field(default=None, repr=False)  # secrets
 
 
+# Keys whose values are secrets, in either file: a diff never shows them.
+SECRET_KEYS = frozenset({"aws_secret_access_key", "aws_session_token", "aws_security_token"})
+MASKED = "*" * 8
+
+# STS's own patterns: a SerialNumber is 9 to 256 of these, an ARN of a device
+# or the serial of a hardware token; a role is an IAM role ARN.
+_SERIAL = re.compile(r"[\w+=/:,.@-]{9,256}", re.ASCII)
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
+_REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-\d{1,2}", re.ASCII)
+
+
 def config_section(name: str) -> str:
     return "default" if name == "default" else f"profile {name}"
+
+
+def check(layout: Layout) -> None:
+    """Refuse, before anything is written, what the refresh path would refuse
+    or no tool could address: each value as awsenv and botocore read it."""
+    from awsenv.plan import SESSION_RANGE
+
+    names = [layout.source, layout.session, *(role.name for role in layout.roles)]
+    if layout.process:
+        names += [process_profile(role.name) for role in layout.roles]
+    for name in names:
+        _check_name(name)
+    if layout.session == configparser.DEFAULTSECT:
+        raise UsageError(
+            f"a session profile cannot be named {layout.session!r}: its section in the "
+            "credentials file would apply to every profile"
+        )
+    if not _SERIAL.fullmatch(layout.mfa_serial):
+        raise UsageError("an MFA device is arn:aws:iam::ACCOUNT:mfa/NAME (or a token's serial)")
+    low, high = SESSION_RANGE
+    if not low <= layout.duration <= high:
+        raise UsageError(f"--duration must be {low} to {high} seconds, not {layout.duration}")
+    for role in layout.roles:
+        if not _ROLE_ARN.fullmatch(role.arn):
+            raise UsageError(f"{role.name}: a role ARN is arn:aws:iam::ACCOUNT:role/NAME")
+        if role.region is not None and not _REGION.fullmatch(role.region):
+            raise UsageError(f"{role.name}: {role.region!r} is not a region (eu-west-1, say)")
+
+
+def _check_name(name: str) -> None:
+    """A profile name setup writes as `[profile NAME]` and `[NAME]`: one that
+    botocore reads back as itself and every shell passes as one word."""
+    from awsenv.sections import config_profile_name
+
+    plain = name.isprintable() and not any(c in name for c in " []#;'\"\\")
+    if not plain or config_profile_name(config_section(name)) != name:
+        raise UsageError(
+            f"{name!r} cannot be a profile name that every tool reads: use letters, digits "
+            "and - _ . @ + = , : / (no spaces, quotes, brackets, # or ;)"
+        )
+
+
+def process_profile(role: str) -> str:
+    return f"{role}-process"
+
+
+def credential_process(role: str) -> str:
+    """The command line a `-process` profile runs. botocore splits it as shlex
+    does; the Go SDK, Ruby and the JavaScript SDK hand it to `sh -c`: quoting
+    for sh is read the same way by both."""
+    return f"awsenv process {shlex.quote(role)}"
 
 
 def edit(layout: Layout, config: str, credentials: str) -> tuple[str, str]:
@@ -68,25 +134,55 @@ def edit(layout: Layout, config: str, credentials: str) -> tuple[str, str]:
         if layout.process:
             config = update_section(
                 config,
-                config_section(f"{role.name}-process"),
-                {"credential_process": f"awsenv process {role.name}"},
+                config_section(process_profile(role.name)),
+                {"credential_process": credential_process(role.name)},
             )
     return config, credentials
 
 
 def diff(path: Path, before: str, after: str, secrets: tuple[str, ...] = ()) -> str:
-    """A unified diff of one file, with any secret masked."""
+    """A unified diff of one file, with every secret masked: the value of each
+    line (context, removed or added) of a secret-valued key, and `secrets`
+    (the ones typed in this run) wherever they stand. A changed secret still
+    shows as a removed and an added line, both masked."""
     lines = difflib.unified_diff(
         before.splitlines(keepends=True),
         after.splitlines(keepends=True),
         fromfile=str(path),
         tofile=str(path),
     )
-    text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    out: list[str] = []
+    secret_indent: int | None = None
+    for line in lines:
+        line = line if line.endswith("\n") else line + "\n"
+        if line.startswith(("---", "+++", "@@")):
+            out.append(line)
+            secret_indent = None
+            continue
+        masked, secret_indent = _masked(line[0], line[1:], secret_indent)
+        out.append(masked)
+    text = "".join(out)
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "*" * 8)
+            text = text.replace(secret, MASKED)
     return text
+
+
+def _masked(mark: str, line: str, secret_indent: int | None) -> tuple[str, int | None]:
+    """One diff line with a secret value masked; the indent of the secret key
+    it is, or continues (a deeper indented line goes on with its value)."""
+    body = line.rstrip("\r\n")
+    ending = line[len(body) :]
+    indent = len(body) - len(body.lstrip())
+    if secret_indent is not None and body.strip() and indent > secret_indent:
+        return f"{mark}{body[:indent]}{MASKED}{ending}", secret_indent
+    match = _KEY_LINE.match(body)
+    if match and match.group("key").strip().lower() in SECRET_KEYS:
+        return f"{mark}{match.group('head')}{MASKED}{ending}", indent
+    return f"{mark}{line}", None
+
+
+_KEY_LINE = re.compile(r"(?P<head>\s*(?P<key>[^=:\[#;]+?)\s*[=:]\s*).*")
 
 
 RC_FILES = {

@@ -48,6 +48,7 @@ def run(argv: Sequence[str], console: Console) -> int:
     ask = _Asker(console) if interactive else None
     files = load_files(os.environ)
     layout = _layout(args, files, ask)
+    edits.check(layout)
     if layout.new_keys:
         console.redact.add(layout.new_keys[1])
     config_before = _text(files.config_bytes)
@@ -56,6 +57,16 @@ def run(argv: Sequence[str], console: Console) -> int:
     secrets = (layout.new_keys[1],) if layout.new_keys else ()
     shown = edits.diff(files.config_path, config_before, config_after)
     shown += edits.diff(files.credentials_path, credentials_before, credentials_after, secrets)
+    if shown and not args.dry_run:
+        # A file awsenv will not replace is said before the question, not after.
+        from awsenv.credfile import check_replaceable
+
+        for path, before, after in (
+            (files.config_path, config_before, config_after),
+            (files.credentials_path, credentials_before, credentials_after),
+        ):
+            if before != after:
+                check_replaceable(path)
     # The diff is what `setup` produces: stdout, so it can be saved or reviewed.
     write(shown or "the files already hold this layout\n")
     if shown and not args.dry_run:
@@ -264,9 +275,10 @@ def _offer_rc(args: object, ask: _Asker | None, console: Console) -> None:
     rc = Path(paths.home(os.environ), edits.RC_FILES[shell])
     line = edits.rc_line(shell)
     try:
-        text = rc.read_text(encoding="utf-8")
+        raw: bytes | None = rc.read_bytes()
+        text = raw.decode("utf-8") if raw is not None else ""
     except FileNotFoundError:
-        text = ""
+        raw, text = None, ""
     except (OSError, UnicodeDecodeError):
         console.say(f"cannot read {rc}; add this line to it yourself: {line}")
         return
@@ -278,9 +290,30 @@ def _offer_rc(args: object, ask: _Asker | None, console: Console) -> None:
     if getattr(args, "dry_run", False):
         return
     if getattr(args, "rc", False) or (ask and ask.yes(f"add it to {rc}?")):
-        rc.parent.mkdir(parents=True, exist_ok=True)
-        _write(rc, text, updated)
+        _write_rc(rc, raw, updated)
         console.say(f"added to {rc}; open a new shell or run: {line}")
+
+
+def _write_rc(rc: Path, read: bytes | None, updated: str) -> None:
+    """Add the line with the care the AWS files get: never through a dangling
+    symlink (no directories made for it), never over a read-only or hard-linked
+    file, and only if the file still holds what was read before the question."""
+    from awsenv.credfile import check_replaceable
+
+    if rc.is_symlink() and not rc.exists():
+        raise ConfigError(
+            f"{rc} is a symlink to {rc.readlink()}, which does not exist; nothing was added"
+        )
+    check_replaceable(rc)
+    try:
+        now: bytes | None = rc.read_bytes()
+    except FileNotFoundError:
+        now = None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {rc}: {exc.strerror}") from None
+    if now != read:
+        raise ConfigError(f"{rc} changed while awsenv asked; nothing was added: run setup again")
+    _write(rc, "" if read is None else read.decode("utf-8"), updated)
 
 
 class _Asker:
