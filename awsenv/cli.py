@@ -172,10 +172,9 @@ def _mfa_code(given: str | None) -> str | None:
     if given != "-":
         return given
     # `--mfa-code -`: from a pipe, so that the code is on no command line.
-    line = sys.stdin.readline() if sys.stdin is not None else ""
-    if not line.strip():
-        raise UsageError("--mfa-code - found no code on stdin")
-    return line.strip()
+    from awsenv.mfa import code_from_stdin
+
+    return code_from_stdin()
 
 
 def _no_prompt(serial: str, hint: str = "") -> str:

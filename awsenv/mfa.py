@@ -73,6 +73,32 @@ def ask_terminal(serial: str, hint: str = "") -> str:
         return _ask_until_valid(read, hint)
 
 
+# A line longer than this holds no code: stop reading the command's input.
+_LINE_MAX = 64
+
+
+def code_from_stdin() -> str:
+    """`--mfa-code -`: the first line of stdin, read a byte at a time, so that
+    not one byte past its newline is taken: what follows is for whoever reads
+    stdin next (the COMMAND of `awsenv exec`, the next command of a script).
+    A buffered read would swallow it, from a pipe or from a file."""
+    line = bytearray()
+    while len(line) <= _LINE_MAX:
+        try:
+            byte = os.read(0, 1)
+        except OSError:  # closed (EBADF) or unreadable: no code either way
+            byte = b""
+        if byte in (b"", b"\n"):
+            break
+        line += byte
+    code = line.decode("utf-8", "replace").strip()
+    if not code:
+        raise UsageError("--mfa-code - found no code on stdin")
+    if len(line) > _LINE_MAX:
+        raise UsageError("--mfa-code - found no code on stdin: its first line is too long")
+    return code
+
+
 def _ask_until_valid(read: Callable[[str], str], hint: str = "") -> str:
     for _ in range(TRIES - 1):
         code = read(hint).strip()
