@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from awsenv.credentials import Credentials, format_time
+from awsenv.errors import ConfigError
 
 # Every variable awsenv ever sets. Whatever an export does not set, it unsets,
 # so nothing from an earlier export in the same shell lingers.
@@ -67,6 +68,13 @@ class Exports:
         if region:
             values["AWS_REGION"] = region
             values["AWS_DEFAULT_REGION"] = region
+        for name, value in values.items():
+            if "\0" in value:
+                # credential_process output, say: JSON can carry one, no environment can.
+                raise ConfigError(
+                    f"profile {profile!r}: {name} would hold a NUL character, "
+                    "which no environment variable can"
+                )
         return cls(
             set=tuple(values.items()),
             unset=tuple(name for name in MANAGED if name not in values),

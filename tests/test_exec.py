@@ -150,3 +150,47 @@ def test_mfa_code_from_stdin_is_one_line_in_the_export_and_process(
     assert result.returncode == 0, result.stderr
     assert result.stdout == "REST\n"
     assert aws.sts.requests_log[0]["token_code"] == CODE
+
+
+@pytest.mark.parametrize(
+    ("command", "status", "says"),
+    [
+        ("no-such-command-awsenv", 127, "no-such-command-awsenv: command not found"),
+        ("", 127, "the command name is empty"),
+        ("./not-executable", 126, "./not-executable: cannot run it: Permission denied"),
+        ("./a-directory", 126, "./a-directory: cannot run it: Is a directory"),
+        ("./missing/path", 127, "./missing/path: No such file or directory"),
+    ],
+)
+def test_command_is_found_before_any_code_is_spent(
+    aws: AwsEnv, command: str, status: int, says: str
+) -> None:
+    aws.seed()
+    (aws.root / "not-executable").write_text("#!/bin/sh\n")
+    (aws.root / "a-directory").mkdir()
+    before = aws.snapshot()
+    result = aws.command([AWSENV, "exec", "dev", "--mfa-code", CODE, "--", command])
+    assert result.returncode == status
+    assert result.stdout == ""
+    assert result.stderr == f"awsenv: {says}\n"
+    assert aws.sts.calls == {}
+    assert aws.snapshot() == before
+
+
+def test_a_nul_in_a_credential_process_value_is_one_line(aws: AwsEnv) -> None:
+    aws.seed()
+    helper = aws.root / "helper"
+    document = '{"Version": 1, "AccessKeyId": "AKIAHELPER", "SecretAccessKey": "se\\u0000cret"}'
+    helper.write_text(f"#!/bin/sh\nprintf '%s' '{document}'\n")
+    helper.chmod(0o755)
+    aws.config.write_text(
+        aws.config.read_text() + f"\n[profile tool]\ncredential_process = {helper}\n"
+    )
+    for words in (["exec", "tool", "--", "true"], ["tool", "--shell", "bash"], ["process", "tool"]):
+        result = aws.run(*words)
+        assert result.returncode == 3, (words, result.stderr)
+        assert result.stdout == ""
+        assert result.stderr == (
+            "awsenv: profile 'tool': AWS_SECRET_ACCESS_KEY would hold a NUL character, "
+            "which no environment variable can\n"
+        )
