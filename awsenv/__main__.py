@@ -7,18 +7,23 @@ def main() -> int:
     if sys.argv[1:] == ["list", "--names"]:
         # The shell completers' source, at about the cost of starting Python:
         # before the fast path and the full CLI (argparse, configparser) load.
+        from awsenv.commands import OUTPUT
         from awsenv.names import names_text
-        from awsenv.output import EXIT_BROKEN_PIPE, OutputError, write_stdout
+        from awsenv.output import EXIT_BROKEN_PIPE, OutputError, carrying, write_stdout
 
         text = names_text()
         if text is not None:
+            carrying(OUTPUT["list"])
             try:
                 write_stdout(text)
                 return 0
             except BrokenPipeError:
                 return EXIT_BROKEN_PIPE
-            except OutputError:
-                pass  # the full command line says it, in its one place for errors
+            except OutputError as exc:  # one line, as the full path says it
+                from awsenv.console import Console
+
+                Console().say(str(exc))
+                return exc.exit_code
     from awsenv import fastpath
 
     status = fastpath.serve(sys.argv[1:])

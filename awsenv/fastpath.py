@@ -23,7 +23,7 @@ import sys
 import time
 
 from awsenv import __version__, ownership, paths
-from awsenv.commands import NAMES
+from awsenv.commands import NAMES, OUTPUT
 from awsenv.sections import Sections
 from awsenv.shell import SHELLS, parent_shell, template_dir
 
@@ -388,8 +388,9 @@ def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int |
             return None
     except (OSError, ValueError, KeyError, UnicodeDecodeError):
         return None
-    from awsenv.output import EXIT_BROKEN_PIPE, OutputError, write_stdout
+    from awsenv.output import EXIT_BROKEN_PIPE, OutputError, carrying, write_stdout
 
+    carrying(OUTPUT["process" if shell == PROCESS else command])
     try:
         write_stdout(text)
     except BrokenPipeError:  # the reader went away: quietly, as the full path

@@ -122,3 +122,32 @@ def test_the_default_endpoint_is_aws_signin() -> None:
     from awsenv.federation import endpoint
 
     assert endpoint({}) == "https://signin.aws.amazon.com/federation"
+
+
+@pytest.mark.parametrize("target", ["closed", "full"])
+def test_print_into_a_closed_or_full_stdout_is_one_line(
+    aws: AwsEnv, federation: Federation, target: str
+) -> None:
+    from test_output import run_with_stdout
+
+    aws.sts.reset()
+    before = aws.snapshot()
+    proc = run_with_stdout(aws, target, "console", "dev", "--print")
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 1
+    if target == "closed":  # before any request: no credentials, no token
+        assert stderr == "awsenv: stdout is closed: there is nowhere to write the sign-in URL\n"
+        assert federation.requests == [] and aws.sts.calls == {}
+    else:
+        assert stderr == "awsenv: cannot write the sign-in URL to stdout: No space left on device\n"
+    assert aws.snapshot() == before
+
+
+def test_without_print_a_closed_stdout_is_no_matter(
+    aws: AwsEnv, federation: Federation, tmp_path: Path
+) -> None:
+    from test_output import run_with_stdout
+
+    proc = run_with_stdout(aws, "closed", "console", "dev")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "opened").exists()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from awsenv.cli import Parser, write
+from awsenv.cli import Parser, check_stdout, write
 from awsenv.console import Console
 from awsenv.errors import ConfigError, UsageError
 
@@ -26,6 +26,8 @@ def run(argv: Sequence[str], console: Console) -> int:
     args = parser().parse_args(argv)
     if args.destination and not args.destination.startswith("https://"):
         raise UsageError("--destination must be an https:// URL of the console")
+    if args.print:
+        check_stdout()
     from awsenv import federation
     from awsenv.core import Request, load_files, obtain
     from awsenv.mfa import ask_terminal
