@@ -9,21 +9,12 @@ def main() -> int:
         # before the fast path and the full CLI (argparse, configparser) load.
         from awsenv.commands import OUTPUT
         from awsenv.names import names_text
-        from awsenv.output import EXIT_BROKEN_PIPE, OutputError, carrying, write_stdout
+        from awsenv.output import carrying, write_or_say
 
         text = names_text()
         if text is not None:
             carrying(OUTPUT["list"])
-            try:
-                write_stdout(text)
-                return 0
-            except BrokenPipeError:
-                return EXIT_BROKEN_PIPE
-            except OutputError as exc:  # one line, as the full path says it
-                from awsenv.console import Console
-
-                Console().say(str(exc))
-                return exc.exit_code
+            return write_or_say(text)
     from awsenv import fastpath
 
     status = fastpath.serve(sys.argv[1:])

@@ -388,16 +388,7 @@ def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int |
             return None
     except (OSError, ValueError, KeyError, UnicodeDecodeError):
         return None
-    from awsenv.output import EXIT_BROKEN_PIPE, OutputError, carrying, write_stdout
+    from awsenv.output import carrying, write_or_say
 
     carrying(OUTPUT["process" if shell == PROCESS else command])
-    try:
-        write_stdout(text)
-    except BrokenPipeError:  # the reader went away: quietly, as the full path
-        return EXIT_BROKEN_PIPE
-    except OutputError as exc:  # one line, as the full path
-        from awsenv.console import Console
-
-        Console().say(str(exc))
-        return exc.exit_code
-    return 0
+    return write_or_say(text)

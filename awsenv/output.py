@@ -56,6 +56,22 @@ def write_stdout(text: str) -> None:
         raise OutputError(f"cannot write {_carrying} to stdout: {exc.strerror}") from None
 
 
+def write_or_say(text: str) -> int:
+    """For the fast paths, which answer before cli.main (the one place for
+    errors) is loaded: write `text` and return the exit status, a failure said
+    in one line as cli.main says it, a reader gone away quietly."""
+    try:
+        write_stdout(text)
+    except BrokenPipeError:
+        return EXIT_BROKEN_PIPE
+    except OutputError as exc:
+        from awsenv.console import Console
+
+        Console().say(str(exc))
+        return exc.exit_code
+    return 0
+
+
 def _discard_stdout() -> None:
     # What failed is still in the buffer, and the interpreter flushes it at exit
     # ("Exception ignored ... BrokenPipeError"): send it to /dev/null instead.
