@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from awsenv.errors import NoTerminalError, UsageError
-from awsenv.mfa_process import MfaProcess
+from awsenv.mfa_process import TIMEOUT, MfaProcess
 
 _CODE = re.compile(r"[0-9]{6}")
 TRIES = 3  # a typo is asked for again, on a terminal, up to this many tries in all
@@ -133,9 +133,12 @@ class CodeSource:
     """Hands out MFA codes: the given one, else the profile's mfa_process, else
     one asked for per device."""
 
-    def __init__(self, given: str | None, ask: Ask = ask_terminal) -> None:
+    def __init__(
+        self, given: str | None, ask: Ask = ask_terminal, process_timeout: float = TIMEOUT
+    ) -> None:
         self.given = check_code(given) if given is not None else None
         self._ask = ask
+        self._process_timeout = process_timeout
         self.secrets: list[str] = [given] if given else []
         self._asked_again: set[str] = set()
 
@@ -143,7 +146,7 @@ class CodeSource:
         if self.given is not None:
             code = self.given
         elif command is not None:
-            code = command.code()
+            code = command.code(self._process_timeout)
             # A program gives the same code again at once: asking it twice is no retry.
             self._asked_again.add(serial)
         else:
