@@ -273,6 +273,10 @@ class Recording:
         if outcome is not None:
             if outcome.renew_at is None or outcome.files is None:
                 return  # long-term keys
+            if outcome.plan.asked_duration is not None:
+                # The memo answers the call without --duration, whose
+                # credentials are another cache entry's.
+                return
             files = _as_read(self.environ, outcome.files, outcome.sections_written)
             if files is None:
                 return
