@@ -179,12 +179,47 @@ def botocore_credentials(profile: str) -> Credentials:
     )
 
 
+class _NotAnAnswer(Exception):
+    """What came back is not from AWS (a proxy's or a portal's page)."""
+
+
+class _Answer:
+    """botocore's `before-parse` hook: notes the status and content type of
+    each answer, and stops at one that no AWS protocol sends (HTML, plain
+    text) before botocore parses it, retries it, or calls it STS's refusal."""
+
+    _AWS_TYPES = ("xml", "json", "cbor")
+
+    def __init__(self) -> None:
+        self.status: object = None
+        self.content_type = ""
+
+    def __call__(self, response_dict: dict[str, Any], **_: Any) -> None:
+        self.status = response_dict.get("status_code")
+        headers = response_dict.get("headers") or {}
+        self.content_type = str(headers.get("content-type") or "").split(";")[0].strip()
+        if self.content_type and not any(t in self.content_type for t in self._AWS_TYPES):
+            raise _NotAnAnswer
+
+    def error(self, endpoint: str) -> EndpointError:
+        what = self.content_type or "no content type"
+        return EndpointError(
+            f"STS at {endpoint} answered HTTP {self.status} with {what}, not an STS answer "
+            "(a proxy or a captive portal in between?)"
+        )
+
+
 def _call(client: Any, method: str, params: dict[str, Any], subject: str) -> Any:
     import botocore.exceptions as bex
+    from botocore.parsers import ResponseParserError
 
     endpoint = client.meta.endpoint_url
+    answer = _Answer()
+    client.meta.events.register("before-parse", answer)
     try:
         return getattr(client, method)(**params)
+    except (_NotAnAnswer, ResponseParserError):
+        raise answer.error(endpoint) from None
     except bex.ClientError as exc:
         raise _translate(exc, subject) from None
     except ValueError:
