@@ -275,8 +275,12 @@ class HtmlAnswers:
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+        self.requests = 0
+        answers = self
+
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                answers.requests += 1
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 self.send_response(status)
                 if content_type:
@@ -324,3 +328,6 @@ def test_an_answer_that_is_not_from_sts_names_the_endpoint_and_what_came(
     )
     assert CODE not in result.stderr
     assert aws.snapshot() == before
+    # Sent once (it carries the MFA code), but for a server error, which
+    # botocore retries, as a front end's HTML 503 deserves.
+    assert html.requests > 1 if status >= 500 else html.requests == 1
