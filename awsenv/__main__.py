@@ -7,18 +7,14 @@ def main() -> int:
     if sys.argv[1:] == ["list", "--names"]:
         # The shell completers' source, at about the cost of starting Python:
         # before the fast path and the full CLI (argparse, configparser) load.
+        from awsenv.commands import OUTPUT
         from awsenv.names import names_text
-        from awsenv.output import EXIT_BROKEN_PIPE, OutputError, write_stdout
+        from awsenv.output import carrying, write_or_say
 
         text = names_text()
         if text is not None:
-            try:
-                write_stdout(text)
-                return 0
-            except BrokenPipeError:
-                return EXIT_BROKEN_PIPE
-            except OutputError:
-                pass  # the full command line says it, in its one place for errors
+            carrying(OUTPUT["list"])
+            return write_or_say(text)
     from awsenv import fastpath
 
     status = fastpath.serve(sys.argv[1:])

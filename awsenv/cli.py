@@ -74,9 +74,13 @@ class Parser(argparse.ArgumentParser):
     def _print_message(self, message: str, file: Any = None) -> None:
         # Help and version are for people: when stdout is being captured for
         # eval, they go to stderr, so that no shell ever runs them.
-        if message and (file is None or file is sys.stdout) and not sys.stdout.isatty():
+        if message and (file is None or file is sys.stdout) and not _stdout_is_terminal():
             file = sys.stderr
         super()._print_message(message, file)
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout is not None and sys.stdout.isatty()
 
 
 def export_parser() -> argparse.ArgumentParser:
@@ -172,10 +176,9 @@ def _mfa_code(given: str | None) -> str | None:
     if given != "-":
         return given
     # `--mfa-code -`: from a pipe, so that the code is on no command line.
-    line = sys.stdin.readline() if sys.stdin is not None else ""
-    if not line.strip():
-        raise UsageError("--mfa-code - found no code on stdin")
-    return line.strip()
+    from awsenv.mfa import code_from_stdin
+
+    return code_from_stdin()
 
 
 def _no_prompt(serial: str, hint: str = "") -> str:
@@ -209,19 +212,26 @@ def write(text: str) -> None:
     write_stdout(text)
 
 
+def check_stdout() -> None:
+    """Fail now, before a code is spent, if stdout is closed (OutputError)."""
+    from awsenv.output import check_open
+
+    check_open()
+
+
 def run(argv: Sequence[str], console: Console) -> int:
     """Dispatch: a subcommand's module when the first word is one, else an export."""
     import importlib
 
-    from awsenv.commands import NAMES
+    from awsenv import output
+    from awsenv.commands import NAMES, OUTPUT
 
     first = argv[0] if argv else ""
-    if first in NAMES:
-        command = importlib.import_module(f"awsenv.commands.{first}")
-        return int(command.run(argv[1:], console))
-    from awsenv.commands import export
-
-    return export.run(argv, console)
+    name = first if first in NAMES else ""
+    if name in OUTPUT:
+        output.carrying(OUTPUT[name])
+    command = importlib.import_module(f"awsenv.commands.{name or 'export'}")
+    return int(command.run(argv[1:] if name else argv, console))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from awsenv.credentials import Credentials
 from awsenv.exports import Exports
 from awsenv.locking import Locks, lock_timeout
 from awsenv.mfa import Ask, CodeSource, ask_terminal
+from awsenv.mfa_process import timeout_setting
 from awsenv.notices import aws_profile_notice, first_time, session_stamp
 from awsenv.plan import (
     AssumeRole,
@@ -111,7 +112,7 @@ def obtain(
     from awsenv import recursion
 
     recursion.check_running(environ, request.profile)
-    codes = CodeSource(request.mfa_code, ask)
+    codes = CodeSource(request.mfa_code, ask, timeout_setting(environ))
     margin = refresh_margin(environ)
     timeout = lock_timeout(environ)
     files = load_files(environ)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from awsenv import paths
+from awsenv.exports import LEGACY_CREDENTIALS, REGION
 from awsenv.plan import (
     CHAINED_ROLE_MAX,
     AssumeRole,
@@ -26,9 +27,6 @@ from awsenv.plan import (
 )
 from awsenv.profiles import AwsFiles, Profile
 from awsenv.status import Survey
-
-# Variables a stale export leaves behind, which every SDK prefers to the files.
-_SESSION_VARS = ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
 @dataclass
@@ -157,7 +155,8 @@ def _serial_origin(files: AwsFiles, node: MfaSession) -> str:
 
 def _region(files: AwsFiles, top: Node, region: str | None) -> str:
     if region is None:
-        return "region: none in the profile or its sources; AWS_REGION is left as it is"
+        removed = " and ".join(REGION)
+        return f"region: none in the profile or its sources; the export removes {removed}"
     for node in walk(top):
         profile = getattr(node, "profile", None)
         if isinstance(profile, Profile) and profile.get("region") == region:
@@ -189,6 +188,13 @@ def _environment(out: Explanation, environ: Mapping[str, str], top: Node, survey
         out.findings.append(
             "AWS_SECURITY_TOKEN differs from AWS_SESSION_TOKEN (older SDKs read it); "
             "fix: run `awsenv unset`"
+        )
+    held = [n for n in LEGACY_CREDENTIALS if n != "AWS_SECURITY_TOKEN" and environ.get(n)]
+    if held:
+        out.findings.append(
+            f"this shell holds {' and '.join(held)}, legacy names some SDKs read keys from "
+            "(the Java SDK v1 prefers AWS_SECRET_KEY to AWS_SECRET_ACCESS_KEY); "
+            "fix: run `awsenv unset` (every export removes them too)"
         )
 
 

@@ -7,20 +7,39 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from awsenv.credentials import Credentials, format_time
+from awsenv.errors import ConfigError
 
-# Every variable awsenv ever sets. Whatever an export does not set, it unsets,
-# so nothing from an earlier export in the same shell lingers.
+# Legacy names that SDKs still read credentials from, never set by awsenv and
+# always unset: a stale one pairs an old secret with the new keys, or brings
+# old keys back after `awsenv unset`. (Checked in each SDK's source.)
+LEGACY_CREDENTIALS = (
+    "AWS_SECURITY_TOKEN",  # boto2; botocore reads it before AWS_SESSION_TOKEN
+    "AWS_SECRET_KEY",  # the Java SDK v1 reads it *before* AWS_SECRET_ACCESS_KEY; Go, Ruby after
+    "AWS_ACCESS_KEY",  # Java v1, Go v1 and v2, Ruby: when AWS_ACCESS_KEY_ID is unset
+    "AMAZON_ACCESS_KEY_ID",  # Ruby v3, after the AWS_ names ...
+    "AMAZON_SECRET_ACCESS_KEY",
+    "AMAZON_SESSION_TOKEN",  # ... whenever AWS_SESSION_TOKEN is unset (long-term keys)
+)
+# Not here: AWS_SESSION_EXPIRATION (aws-vault's; no SDK reads it) and
+# AWS_ACCOUNT_ID (botocore and JS v3 read it with the keys, but people set it
+# for their own scripts).
+
+# Both set to the profile's region, or both unset when its chain names none.
+REGION = ("AWS_REGION", "AWS_DEFAULT_REGION")
+
+# Every variable awsenv ever sets, and the legacy names. Whatever an export
+# does not set, it unsets, so nothing from an earlier export in the same
+# shell, or from another tool, lingers.
 MANAGED = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",  # legacy boto2 name; only ever unset
+    *LEGACY_CREDENTIALS,
     "AWS_CREDENTIAL_EXPIRATION",
     "AWSENV_EXPIRATION_EPOCH",  # for prompt hooks that compare without a process
     "AWSENV_PROFILE",
     "AWS_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
+    *REGION,
 )
 
 
@@ -65,8 +84,14 @@ class Exports:
         if aws_profile:
             values["AWS_PROFILE"] = aws_profile
         if region:
-            values["AWS_REGION"] = region
-            values["AWS_DEFAULT_REGION"] = region
+            values.update(dict.fromkeys(REGION, region))
+        for name, value in values.items():
+            if "\0" in value:
+                # credential_process output, say: JSON can carry one, no environment can.
+                raise ConfigError(
+                    f"profile {profile!r}: {name} would hold a NUL character, "
+                    "which no environment variable can"
+                )
         return cls(
             set=tuple(values.items()),
             unset=tuple(name for name in MANAGED if name not in values),

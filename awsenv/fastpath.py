@@ -23,7 +23,7 @@ import sys
 import time
 
 from awsenv import __version__, ownership, paths
-from awsenv.commands import NAMES
+from awsenv.commands import NAMES, OUTPUT
 from awsenv.sections import Sections
 from awsenv.shell import SHELLS, parent_shell, template_dir
 
@@ -273,6 +273,10 @@ class Recording:
         if outcome is not None:
             if outcome.renew_at is None or outcome.files is None:
                 return  # long-term keys
+            if outcome.plan.asked_duration is not None:
+                # The memo answers the call without --duration, whose
+                # credentials are another cache entry's.
+                return
             files = _as_read(self.environ, outcome.files, outcome.sections_written)
             if files is None:
                 return
@@ -388,15 +392,7 @@ def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int |
             return None
     except (OSError, ValueError, KeyError, UnicodeDecodeError):
         return None
-    from awsenv.output import EXIT_BROKEN_PIPE, OutputError, write_stdout
+    from awsenv.output import carrying, write_or_say
 
-    try:
-        write_stdout(text)
-    except BrokenPipeError:  # the reader went away: quietly, as the full path
-        return EXIT_BROKEN_PIPE
-    except OutputError as exc:  # one line, as the full path
-        from awsenv.console import Console
-
-        Console().say(str(exc))
-        return exc.exit_code
-    return 0
+    carrying(OUTPUT["process" if shell == PROCESS else command])
+    return write_or_say(text)

@@ -11,21 +11,108 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 
 from awsenv.credentials import Credentials
-from awsenv.errors import AwsError, EndpointError
+from awsenv.errors import AwsError, EndpointError, UsageError
 from awsenv.trace import debug
 
 DEFAULT_ENDPOINT = "https://signin.aws.amazon.com/federation"
 ISSUER = "awsenv"
 
 
+# Where the role's secret key and session token may be sent: AWS sign-in, in
+# each partition, and its regional endpoints (REGION.signin.aws.amazon.com).
+SIGNIN_HOSTS = ("signin.aws.amazon.com", "signin.amazonaws-us-gov.com", "signin.amazonaws.cn")
+# Plain http only to this machine: the tests' fake endpoint.
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+# Where the console may send the browser once signed in: AWS's own sites.
+CONSOLE_DOMAINS = ("aws.amazon.com", "amazonaws-us-gov.com", "amazonaws.cn")
+
+# A URL with nothing that parsers disagree on (a browser, urllib): no user
+# info (`@`), no backslash, no space, control or percent-escape in the host.
+_URL = re.compile(
+    r"(?P<scheme>[A-Za-z]+)://(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])"
+    r"(?::(?P<port>[0-9]{1,5}))?(?=[/?#]|$)"
+)
+_PATH = re.compile(r"(?:/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?")
+_QUERY = re.compile(r"(?:[?#][A-Za-z0-9._~!$&'()*+,;=:@%/?#-]*)?")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
 def endpoint(environ: Mapping[str, str] = os.environ) -> str:
-    return environ.get("AWSENV_FEDERATION_ENDPOINT") or DEFAULT_ENDPOINT
+    """The federation endpoint, checked before anything is sent to it: the
+    request carries the role's secret key and session token."""
+    url = environ.get("AWSENV_FEDERATION_ENDPOINT") or DEFAULT_ENDPOINT
+    parts = _parts(url, query=False)
+    if parts is not None:
+        scheme, host = parts
+        if scheme == "https" and _under(host, SIGNIN_HOSTS, label_only=True):
+            return url
+        if scheme == "http" and host in LOOPBACK:
+            return url
+    raise UsageError(
+        f"AWSENV_FEDERATION_ENDPOINT ({_shown(url)}) is refused: the role's keys go only "
+        "to https:// AWS sign-in (signin.aws.amazon.com, REGION.signin.aws.amazon.com, "
+        "signin.amazonaws-us-gov.com, signin.amazonaws.cn), or to http:// 127.0.0.1, "
+        "[::1] or localhost"
+    )
+
+
+def check_destination(url: str) -> str:
+    """--destination: an https:// page of AWS's own sites, where the console
+    sends the browser once it is signed in."""
+    parts = _parts(url, query=True)
+    if parts is None or parts[0] != "https" or not _under(parts[1], CONSOLE_DOMAINS):
+        raise UsageError(
+            f"--destination ({_shown(url)}) must be an https:// URL of the AWS console "
+            "(console.aws.amazon.com, or a page under aws.amazon.com, amazonaws-us-gov.com "
+            "or amazonaws.cn)"
+        )
+    return url
+
+
+def _parts(url: str, *, query: bool) -> tuple[str, str] | None:
+    """(scheme, host), lowercase, of a URL made only of what every parser
+    reads alike, on the default port when https; None for anything else.
+    A query and fragment only when `query`: the endpoint gets its own."""
+    head = _URL.match(url)
+    if head is None:
+        return None
+    rest = url[head.end() :]
+    path = _PATH.match(rest)
+    tail = rest[path.end() :] if path else rest
+    if not (_QUERY.fullmatch(tail) if query else tail == ""):
+        return None
+    scheme = head["scheme"].lower()
+    if scheme == "https" and head["port"] not in (None, "443"):
+        return None
+    return scheme, head["host"].lower().strip("[]")
+
+
+def _under(host: str, domains: tuple[str, ...], *, label_only: bool = False) -> bool:
+    """`host` is one of `domains` or below one: any depth, or with
+    `label_only`, one DNS label (a region) at most."""
+    for domain in domains:
+        if host == domain:
+            return True
+        prefix, dot, rest = host.rpartition("." + domain)
+        if dot and not rest and prefix:
+            labels = prefix.split(".")
+            if all(_LABEL.fullmatch(label) for label in labels):
+                return not label_only or len(labels) == 1
+    return False
+
+
+def _shown(url: str) -> str:
+    """A refused URL as the message names it: its scheme and host, never the
+    rest, which could hold a password (user info) or a query."""
+    head = _URL.match(url)
+    return repr(head.group()) if head else "not a plain URL: user info, a backslash or a space?"
 
 
 def console_home(region: str | None) -> str:
@@ -46,8 +133,12 @@ def signin_token(creds: Credentials, url: str) -> str:
     )
     query = urllib.parse.urlencode({"Action": "getSigninToken", "Session": session})
     debug(f"getSigninToken at {url}")
+    # Straight to the endpoint: a plain http one is on this machine (endpoint()),
+    # and no proxy from the environment may carry the keys off it.
+    direct = url.startswith("http:")
+    opener = urllib.request.build_opener(*([urllib.request.ProxyHandler({})] if direct else []))
     try:
-        with urllib.request.urlopen(f"{url}?{query}", timeout=20) as response:  # noqa: S310
+        with opener.open(f"{url}?{query}", timeout=20) as response:
             body = response.read()
     except urllib.error.HTTPError as exc:
         raise AwsError(

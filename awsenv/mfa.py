@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from awsenv.errors import NoTerminalError, UsageError
-from awsenv.mfa_process import MfaProcess
+from awsenv.mfa_process import TIMEOUT, MfaProcess
 
 _CODE = re.compile(r"[0-9]{6}")
 TRIES = 3  # a typo is asked for again, on a terminal, up to this many tries in all
@@ -73,6 +73,32 @@ def ask_terminal(serial: str, hint: str = "") -> str:
         return _ask_until_valid(read, hint)
 
 
+# A line longer than this holds no code: stop reading the command's input.
+_LINE_MAX = 64
+
+
+def code_from_stdin() -> str:
+    """`--mfa-code -`: the first line of stdin, read a byte at a time, so that
+    not one byte past its newline is taken: what follows is for whoever reads
+    stdin next (the COMMAND of `awsenv exec`, the next command of a script).
+    A buffered read would swallow it, from a pipe or from a file."""
+    line = bytearray()
+    while len(line) <= _LINE_MAX:
+        try:
+            byte = os.read(0, 1)
+        except OSError:  # closed (EBADF) or unreadable: no code either way
+            byte = b""
+        if byte in (b"", b"\n"):
+            break
+        line += byte
+    code = line.decode("utf-8", "replace").strip()
+    if not code:
+        raise UsageError("--mfa-code - found no code on stdin")
+    if len(line) > _LINE_MAX:
+        raise UsageError("--mfa-code - found no code on stdin: its first line is too long")
+    return code
+
+
 def _ask_until_valid(read: Callable[[str], str], hint: str = "") -> str:
     for _ in range(TRIES - 1):
         code = read(hint).strip()
@@ -107,9 +133,12 @@ class CodeSource:
     """Hands out MFA codes: the given one, else the profile's mfa_process, else
     one asked for per device."""
 
-    def __init__(self, given: str | None, ask: Ask = ask_terminal) -> None:
+    def __init__(
+        self, given: str | None, ask: Ask = ask_terminal, process_timeout: float = TIMEOUT
+    ) -> None:
         self.given = check_code(given) if given is not None else None
         self._ask = ask
+        self._process_timeout = process_timeout
         self.secrets: list[str] = [given] if given else []
         self._asked_again: set[str] = set()
 
@@ -117,7 +146,7 @@ class CodeSource:
         if self.given is not None:
             code = self.given
         elif command is not None:
-            code = command.code()
+            code = command.code(self._process_timeout)
             # A program gives the same code again at once: asking it twice is no retry.
             self._asked_again.add(serial)
         else:

@@ -1,8 +1,10 @@
-"""Writing the shell code to stdout, where a failure must be told apart.
+"""Writing to stdout, where a failure must be told apart.
 
 A reader that went away (a closed pipe) is not an error: Unix tools exit
-quietly then. A full disk or an I/O error is: the shell got nothing it can use.
-Either way nothing is left in Python's buffer to fail again, noisily, at exit.
+quietly then. A closed stdout, a full disk or an I/O error is: the caller got
+nothing it can use, and the one line says what it did not get (the shell
+code, the credential_process JSON, the listing...). Nothing is left in
+Python's buffer to fail again, noisily, at exit.
 Cheap to import: the fast path writes through it too.
 """
 
@@ -16,14 +18,32 @@ from awsenv.errors import AwsenvError
 # What a shell reports for a process killed by SIGPIPE (128 + 13), as `yes | head` does.
 EXIT_BROKEN_PIPE = 141
 
+# What stdout carries in this run, for the failure line: the subcommand
+# table's word (awsenv/commands), set once by whoever dispatches the run.
+_carrying = "the shell code"
+
 
 class OutputError(AwsenvError):
-    """stdout refused the shell code (a full disk, an I/O error)."""
+    """stdout refused the output (closed, a full disk, an I/O error)."""
+
+
+def carrying(what: str) -> None:
+    """Name what this run writes to stdout, in any failure to write it."""
+    global _carrying
+    _carrying = what
+
+
+def check_open() -> None:
+    """OutputError when there is no stdout at all (fd 1 was closed when awsenv
+    started): said before an MFA code is spent on output that cannot be written."""
+    if sys.stdout is None:
+        raise OutputError(f"stdout is closed: there is nowhere to write {_carrying}")
 
 
 def write_stdout(text: str) -> None:
     """Write `text` to stdout and flush it. Raises BrokenPipeError when the
     reader has gone, OutputError when the write failed otherwise."""
+    check_open()
     try:
         # Bytes, so that Windows never turns LF into CRLF.
         sys.stdout.buffer.write(text.encode("utf-8"))
@@ -33,7 +53,23 @@ def write_stdout(text: str) -> None:
         raise
     except OSError as exc:
         _discard_stdout()
-        raise OutputError(f"cannot write the shell code to stdout: {exc.strerror}") from None
+        raise OutputError(f"cannot write {_carrying} to stdout: {exc.strerror}") from None
+
+
+def write_or_say(text: str) -> int:
+    """For the fast paths, which answer before cli.main (the one place for
+    errors) is loaded: write `text` and return the exit status, a failure said
+    in one line as cli.main says it, a reader gone away quietly."""
+    try:
+        write_stdout(text)
+    except BrokenPipeError:
+        return EXIT_BROKEN_PIPE
+    except OutputError as exc:
+        from awsenv.console import Console
+
+        Console().say(str(exc))
+        return exc.exit_code
+    return 0
 
 
 def _discard_stdout() -> None:

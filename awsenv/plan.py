@@ -54,8 +54,10 @@ class MfaSession:
 
     @property
     def cache_key(self) -> str:
-        # Two roles over the same keys and device share one session, and so one code.
-        return f"mfa-session|{self.source.access_key_id}|{self.serial}"
+        # Two roles over the same keys and device share one session, and so one
+        # code, when they ask for the same duration; `--duration 900` on a
+        # session cached for 8 hours gets a new session, not the old one.
+        return f"mfa-session|{self.source.access_key_id}|{self.serial}|{self.duration}"
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ class Plan:
     region: str | None
     # Every profile whose sections were read to build it: the chain's.
     profiles: tuple[str, ...] = ()
+    # The duration asked for on the command line (--duration), if any.
+    asked_duration: int | None = None
 
 
 def walk(node: Node) -> list[Node]:
@@ -146,7 +150,7 @@ def build_plan(files: AwsFiles, name: str, duration: int | None = None) -> Plan:
             f"--duration applies to roles and MFA sessions; {name!r} is not one "
             f"({files.profile(name).kind.value})"
         )
-    return Plan(name, top, region, tuple(p.name for p in builder.visited))
+    return Plan(name, top, region, tuple(p.name for p in builder.visited), duration)
 
 
 class _Builder:

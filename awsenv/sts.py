@@ -179,13 +179,56 @@ def botocore_credentials(profile: str) -> Credentials:
     )
 
 
+class _NotAnAnswer(Exception):
+    """What came back is not from AWS (a proxy's or a portal's page)."""
+
+
+class _Answer:
+    """botocore's `before-parse` hook: notes the status and content type of
+    each answer, and stops at one that no AWS protocol sends (HTML, plain
+    text) before botocore parses it or calls it STS's refusal. A server error
+    (5xx) goes on to botocore, which retries it, as a front end's HTML 503
+    deserves; if it stays, `foreign` tells the caller."""
+
+    _AWS_TYPES = ("xml", "json", "cbor")
+
+    def __init__(self) -> None:
+        self.status: object = None
+        self.content_type = ""
+        self.foreign = False
+
+    def __call__(self, response_dict: dict[str, Any], **_: Any) -> None:
+        self.status = status = response_dict.get("status_code")
+        headers = response_dict.get("headers") or {}
+        self.content_type = str(headers.get("content-type") or "").split(";")[0].strip()
+        self.foreign = bool(self.content_type) and not any(
+            kind in self.content_type for kind in self._AWS_TYPES
+        )
+        if self.foreign and not (isinstance(status, int) and status >= 500):
+            raise _NotAnAnswer
+
+    def error(self, endpoint: str) -> EndpointError:
+        what = self.content_type or "no content type"
+        return EndpointError(
+            f"STS at {endpoint} answered HTTP {self.status} with {what}, not an STS answer "
+            "(a proxy or a captive portal in between?)"
+        )
+
+
 def _call(client: Any, method: str, params: dict[str, Any], subject: str) -> Any:
     import botocore.exceptions as bex
+    from botocore.parsers import ResponseParserError
 
     endpoint = client.meta.endpoint_url
+    answer = _Answer()
+    client.meta.events.register("before-parse", answer)
     try:
         return getattr(client, method)(**params)
+    except (_NotAnAnswer, ResponseParserError):
+        raise answer.error(endpoint) from None
     except bex.ClientError as exc:
+        if answer.foreign:
+            raise answer.error(endpoint) from None
         raise _translate(exc, subject) from None
     except ValueError:
         # botocore's parser on a timestamp it cannot read (an Expiration of

@@ -4,17 +4,34 @@ real browser (BROWSER is a script that records the URL)."""
 
 from __future__ import annotations
 
+import html
 import json
+import os
+import re
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from conftest import CODE, AwsEnv
 
 TOKEN = "SIGNIN-TOKEN-secret-0123456789"
+# A stand-in browser (BROWSER, which Python's webbrowser honours): it records
+# its arguments, its command line as any user could read it, and the page it
+# was given as it found it; then chatters on stdout, as real browsers do.
+BROWSER = """\
+#!/bin/sh
+printf '%s' "$*" > {tmp}/opened
+tr '\\0' ' ' < /proc/$$/cmdline > {tmp}/cmdline
+page=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.urlsplit(sys.argv[1]).path)' "$1")
+stat -c %a "$page" > {tmp}/page-mode
+stat -c %a "$(dirname "$page")" > {tmp}/page-dir-mode
+cp "$page" {tmp}/page
+echo "Opening in existing browser session."
+"""
 
 
 class Federation:
@@ -54,7 +71,7 @@ def federation(aws: AwsEnv, tmp_path: Path) -> Iterator[Federation]:
     thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
     thread.start()
     browser = tmp_path / "browser"
-    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {tmp_path}/opened\n')
+    browser.write_text(BROWSER.format(tmp=tmp_path))
     browser.chmod(0o755)
     aws.environ.update(AWSENV_FEDERATION_ENDPOINT=fake.url, BROWSER=str(browser))
     aws.seed()
@@ -83,17 +100,61 @@ def test_print_gives_a_login_url_for_the_profiles_region(
     assert len(federation.requests) == 1
 
 
-def test_the_browser_gets_the_url_and_nothing_is_printed(
+def page_target(page: str) -> str:
+    """Where a redirect page sends the browser: its meta refresh and its
+    script must agree."""
+    refresh = re.search(r'<meta http-equiv="refresh" content="0;url=([^"]*)">', page)
+    script = re.search(r"<script>location.replace\((.*)\);</script>", page)
+    assert refresh and script, page
+    assert html.unescape(refresh.group(1)) == json.loads(script.group(1))
+    return html.unescape(refresh.group(1))
+
+
+def test_the_browser_gets_a_private_page_and_no_token_on_its_command_line(
     aws: AwsEnv, federation: Federation, tmp_path: Path
 ) -> None:
     result = aws.run("console", "dev", "--destination", "https://console.aws.amazon.com/s3/")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == ""
+    assert result.stdout == ""  # the browser's chatter went to stderr
+    assert "Opening in existing browser session." in result.stderr
     assert TOKEN not in result.stderr
     opened = (tmp_path / "opened").read_text()
-    query = parse_qs(urlsplit(opened).query)
+    assert TOKEN not in opened and TOKEN not in (tmp_path / "cmdline").read_text()
+    page = Path(unquote(urlsplit(opened).path))
+    assert opened.startswith("file:///") and page.parent == aws.cache / "signin"
+    assert (tmp_path / "page-mode").read_text() == "600\n"
+    assert (tmp_path / "page-dir-mode").read_text() == "700\n"
+    url = page_target((tmp_path / "page").read_text())
+    assert url.startswith(federation.url + "?")
+    query = parse_qs(urlsplit(url).query)
+    assert query["Action"] == ["login"]
     assert query["SigninToken"] == [TOKEN]
     assert query["Destination"] == ["https://console.aws.amazon.com/s3/"]
+
+
+def test_pages_left_over_are_removed_by_the_next_run(
+    aws: AwsEnv, federation: Federation, tmp_path: Path
+) -> None:
+    assert aws.run("console", "dev").returncode == 0
+    first = Path(unquote(urlsplit((tmp_path / "opened").read_text()).path))
+    assert first.exists()  # the detached remover waits a minute
+    old = time.time() - 120
+    os.utime(first, (old, old))
+    assert aws.run("console", "dev").returncode == 0
+    second = Path(unquote(urlsplit((tmp_path / "opened").read_text()).path))
+    assert not first.exists() and second.exists() and second != first
+
+
+def test_a_page_is_removed_by_a_detached_process_shortly_after(tmp_path: Path) -> None:
+    from awsenv.browser import remove_later, write_page
+
+    page = write_page(tmp_path, "https://signin.aws.amazon.com/federation?SigninToken=x")
+    started = time.monotonic()
+    remove_later(page, 0.2)  # returns at once: the removal is another process's
+    assert time.monotonic() - started < 0.2 and page.exists()
+    while page.exists() and time.monotonic() - started < 10:
+        time.sleep(0.05)
+    assert not page.exists()
 
 
 def test_a_session_profile_is_refused_in_one_line_before_any_call(
@@ -122,3 +183,116 @@ def test_the_default_endpoint_is_aws_signin() -> None:
     from awsenv.federation import endpoint
 
     assert endpoint({}) == "https://signin.aws.amazon.com/federation"
+
+
+@pytest.mark.parametrize("target", ["closed", "full"])
+def test_print_into_a_closed_or_full_stdout_is_one_line(
+    aws: AwsEnv, federation: Federation, target: str
+) -> None:
+    from test_output import run_with_stdout
+
+    aws.sts.reset()
+    before = aws.snapshot()
+    proc = run_with_stdout(aws, target, "console", "dev", "--print")
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 1
+    if target == "closed":  # before any request: no credentials, no token
+        assert stderr == "awsenv: stdout is closed: there is nowhere to write the sign-in URL\n"
+        assert federation.requests == [] and aws.sts.calls == {}
+    else:
+        assert stderr == "awsenv: cannot write the sign-in URL to stdout: No space left on device\n"
+    assert aws.snapshot() == before
+
+
+def test_without_print_a_closed_stdout_is_no_matter(
+    aws: AwsEnv, federation: Federation, tmp_path: Path
+) -> None:
+    from test_output import run_with_stdout
+
+    proc = run_with_stdout(aws, "closed", "console", "dev")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "opened").exists()
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://signin.aws.amazon.com/federation",  # AWS, but in the clear
+        "https://evil.example/federation",
+        "http://evil.example/federation",
+        "https://signin.aws.amazon.com.evil.example/federation",
+        "https://signin.aws.amazon.com@evil.example/federation",
+        "https://user:hunter2@signin.aws.amazon.com/federation",
+        "https://evil.example\\@signin.aws.amazon.com/federation",
+        "https://evil.example\\.signin.aws.amazon.com/federation",
+        "https://a.b.signin.aws.amazon.com/federation",
+        "https://signin.aws.amazon.com:8443/federation",
+        "https://signin.aws.amazon.com/federation?Action=x",
+        "https://signin.aws.amazon.com./federation",
+        "http://127.0.0.2/federation",
+        "http://localhost.evil.example/federation",
+        "ftp://127.0.0.1/federation",
+        "signin.aws.amazon.com/federation",
+    ],
+)
+def test_an_endpoint_other_than_aws_signin_or_loopback_is_refused_before_any_request(
+    aws: AwsEnv, federation: Federation, endpoint: str
+) -> None:
+    aws.sts.reset()
+    result = aws.run("console", "dev", "--print", env={"AWSENV_FEDERATION_ENDPOINT": endpoint})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("awsenv: AWSENV_FEDERATION_ENDPOINT (")
+    assert "hunter2" not in result.stderr
+    assert aws.sts.calls == {} and federation.requests == []
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://signin.aws.amazon.com/federation",
+        "https://us-east-1.signin.aws.amazon.com/federation",
+        "https://signin.amazonaws-us-gov.com/federation",
+        "https://signin.amazonaws.cn/federation",
+        "HTTPS://SIGNIN.AWS.AMAZON.COM:443/federation",
+        "http://127.0.0.1:8080/federation",
+        "http://[::1]:8080/federation",
+        "http://localhost/federation",
+    ],
+)
+def test_aws_signin_and_loopback_endpoints_are_accepted(endpoint: str) -> None:
+    from awsenv.federation import endpoint as checked
+
+    assert checked({"AWSENV_FEDERATION_ENDPOINT": endpoint}) == endpoint
+
+
+@pytest.mark.parametrize(
+    ("destination", "accepted"),
+    [
+        ("https://console.aws.amazon.com/s3/", True),
+        ("https://eu-central-1.console.aws.amazon.com/console/home?region=eu-central-1#", True),
+        ("https://console.amazonaws-us-gov.com/", True),
+        ("https://console.amazonaws.cn/ec2/home", True),
+        ("https://evil.example/", False),
+        ("https://console.aws.amazon.com.evil.example/", False),
+        ("https://console.aws.amazon.com@evil.example/", False),
+        ("https://evil.example\\@console.aws.amazon.com/", False),
+        ("http://console.aws.amazon.com/", False),
+        ("javascript:alert(1)//console.aws.amazon.com/", False),
+    ],
+)
+def test_destination_is_a_page_of_aws_itself(
+    aws: AwsEnv, federation: Federation, destination: str, accepted: bool
+) -> None:
+    aws.sts.reset()
+    result = aws.run("console", "dev", "--print", "--destination", destination)
+    if accepted:
+        assert result.returncode == 0, result.stderr
+        query = parse_qs(urlsplit(result.stdout.strip()).query)
+        assert query["Destination"] == [destination]
+    else:
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.startswith("awsenv: --destination (")
+        assert result.stderr.count("\n") == 1
+        assert aws.sts.calls == {} and federation.requests == []

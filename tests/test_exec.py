@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
 from conftest import AWSENV, CODE, AwsEnv
 from realshells import evaluate
 
@@ -120,3 +121,76 @@ def test_awsenv_becomes_the_command_and_no_secret_is_on_its_command_line(aws: Aw
     pid, cmdline, secret = out.splitlines()
     assert int(pid) == proc.pid  # execvp: the same process, no awsenv left behind
     assert secret and secret not in cmdline and cmdline.startswith("sh -c ")
+
+
+def test_mfa_code_from_stdin_leaves_the_rest_of_stdin_to_the_command(aws: AwsEnv) -> None:
+    """`printf 'CODE\\nDATA\\n' | awsenv exec dev --mfa-code - -- cat`: awsenv
+    takes one line, byte by byte, and COMMAND reads the rest."""
+    aws.seed()
+    result = aws.command(
+        ["sh", "-c", f"printf '{CODE}\\nDATA\\nMORE\\n' | {AWSENV} exec dev --mfa-code - -- cat"]
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "DATA\nMORE\n"
+    assert aws.sts.requests_log[0]["token_code"] == CODE
+
+
+@pytest.mark.parametrize("words", ["dev --shell bash", "process dev"])
+@pytest.mark.parametrize("stdin", ["pipe", "file"])
+def test_mfa_code_from_stdin_is_one_line_in_the_export_and_process(
+    aws: AwsEnv, words: str, stdin: str
+) -> None:
+    """What follows the code's line is left for whoever reads stdin next, from
+    a pipe or from a file (whose offset the shell's next command shares)."""
+    aws.seed()
+    (aws.root / "input").write_text(f"{CODE}\nREST\n")
+    group = f"{{ {AWSENV} {words} --mfa-code - >/dev/null && cat; }}"
+    line = f"cat input | {group}" if stdin == "pipe" else f"{group} < input"
+    result = aws.command(["sh", "-c", line])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "REST\n"
+    assert aws.sts.requests_log[0]["token_code"] == CODE
+
+
+@pytest.mark.parametrize(
+    ("command", "status", "says"),
+    [
+        ("no-such-command-awsenv", 127, "no-such-command-awsenv: command not found"),
+        ("", 127, "the command name is empty"),
+        ("./not-executable", 126, "./not-executable: cannot run it: Permission denied"),
+        ("./a-directory", 126, "./a-directory: cannot run it: Is a directory"),
+        ("./missing/path", 127, "./missing/path: No such file or directory"),
+    ],
+)
+def test_command_is_found_before_any_code_is_spent(
+    aws: AwsEnv, command: str, status: int, says: str
+) -> None:
+    aws.seed()
+    (aws.root / "not-executable").write_text("#!/bin/sh\n")
+    (aws.root / "a-directory").mkdir()
+    before = aws.snapshot()
+    result = aws.command([AWSENV, "exec", "dev", "--mfa-code", CODE, "--", command])
+    assert result.returncode == status
+    assert result.stdout == ""
+    assert result.stderr == f"awsenv: {says}\n"
+    assert aws.sts.calls == {}
+    assert aws.snapshot() == before
+
+
+def test_a_nul_in_a_credential_process_value_is_one_line(aws: AwsEnv) -> None:
+    aws.seed()
+    helper = aws.root / "helper"
+    document = '{"Version": 1, "AccessKeyId": "AKIAHELPER", "SecretAccessKey": "se\\u0000cret"}'
+    helper.write_text(f"#!/bin/sh\nprintf '%s' '{document}'\n")
+    helper.chmod(0o755)
+    aws.config.write_text(
+        aws.config.read_text() + f"\n[profile tool]\ncredential_process = {helper}\n"
+    )
+    for words in (["exec", "tool", "--", "true"], ["tool", "--shell", "bash"], ["process", "tool"]):
+        result = aws.run(*words)
+        assert result.returncode == 3, (words, result.stderr)
+        assert result.stdout == ""
+        assert result.stderr == (
+            "awsenv: profile 'tool': AWS_SECRET_ACCESS_KEY would hold a NUL character, "
+            "which no environment variable can\n"
+        )

@@ -134,3 +134,33 @@ def test_the_adversarial_name_is_explained_as_it_is(aws: AwsEnv) -> None:
     assert result.returncode == 0, result.stderr
     assert f"profile {NAME}:" in result.stdout
     assert not (aws.root / "PWNED").exists()
+
+
+def test_the_region_line_says_what_the_export_does(aws: AwsEnv, tmp_path) -> None:
+    """`other` has no region anywhere in its chain: the export removes the
+    shell's region variables, and explain says so rather than "left as it is"."""
+    from realshells import evaluate
+
+    aws.seed()
+    text = aws.run("explain", "other").stdout
+    assert (
+        "region: none in the profile or its sources; "
+        "the export removes AWS_REGION and AWS_DEFAULT_REGION\n"
+    ) in text
+    exported = aws.run("other", "--shell", "bash").stdout
+    preset = {"AWS_REGION": "us-east-2", "AWS_DEFAULT_REGION": "us-east-2"}
+    shell = evaluate("bash", exported, list(preset), tmp_path, preset)
+    assert shell.returncode == 0 and shell.variables == {}
+
+
+def test_legacy_credential_names_in_the_shell_are_a_finding(aws: AwsEnv) -> None:
+    aws.seed()
+    stale = {"AWS_SECRET_KEY": "stale-secret-x", "AMAZON_SESSION_TOKEN": "stale-token-y"}
+    result = aws.run("explain", "dev", env=stale)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "finding: this shell holds AWS_SECRET_KEY and AMAZON_SESSION_TOKEN, legacy names some "
+        "SDKs read keys from (the Java SDK v1 prefers AWS_SECRET_KEY to AWS_SECRET_ACCESS_KEY); "
+        "fix: run `awsenv unset` (every export removes them too)\n"
+    ) in result.stdout
+    assert "stale-secret-x" not in result.stdout and "stale-token-y" not in result.stdout

@@ -158,6 +158,13 @@ def whoami(aws: AwsEnv, env: dict[str, str]) -> str:
     return str(client.get_caller_identity()["Arn"])
 
 
+def in_twenty_minutes() -> str:
+    """An Expiration for STS to answer with, whatever duration was asked for."""
+    from datetime import datetime, timedelta, timezone
+
+    return (datetime.now(timezone.utc) + timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def test_role_is_renewed_with_its_expired_session_profile(aws: AwsEnv) -> None:
     """AWS_PROFILE=dev only works while [mfa] does: a cached role must not
     outlive the session profile under it."""
@@ -169,9 +176,10 @@ def test_role_is_renewed_with_its_expired_session_profile(aws: AwsEnv) -> None:
     margin = {"AWSENV_REFRESH_MARGIN": "1800"}
     assert aws.run("dev", "--shell", "bash", env=margin).returncode == 0
     assert aws.sts.calls == {"AssumeRole": 1}
-    # ...and a session profile renewed for 20 min, which it does not clear either:
-    # the session must be renewed, so a code is due.
-    short = aws.run("mfa", "--shell", "bash", "--mfa-code", CODE, "--duration", "1200", "--refresh")
+    # ...and a session profile renewed with one that STS let last 20 min, which
+    # it does not clear either: the session must be renewed, so a code is due.
+    aws.sts.answer_expiration = in_twenty_minutes()
+    short = aws.run("mfa", "--shell", "bash", "--mfa-code", CODE, "--refresh")
     assert short.returncode == 0, short.stderr
     aws.sts.reset()
     no_code = aws.run("prod", "--shell", "bash", env=margin)
@@ -225,10 +233,10 @@ def test_hook_epoch_warns_before_the_session_profile_under_the_role_expires(
     """With AWS_PROFILE=dev, tools read [mfa]: when it ends first, the hook's
     epoch is its expiry, while AWS_CREDENTIAL_EXPIRATION stays the keys' own."""
     aws.seed()
-    # A 20-minute MFA session under a 1-hour role.
-    assert (
-        aws.run("mfa", "--shell", "bash", "--mfa-code", CODE, "--duration", "1200").returncode == 0
-    )
+    # A 20-minute MFA session (STS gave no more) under a 1-hour role.
+    aws.sts.answer_expiration = in_twenty_minutes()
+    assert aws.run("mfa", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    aws.sts.answer_expiration = None
     result = aws.run("dev", "--shell", "bash")
     assert result.returncode == 0, result.stderr
     env = evaluate("bash", result.stdout, NAMES, tmp_path).variables

@@ -259,3 +259,75 @@ def test_unknown_shell_lists_the_supported_ones(aws: AwsEnv) -> None:
     aws.seed()
     result = aws.run("dev", "--shell", "tcsh")
     assert_clean_failure(result, errors.UsageError.exit_code, "bash, zsh, sh, fish, pwsh")
+
+
+class HtmlAnswers:
+    """A proxy's error page where STS should be: a real HTTP server on loopback
+    that answers every request with `status` and `page` as `content_type`
+    (none when empty)."""
+
+    def __init__(
+        self,
+        status: int,
+        content_type: str = "text/html; charset=utf-8",
+        page: bytes = b"<html><body><h1>Proxy error</h1><p>Denied by policy</p></body></html>",
+    ) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests = 0
+        answers = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                answers.requests += 1
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(status)
+                if content_type:
+                    self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            do_GET = do_POST
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type", "shown"),
+    [
+        (200, "text/html; charset=utf-8", "text/html"),
+        (403, "text/html; charset=utf-8", "text/html"),
+        (502, "text/html; charset=utf-8", "text/html"),
+        (200, "", "no content type"),  # botocore's parser fails on it
+        (200, "text/xml", "text/xml"),
+    ],
+)
+def test_an_answer_that_is_not_from_sts_names_the_endpoint_and_what_came(
+    aws: AwsEnv, status: int, content_type: str, shown: str
+) -> None:
+    aws.seed()
+    page = b"<html><body>Proxy error<br></body></html>" if "html" not in content_type else None
+    html = HtmlAnswers(status, content_type, *([page] if page else []))
+    try:
+        before = aws.snapshot()
+        endpoint = {"AWS_ENDPOINT_URL_STS": html.url, "AWS_ENDPOINT_URL": html.url}
+        result = aws.run("dev", "--shell", "bash", "--mfa-code", CODE, env=endpoint)
+    finally:
+        html.server.shutdown()
+    assert_clean_failure(result, errors.EndpointError.exit_code)
+    assert result.stderr == (
+        f"awsenv: STS at {html.url} answered HTTP {status} with {shown}, not an STS answer "
+        "(a proxy or a captive portal in between?)\n"
+    )
+    assert CODE not in result.stderr
+    assert aws.snapshot() == before
+    # Sent once (it carries the MFA code), but for a server error, which
+    # botocore retries, as a front end's HTML 503 deserves.
+    assert html.requests > 1 if status >= 500 else html.requests == 1

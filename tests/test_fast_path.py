@@ -209,8 +209,8 @@ def test_both_paths_detect_the_same_shell(aws: AwsEnv) -> None:
 def test_closed_stdout_is_a_clean_error(aws: AwsEnv) -> None:
     aws.seed()
     proc = aws.command(["bash", "-c", f'"{AWSENV}" dev --shell bash --mfa-code {CODE} >&-'])
-    assert proc.returncode == 2
-    assert "stdout is closed" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 1
+    assert proc.stderr == "awsenv: stdout is closed: there is nowhere to write the shell code\n"
 
 
 def export_during_an_edit(aws: AwsEnv, edit: Callable[[], None]) -> None:

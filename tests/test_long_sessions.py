@@ -93,3 +93,42 @@ def test_longer_duration_on_a_cached_standard_role_asks_for_its_own_code(aws: Aw
     longer = aws.run("dev", "--shell", "bash", "--duration", "28800", "--mfa-code", CODE)
     assert longer.returncode == 0, longer.stderr
     assert aws.sts.requests_log[0]["duration_seconds"] == 28800
+
+
+def test_an_mfa_session_of_another_duration_is_a_new_session(aws: AwsEnv, tmp_path) -> None:
+    """`awsenv mfa --duration 900` after the default 8-hour session: a session of
+    15 minutes, not the cached 8 hours; and the plain call after it gets the
+    8-hour session again, not the 15-minute one from a memo."""
+    aws.seed()
+    first = aws.run("mfa", "--shell", "bash", "--mfa-code", CODE)
+    assert first.returncode == 0, first.stderr
+    assert 28800 - 120 < _lifetime(aws, first.stdout, tmp_path) <= 28800
+    aws.sts.reset()
+    short = aws.run("mfa", "--shell", "bash", "--mfa-code", CODE, "--duration", "900")
+    assert short.returncode == 0, short.stderr
+    assert aws.sts.successes == {"GetSessionToken": 1}
+    assert aws.sts.requests_log[0]["duration_seconds"] == 900
+    assert 900 - 120 < _lifetime(aws, short.stdout, tmp_path) <= 900
+    aws.sts.reset()
+    plain = aws.run("mfa", "--shell", "bash", "--no-prompt")
+    assert plain.returncode == 0, plain.stderr
+    assert aws.sts.calls == {}  # the 8-hour session, from the cache
+    assert plain.stdout == first.stdout
+    again = aws.run("mfa", "--shell", "bash", "--no-prompt", "--duration", "900")
+    assert again.returncode == 0 and aws.sts.calls == {}  # and the 15-minute one
+    assert again.stdout == short.stdout
+
+
+def test_roles_share_the_mfa_session_whose_duration_they_ask_for(aws: AwsEnv) -> None:
+    """In the seed layout the roles ride the session profile's own duration:
+    one session, one code, whatever the session profile was last exported with."""
+    aws.seed()
+    assert (
+        aws.run("mfa", "--shell", "bash", "--mfa-code", CODE, "--duration", "900").returncode == 0
+    )
+    aws.sts.reset()
+    dev = aws.run("dev", "--shell", "bash", "--mfa-code", CODE)
+    prod = aws.run("prod", "--shell", "bash", "--no-prompt")
+    assert dev.returncode == 0 and prod.returncode == 0, dev.stderr + prod.stderr
+    assert aws.sts.successes == {"GetSessionToken": 1, "AssumeRole": 2}
+    assert aws.sts.requests_log[0]["duration_seconds"] == 28800

@@ -4,7 +4,12 @@ and what the program printed is never echoed, not even in --debug."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conftest import CODE, SEED_CONFIG, SEED_CREDENTIALS, AwsEnv
@@ -79,3 +84,63 @@ def test_a_program_that_hangs_times_out_in_one_line() -> None:
 
 def test_surrounding_whitespace_is_stripped() -> None:
     assert MfaProcess("dev", f"printf '  {CODE}\\n\\n'").code() == CODE
+
+
+def gone(pid: int) -> bool:
+    """No such process, or one that is dead and waiting to be reaped."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[-1].split()[0] == b"Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.fixture
+def background(aws: AwsEnv) -> Iterator[Path]:
+    """A file where a helper writes the pid of a child it leaves running;
+    whatever is still running at the end is killed."""
+    pidfile = aws.root / "background.pid"
+    yield pidfile
+    if pidfile.exists():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)
+
+
+def test_a_helper_that_leaves_a_child_holding_stdout_is_read_when_it_exits(
+    aws: AwsEnv, background: Path
+) -> None:
+    """The helper exits with its code printed; the `sleep` it left behind still
+    holds the pipe, which would give EOF only when it ends."""
+    with_mfa_process(aws, f"sh -c 'sleep 60 2>/dev/null & echo $! > {background}; echo {CODE}'")
+    started = time.monotonic()
+    result = aws.run("dev", "--shell", "bash")
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 10
+    assert aws.sts.requests_log[0]["token_code"] == CODE
+
+
+def test_a_helper_that_hangs_is_killed_with_everything_it_started(
+    aws: AwsEnv, background: Path
+) -> None:
+    with_mfa_process(aws, f"sh -c 'sleep 300 2>/dev/null & echo $! > {background}; wait'")
+    before = aws.snapshot()
+    started = time.monotonic()
+    result = aws.run("dev", "--shell", "bash", env={"AWSENV_MFA_PROCESS_TIMEOUT": "1"})
+    assert time.monotonic() - started < 10
+    assert (result.returncode, result.stdout) == (3, "")
+    assert result.stderr == "awsenv: profile 'mfa': mfa_process gave no code within 1 s\n"
+    assert aws.snapshot() == before and aws.sts.calls == {}
+    pid = int(background.read_text())
+    deadline = time.monotonic() + 5
+    while not gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gone(pid)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "100000"])
+def test_an_unusable_timeout_setting_is_one_line(aws: AwsEnv, value: str) -> None:
+    with_mfa_process(aws, f"echo {CODE}")
+    result = aws.run("dev", "--shell", "bash", env={"AWSENV_MFA_PROCESS_TIMEOUT": value})
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("awsenv: AWSENV_MFA_PROCESS_TIMEOUT must be")
+    assert result.stderr.count("\n") == 1

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import AWSENV, CODE, AwsEnv
+from conftest import ACCOUNT, AWSENV, CODE, MFA_SERIAL, AwsEnv
 
 from awsenv.output import EXIT_BROKEN_PIPE
 
@@ -104,3 +104,62 @@ def test_the_fast_path_fails_the_same_way(aws: AwsEnv, target: str) -> None:
         expected = (EXIT_BROKEN_PIPE, "")
     assert result == expected
     assert aws.snapshot() == before
+
+
+# Each subcommand that writes to stdout, and what its failure line calls that.
+WRITERS = {
+    "export": (("dev", "--shell", "bash", "--mfa-code", CODE), "the shell code"),
+    "process": (("process", "dev", "--mfa-code", CODE), "the credential_process JSON"),
+    "list": (("list",), "the listing"),
+    "list --json": (("list", "--json"), "the listing"),
+    "list --names": (("list", "--names"), "the listing"),
+    "explain": (("explain", "dev"), "the explanation"),
+    "init": (("init", "bash"), "the shell integration"),
+    "unset": (("unset", "--shell", "bash"), "the shell code"),
+    "setup": (
+        (
+            "setup", "--source", "default", "--mfa-serial", MFA_SERIAL, "--role",
+            f"admin=arn:aws:iam::{ACCOUNT}:role/admin", "--yes", "--rc", "--shell", "bash",
+        ),
+        "the diff",
+    ),
+}  # fmt: skip
+SPENDS_A_CODE = ("export", "process")
+
+
+def run_with_stdout(aws: AwsEnv, target: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """awsenv with fd 1 closed in the child ("closed"), or on /dev/full ("full")."""
+    with open("/dev/full", "wb") as full:
+        return subprocess.run(
+            [AWSENV, *args],
+            env=aws.environ,
+            stdin=subprocess.DEVNULL,
+            stdout=full if target == "full" else subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=(lambda: os.close(1)) if target == "closed" else None,
+            timeout=60,
+            start_new_session=True,
+            check=False,
+        )
+
+
+@pytest.mark.parametrize("target", ["closed", "full"])
+@pytest.mark.parametrize("subcommand", list(WRITERS))
+def test_a_closed_or_full_stdout_is_one_line_naming_what_was_not_written(
+    aws: AwsEnv, subcommand: str, target: str
+) -> None:
+    aws.seed()
+    before = aws.snapshot()
+    args, what = WRITERS[subcommand]
+    proc = run_with_stdout(aws, target, *args)
+    expected = (
+        f"awsenv: stdout is closed: there is nowhere to write {what}\n"
+        if target == "closed"
+        else f"awsenv: cannot write {what} to stdout: No space left on device\n"
+    )
+    assert (proc.returncode, proc.stderr.decode()) == (1, expected)
+    if target == "closed" or subcommand not in SPENDS_A_CODE:
+        # Found before anything is spent: no STS call, no byte written.
+        assert aws.sts.calls == {}
+        assert aws.snapshot() == before
+        assert not (aws.home / ".bashrc").exists()

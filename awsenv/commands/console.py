@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from awsenv.cli import Parser, write
+from awsenv.cli import Parser, check_stdout, write
 from awsenv.console import Console
-from awsenv.errors import ConfigError, UsageError
+from awsenv.errors import ConfigError
 
 
 def parser() -> Parser:
@@ -24,15 +24,46 @@ def parser() -> Parser:
 
 def run(argv: Sequence[str], console: Console) -> int:
     args = parser().parse_args(argv)
-    if args.destination and not args.destination.startswith("https://"):
-        raise UsageError("--destination must be an https:// URL of the console")
     from awsenv import federation
-    from awsenv.core import Request, load_files, obtain
+
+    # Refused before anything is asked for or sent: the role's keys go to the
+    # endpoint, and the token to the browser.
+    url = federation.endpoint(os.environ)
+    destination = federation.check_destination(args.destination) if args.destination else None
+    if args.print:
+        check_stdout()
+    _refuse_unfederable(args.profile)
+    from awsenv.core import Request, obtain
     from awsenv.mfa import ask_terminal
+
+    outcome = obtain(Request(args.profile), ask=ask_terminal, on_secret=console.redact.add)
+    for notice in outcome.notices:
+        console.say(notice)
+    creds = outcome.credentials
+    assert creds is not None  # obtain always sets it
+    token = federation.signin_token(creds, url)
+    console.redact.add(token)
+    login = federation.login_url(
+        url, token, destination or federation.console_home(outcome.plan.region)
+    )
+    console.redact.add(login)
+    if args.print:
+        write(login + "\n")
+        return 0
+    from awsenv import browser, paths
+
+    browser.open_url(login, paths.cache_dir(os.environ))
+    console.say(f"opened the console for {args.profile} in the browser")
+    return 0
+
+
+def _refuse_unfederable(profile: str) -> None:
+    """Credentials from GetSessionToken, or long-term keys, cannot be federated:
+    refused before any prompt."""
+    from awsenv.core import load_files
     from awsenv.plan import LongTermKeys, MfaSession, build_plan
 
-    # Refused before any prompt: these credentials cannot be federated.
-    top = build_plan(load_files(os.environ), args.profile).top
+    top = build_plan(load_files(os.environ), profile).top
     if isinstance(top, MfaSession | LongTermKeys):
         what = (
             "session credentials from GetSessionToken"
@@ -40,26 +71,6 @@ def run(argv: Sequence[str], console: Console) -> int:
             else "long-term keys"
         )
         raise ConfigError(
-            f"{args.profile!r} gives {what}, which the console federation cannot use; "
+            f"{profile!r} gives {what}, which the console federation cannot use; "
             "use a role profile (role_arn) instead"
         )
-    outcome = obtain(Request(args.profile), ask=ask_terminal, on_secret=console.redact.add)
-    for notice in outcome.notices:
-        console.say(notice)
-    creds = outcome.credentials
-    assert creds is not None  # obtain always sets it
-    url = federation.endpoint(os.environ)
-    token = federation.signin_token(creds, url)
-    console.redact.add(token)
-    destination = args.destination or federation.console_home(outcome.plan.region)
-    login = federation.login_url(url, token, destination)
-    console.redact.add(login)
-    if args.print:
-        write(login + "\n")
-        return 0
-    import webbrowser
-
-    if not webbrowser.open(login):
-        raise UsageError("no browser could be opened; use --print to get the URL")
-    console.say(f"opened the console for {args.profile} in the browser")
-    return 0

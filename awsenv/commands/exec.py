@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import stat
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from awsenv.cli import credential_parser, obtain_for, profile_of
 from awsenv.console import Console
@@ -33,23 +36,56 @@ def run(argv: Sequence[str], console: Console) -> int:
     profile = profile_of(args, console)
     if not command:
         raise UsageError(f"no command to run; usage: {USAGE}")
+    # Found before a code is spent or a file written: a typo costs nothing.
+    program = find(command[0], os.environ.get("PATH"))
     outcome = obtain_for(args, profile, console)
-    return launch(command, outcome.exports.applied_to(os.environ))
+    return launch(program, command, outcome.exports.applied_to(os.environ))
 
 
-def launch(command: list[str], env: dict[str, str]) -> int:
-    """Run COMMAND: in place of awsenv on POSIX; as a child on Windows, whose
-    exec only imitates replacement (the parent would see awsenv exit early)."""
+def find(name: str, path: str | None) -> str:
+    """The file COMMAND names, as execvp would find it (a name with a slash as
+    it stands, else the first runnable one on PATH, which an export never
+    changes); CommandError with the shells' statuses when there is none: 127
+    not found, 126 found but not runnable."""
+    if not name:
+        raise CommandError("the command name is empty", not_found=True)
+    if os.sep in name or (os.altsep and os.altsep in name):
+        _check_runnable(name)
+        return name
+    found = shutil.which(name, path=path)
+    if found is not None:
+        return found
+    if shutil.which(name, mode=os.F_OK, path=path) is not None:
+        raise CommandError(f"{name}: cannot run it: Permission denied")
+    raise CommandError(f"{name}: command not found", not_found=True)
+
+
+def _check_runnable(path: str) -> None:
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        raise CommandError(f"{path}: No such file or directory", not_found=True) from None
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot run it: {exc.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise CommandError(f"{path}: cannot run it: Is a directory")
+    if not os.access(path, os.X_OK):
+        raise CommandError(f"{path}: cannot run it: Permission denied")
+
+
+def launch(program: str, command: list[str], env: dict[str, str]) -> int:
+    """Run `program` (COMMAND as found) with the words `command`: in place of
+    awsenv on POSIX; as a child on Windows, whose exec only imitates
+    replacement (the parent would see awsenv exit early)."""
     try:
         if sys.platform == "win32":
             import subprocess
 
-            return subprocess.run(command, env=env, check=False).returncode
+            return subprocess.run(command, executable=program, env=env, check=False).returncode
         sys.stderr.flush()
         # The person's own command, word for word: no shell in between.
-        os.execvpe(command[0], command, env)  # noqa: S606
-    except FileNotFoundError:
-        raise CommandError(f"{command[0]}: command not found", not_found=True) from None
+        os.execve(program, command, env)  # noqa: S606
     except OSError as exc:
+        # It was found: what fails now is its interpreter, its format, a race.
         raise CommandError(f"{command[0]}: cannot run it: {exc.strerror}") from None
-    raise AssertionError("unreachable: execvpe returned")  # pragma: no cover
+    raise AssertionError("unreachable: execve returned")  # pragma: no cover

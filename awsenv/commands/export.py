@@ -6,16 +6,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from awsenv.cli import export_parser, obtain_for, profile_of, shell_named, write
+from awsenv.cli import check_stdout, export_parser, obtain_for, profile_of, shell_named, write
 from awsenv.console import Console
-from awsenv.errors import UsageError
 
 
 def run(argv: Sequence[str], console: Console) -> int:
     args = export_parser().parse_args(argv)
     profile = profile_of(args, console)
-    if sys.stdout is None:
-        raise UsageError("stdout is closed: there is nowhere to print the shell code")
+    check_stdout()
     to_terminal = sys.stdout.isatty()
     shell = shell_named(args.shell)
 

@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Sequence
 
-from awsenv.cli import credential_parser, obtain_for, profile_of, write
+from awsenv.cli import check_stdout, credential_parser, obtain_for, profile_of, write
 from awsenv.console import Console
 from awsenv.exports import Exports
 
@@ -29,6 +29,7 @@ def run(argv: Sequence[str], console: Console) -> int:
     console.errors_to_terminal = True
     args = parser().parse_args(argv)
     profile = profile_of(args, console)
+    check_stdout()
     from awsenv import fastpath
 
     with fastpath.recording(os.environ, profile, fastpath.PROCESS) as memo:
