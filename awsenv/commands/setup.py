@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from awsenv.cli import Parser, write
+from awsenv.cli import Parser, check_stdout, write
 from awsenv.console import Console
 from awsenv.errors import ConfigError, UsageError
 from awsenv.layout import Layout, Role
@@ -41,6 +41,7 @@ def parser() -> Parser:
 
 def run(argv: Sequence[str], console: Console) -> int:
     args = parser().parse_args(argv)
+    check_stdout()  # before an IAM lookup or a question: the diff goes there
     from awsenv import layout as edits
     from awsenv.core import load_files
 
