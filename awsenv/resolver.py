@@ -20,7 +20,7 @@ from awsenv.cache import Cache
 from awsenv.credentials import EARLIEST, LATEST, Credentials, format_time, parse_time
 from awsenv.credfile import check_replaceable, exposure_warning, session_section, write_section
 from awsenv.errors import AwsError, ConfigError, MfaCodeRejected
-from awsenv.locking import Locks, file_lock_name
+from awsenv.locking import Locks, check_file_lock, file_lock_name
 from awsenv.mfa import CodeSource
 from awsenv.mfa_process import MfaProcess
 from awsenv.plan import (
@@ -168,9 +168,11 @@ class Resolver:
                 self._from_cache.add(key)
                 return renewed
         if isinstance(node, MfaSession) and node.profile:
-            # Its section will be written: refuse a file awsenv must not
-            # replace before a code is asked for and spent.
+            # Its section will be written: refuse a file awsenv must not (or
+            # cannot) replace, or a lock it will not take, before a code is
+            # asked for and spent.
             check_replaceable(self.files.credentials_path)
+            check_file_lock(self.files.credentials_path)
         creds = self._usable_here(node, self._fetch(node))
         if creds.expiration is not None:
             self._cache_writes[key] = creds
