@@ -274,11 +274,9 @@ def _owner_of(target: Path) -> tuple[int, int] | None:
 
 
 def _why_not_trusted(info: os.stat_result, owner: tuple[int, int] | None) -> str | None:
-    """ownership.why_untrusted, but for a file lock a root run may also use one
-    that belongs to the owner of the file it guards."""
-    if owner is not None and os.geteuid() == 0 and info.st_uid == owner[0]:
-        return "is not a regular file" if not stat.S_ISREG(info.st_mode) else None
-    return ownership.why_untrusted(info, directory=False)
+    """ownership's rule; a root run may also use the lock of the file's owner."""
+    also = owner[0] if owner is not None and os.geteuid() == 0 else None
+    return ownership.why_untrusted(info, directory=False, also=also)
 
 
 class _Flock:
