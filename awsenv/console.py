@@ -47,6 +47,10 @@ class Console:
         self.redact = Redactor()
 
     def say(self, message: str) -> None:
+        """One line, always: text from elsewhere (botocore's error, holding a
+        credential_process's stderr) may bring its own line breaks."""
+        if "\n" in message or "\r" in message:
+            message = " ".join(part.strip() for part in message.splitlines() if part.strip())
         self._line(f"awsenv: {message}")
 
     def enable_debug(self) -> None:
