@@ -391,6 +391,36 @@ def test_a_file_whose_owner_cannot_be_kept_is_left_alone(aws: AwsEnv) -> None:
         shutil.rmtree(base)
 
 
+@as_root
+def test_a_read_only_aws_directory_is_refused_before_the_code_is_spent(aws: AwsEnv) -> None:
+    """The replacement is made beside the file: without a writable directory
+    the atomic replace would fail after the code was spent. Run as nobody:
+    root writes anywhere."""
+    require("setpriv")
+    base = Path(tempfile.mkdtemp(prefix="awsenv-read-only-"))
+    try:
+        base.chmod(0o755)
+        other = AwsEnv(base / "env", aws.sts, isolated_environ(base / "env", aws.sts.endpoint))
+        other.home.mkdir(parents=True)
+        other.seed()
+        for path in (other.root, *other.root.rglob("*")):
+            os.chown(path, NOBODY, NOBODY)
+        other.credentials.parent.chmod(0o500)
+        before = other.snapshot()
+
+        result = other.run("dev", *EXPORT, wrapper=AS_NOBODY)
+
+        assert (result.returncode, result.stdout) == (3, ""), result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert f"{other.credentials.parent} is not writable" in result.stderr
+        assert aws.sts.calls["GetSessionToken"] == 0
+        assert other.snapshot() == before
+        assert not (other.root / "cache").exists()
+    finally:
+        (base / "env" / "home" / ".aws").chmod(0o700)
+        shutil.rmtree(base)
+
+
 # --- modes, links, temp files ------------------------------------------------
 
 
