@@ -150,8 +150,12 @@ def profile_of(args: argparse.Namespace, console: Console) -> str:
     return profile
 
 
-def obtain_for(args: argparse.Namespace, profile: str, console: Console) -> Outcome:
-    """Call the core for a credential subcommand and say its notices."""
+def obtain_for(
+    args: argparse.Namespace, profile: str, console: Console, *, notices: bool = True
+) -> Outcome:
+    """Call the core for a credential subcommand and say its notices; a caller
+    that still has output to write passes `notices=False` and says them after
+    it (`say_notices`), so that a failure to write is its only line."""
     from awsenv.core import Request, obtain
     from awsenv.mfa import ask_terminal
 
@@ -161,11 +165,16 @@ def obtain_for(args: argparse.Namespace, profile: str, console: Console) -> Outc
         Request(profile, args.duration, args.refresh, code),
         ask=_no_prompt if args.no_prompt else ask_terminal,
         on_secret=console.redact.add,
-        on_wait=console.say,
+        on_wait=console.progress,
     )
+    if notices:
+        say_notices(outcome, console)
+    return outcome
+
+
+def say_notices(outcome: Outcome, console: Console) -> None:
     for notice in outcome.notices:
         console.say(notice)
-    return outcome
 
 
 def _mfa_code(given: str | None) -> str | None:

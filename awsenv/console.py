@@ -53,6 +53,21 @@ class Console:
             message = " ".join(part.strip() for part in message.splitlines() if part.strip())
         self._line(f"awsenv: {message}")
 
+    def progress(self, message: str) -> None:
+        """A line about something under way (waiting for another awsenv's lock).
+        Said where a person watches, on a terminal; elsewhere only with --debug,
+        so that a failure after it is still the one line a tool shows."""
+        try:
+            watched = self.stream.isatty()
+        except (AttributeError, ValueError):
+            watched = False
+        if watched:
+            self.say(message)
+        else:
+            from awsenv import trace
+
+            trace.debug(message)
+
     def enable_debug(self) -> None:
         from awsenv import trace
 

@@ -126,7 +126,7 @@ def test_a_writer_slowed_inside_its_write_does_not_lose_the_other_writers_sectio
     wait_for(lambda: temp_files(aws.credentials.parent) or slow.poll() is not None)
     assert slow.poll() is None, "mfa1 finished before its write could be caught"
 
-    fast = aws.run("mfa2", *EXPORT)
+    fast = aws.run("mfa2", *EXPORT, "--debug")  # the waiting line, without a terminal
 
     returncode, _, err = finish(slow)
     assert (returncode, fast.returncode) == (0, 0), (err, fast.stderr)
