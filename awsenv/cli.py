@@ -36,7 +36,7 @@ other commands:
                          run COMMAND with the profile's credentials in its environment
 
 exit status: 0 ok, 2 usage, 3 AWS config, 4 refused by AWS, 5 STS unreachable,
-             6 another awsenv held a lock too long, 130 interrupted,
+             6 a lock held too long or not to be trusted, 130 interrupted,
              141 the reader of stdout went away (a closed pipe);
              exec: COMMAND's own status, 126 cannot run it, 127 not found
 """

@@ -362,63 +362,64 @@ def test_a_file_root_creates_in_the_users_directories_is_the_users(aws: AwsEnv) 
     assert stat.S_IMODE(credentials.parent.stat().st_mode) == 0o700
 
 
-@as_root
-def test_a_file_whose_owner_cannot_be_kept_is_left_alone(aws: AwsEnv) -> None:
+@pytest.fixture
+def for_nobody(aws: AwsEnv) -> Iterator[AwsEnv]:
+    """The seed layout outside pytest's private tmp_path, where nobody can
+    reach it; its files are still root's."""
     require("setpriv")
-    # nobody may replace root's file in nobody's own directory, but could not
-    # give the new file root as owner: awsenv must write nothing.
-    base = Path(tempfile.mkdtemp(prefix="awsenv-owner-"))
+    base = Path(tempfile.mkdtemp(prefix="awsenv-nobody-"))
     try:
         base.chmod(0o755)
         other = AwsEnv(base / "env", aws.sts, isolated_environ(base / "env", aws.sts.endpoint))
         other.home.mkdir(parents=True)
         other.seed()
-        other.credentials.chmod(0o644)
-        for path in (other.root, other.home, other.config.parent, other.config):
-            os.chown(path, NOBODY, NOBODY)
-        before = other.credentials.read_bytes()
-
-        result = other.run("mfa", *EXPORT, wrapper=AS_NOBODY)
-
-        assert (result.returncode, result.stdout) == (3, "")
-        assert result.stderr.count("\n") == 1, result.stderr
-        assert "belongs to uid 0" in result.stderr and "nothing was written" in result.stderr
-        info = other.credentials.stat()
-        assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (0, 0, 0o644)
-        assert other.credentials.read_bytes() == before
-        assert temp_files(other.root) == []
+        yield other
     finally:
         shutil.rmtree(base)
 
 
 @as_root
-def test_a_read_only_aws_directory_is_refused_before_the_code_is_spent(aws: AwsEnv) -> None:
+def test_a_file_whose_owner_cannot_be_kept_is_left_alone(for_nobody: AwsEnv) -> None:
+    # nobody may replace root's file in nobody's own directory, but could not
+    # give the new file root as owner: awsenv must write nothing.
+    other = for_nobody
+    other.credentials.chmod(0o644)
+    for path in (other.root, other.home, other.config.parent, other.config):
+        os.chown(path, NOBODY, NOBODY)
+    before = other.credentials.read_bytes()
+
+    result = other.run("mfa", *EXPORT, wrapper=AS_NOBODY)
+
+    assert (result.returncode, result.stdout) == (3, "")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "belongs to uid 0" in result.stderr and "nothing was written" in result.stderr
+    info = other.credentials.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (0, 0, 0o644)
+    assert other.credentials.read_bytes() == before
+    assert temp_files(other.root) == []
+
+
+@as_root
+def test_a_read_only_aws_directory_is_refused_before_the_code_is_spent(
+    aws: AwsEnv, for_nobody: AwsEnv
+) -> None:
     """The replacement is made beside the file: without a writable directory
     the atomic replace would fail after the code was spent. Run as nobody:
     root writes anywhere."""
-    require("setpriv")
-    base = Path(tempfile.mkdtemp(prefix="awsenv-read-only-"))
-    try:
-        base.chmod(0o755)
-        other = AwsEnv(base / "env", aws.sts, isolated_environ(base / "env", aws.sts.endpoint))
-        other.home.mkdir(parents=True)
-        other.seed()
-        for path in (other.root, *other.root.rglob("*")):
-            os.chown(path, NOBODY, NOBODY)
-        other.credentials.parent.chmod(0o500)
-        before = other.snapshot()
+    other = for_nobody
+    for path in (other.root, *other.root.rglob("*")):
+        os.chown(path, NOBODY, NOBODY)
+    other.credentials.parent.chmod(0o500)
+    before = other.snapshot()
 
-        result = other.run("dev", *EXPORT, wrapper=AS_NOBODY)
+    result = other.run("dev", *EXPORT, wrapper=AS_NOBODY)
 
-        assert (result.returncode, result.stdout) == (3, ""), result.stderr
-        assert result.stderr.count("\n") == 1, result.stderr
-        assert f"{other.credentials.parent} is not writable" in result.stderr
-        assert aws.sts.calls["GetSessionToken"] == 0
-        assert other.snapshot() == before
-        assert not (other.root / "cache").exists()
-    finally:
-        (base / "env" / "home" / ".aws").chmod(0o700)
-        shutil.rmtree(base)
+    assert (result.returncode, result.stdout) == (3, ""), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"{other.credentials.parent} is not writable" in result.stderr
+    assert aws.sts.calls["GetSessionToken"] == 0
+    assert other.snapshot() == before
+    assert not (other.root / "cache").exists()
 
 
 # --- modes, links, temp files ------------------------------------------------
