@@ -116,21 +116,11 @@ class Locks:
         says what its holder is doing, for the waiting line."""
         if name in self._held:
             return
+        path = self._path(name)
+        if path is None:
+            return  # the cache is another user's, and so would its locks be
         try:
-            if name.startswith(_FILE):
-                target = Path(name[len(_FILE) :])
-                path = target.parent / f".{target.name}.awsenv.lock"
-                # The file's own directory, made as the file's write would make it.
-                self._made.extend(make_parents(path.parent))
-                lock = _file_lock(str(path), _owner_of(target))
-            elif self.directory is None:
-                return  # the cache is another user's, and so would its locks be
-            else:
-                path = self.directory / f"{hashlib.sha256(name.encode()).hexdigest()[:32]}.lock"
-                # awsenv's own: private, and trusted from the cache root down.
-                ensure_private_dir(path.parent, root=path.parent.parent, made=self._made)
-                lock = _file_lock(str(path), None)
-            self._acquire(lock, path, doing)
+            lock = self._take(name, path, doing)
         except ownership.Untrusted as exc:
             raise _untrusted(exc) from None
         except OSError as exc:
@@ -142,6 +132,33 @@ class Locks:
         if lock.created:
             self._made.append(path)
         _record_holder(path)
+
+    def _path(self, name: str) -> Path | None:
+        if name.startswith(_FILE):
+            return file_lock_path(Path(name[len(_FILE) :]))
+        if self.directory is None:
+            return None
+        return self.directory / f"{hashlib.sha256(name.encode()).hexdigest()[:32]}.lock"
+
+    def _take(self, name: str, path: Path, doing: str) -> _Lock:
+        # A holder that fails takes away the lock and the directories it made:
+        # its waiters make them again and go on.
+        for attempt in range(3):
+            try:
+                if name.startswith(_FILE):
+                    # The file's own directory, made as the file's write would make it.
+                    self._made.extend(make_parents(path.parent))
+                    lock = _file_lock(str(path), _owner_of(Path(name[len(_FILE) :])))
+                else:
+                    # awsenv's own: private, and trusted from the cache root down.
+                    ensure_private_dir(path.parent, root=path.parent.parent, made=self._made)
+                    lock = _file_lock(str(path), None)
+                self._acquire(lock, path, doing)
+                return lock
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def release(self) -> None:
         self._held.clear()

@@ -237,3 +237,21 @@ def test_the_waiting_line_names_the_mfa_session_profile(aws: AwsEnv) -> None:
     assert waiter.match.group(1) == "0", waiter.before
     assert "export AWS_PROFILE='prod'" in out.read_text()
     assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 1}
+
+
+def test_a_waiter_goes_on_when_the_holder_fails_and_takes_its_lock_away(aws: AwsEnv) -> None:
+    """A failed run removes the lock file and the cache directories it made;
+    the run waiting on that lock makes them again and does the refresh itself."""
+    aws.seed()
+    holder = holder_at_the_prompt(aws)  # from a cold cache: it made them all
+    waiter = spawn(aws, AWSENV, "dev", "--shell", "bash", "--mfa-code", CODE)
+    waiter.expect(WAITING)
+    holder.sendintr()
+    holder.expect("interrupted; nothing was changed")
+    holder.expect(pexpect.EOF)
+    waiter.expect(pexpect.EOF)
+    waiter.close()
+    assert waiter.exitstatus == 0, waiter.before
+    assert "Traceback" not in (waiter.before or "")
+    assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 1}
+    assert len(list((aws.cache / "locks").iterdir())) == 2  # the waiter's own
