@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import CODE, SEED_CREDENTIALS, AwsEnv
 from test_concurrent_writes import finish, start
+from test_setup import CONFIG, FLAGS
 
 from awsenv import errors
 
@@ -197,3 +198,17 @@ def test_a_refused_write_takes_away_the_lock_it_made_beside_the_file(aws: AwsEnv
     assert sorted(p.name for p in aws.credentials.parent.iterdir()) == ["config", "credentials"]
     assert aws.credentials.read_text() == mine
     assert not (aws.root / "cache").exists()
+
+
+def test_setup_takes_the_lock_beside_each_file_it_writes(aws: AwsEnv) -> None:
+    """`awsenv setup` names its locks with locking.file_lock_name, as every
+    writer does: they live beside the files, not in its cache."""
+    aws.write(CONFIG, SEED_CREDENTIALS)
+    other_cache = aws.root / "another-cache"
+
+    result = aws.run(*FLAGS, "--yes", env={"XDG_CACHE_HOME": str(other_cache)})
+
+    assert result.returncode == 0, result.stderr
+    assert (aws.config.parent / ".config.awsenv.lock").is_file()
+    assert (aws.credentials.parent / ".credentials.awsenv.lock").is_file()
+    assert not (other_cache / "awsenv" / "locks").exists()
