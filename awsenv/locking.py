@@ -18,8 +18,11 @@ Two kinds of lock, by where they live:
   belongs to the file's owner, so the owner's own runs can take it later.
 
 Locks fail closed: a lock file or directory awsenv cannot trust (a symlink,
-another user's, writable by others) or cannot make is an error that names it,
-never a run without the lock. A run that fails takes away the lock files and
+another user's, writable by others) is an error that names it, never a run
+without the lock; so is a file lock awsenv cannot make. Only a cache that
+cannot be written at all (a file in its way, a read-only disk) means no
+refresh locks, as a cache of another user's does: nothing can be shared
+through it, and the write that fails says so. A run that fails takes away the lock files and
 directories it made, so the cache and the file's directory are as they were.
 
 Locks are taken in chain order (a role before its source, a source before the
@@ -124,6 +127,12 @@ class Locks:
         except ownership.Untrusted as exc:
             raise _untrusted(exc) from None
         except OSError as exc:
+            if not name.startswith(_FILE):
+                # A cache awsenv cannot write (a file in its way, a read-only
+                # disk): nothing can be shared through it, so, as for another
+                # user's cache, there are no refresh locks; its write warns.
+                self.directory = None
+                return
             raise LockError(
                 f"cannot take the lock {path} ({exc.strerror or exc}); nothing was changed"
             ) from None
