@@ -8,6 +8,7 @@ import os
 import re
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from awsenv import ownership
@@ -16,7 +17,9 @@ PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 
 
-def ensure_private_dir(path: Path, root: Path | None = None) -> None:
+def ensure_private_dir(
+    path: Path, root: Path | None = None, made: list[Path] | None = None
+) -> None:
     """Make `path` a directory that only this user can write, whatever the umask.
 
     Every missing directory on the way, `path` and its parents (a fresh
@@ -25,13 +28,16 @@ def ensure_private_dir(path: Path, root: Path | None = None) -> None:
     ownership rule, else Untrusted. Existing directories above `root`, or all
     of them without a `root`, are not awsenv's (a user's 0755 `~/.cache`) and
     are left exactly as they are. Root never creates a directory inside
-    another user's (see ownership.foreign_owner)."""
+    another user's (see ownership.foreign_owner). The directories it creates
+    are appended to `made`, so a run that fails can take them away again."""
     own = set() if root is None else {d for d in (path, *path.parents) if root in (d, *d.parents)}
     for directory in reversed((path, *path.parents)):
         try:
             st = os.lstat(directory)
         except FileNotFoundError:
             _make_private_dir(directory)
+            if made is not None:
+                made.append(directory)
             st = os.lstat(directory)
         if directory not in own:
             continue
@@ -66,6 +72,12 @@ TEMP_PATTERN = re.compile(r"\..+\.awsenv-(?P<pid>\d+)-[0-9a-f]{12}\.tmp", re.DOT
 STALE_AFTER = 60.0  # seconds; no write takes that long between create and rename
 
 
+class ChangedMeanwhile(Exception):
+    """The file to be replaced changed while its replacement was written (a
+    writer that takes no lock, such as `aws configure set` or an editor):
+    nothing was replaced, and the caller may redo its edit on the new text."""
+
+
 class OwnerNotKept(PermissionError):
     """The replacement of an existing file could not be given that file's owner
     and group (awsenv runs as another user and may not chown)."""
@@ -76,7 +88,13 @@ class OwnerNotKept(PermissionError):
         self.gid = gid
 
 
-def write_atomic(path: Path, data: bytes, *, new_mode: int = PRIVATE_FILE) -> None:
+def write_atomic(
+    path: Path,
+    data: bytes,
+    *,
+    new_mode: int = PRIVATE_FILE,
+    unchanged: Callable[[], bool] | None = None,
+) -> None:
     """Replace the file at `path` with `data`, all or nothing.
 
     A symlink is written through (its target is replaced), so the link survives.
@@ -88,6 +106,12 @@ def write_atomic(path: Path, data: bytes, *, new_mode: int = PRIVATE_FILE) -> No
     with O_EXCL and removed on every failure path; a SIGKILL can still leave one,
     which the next write into the same directory, or the next run's commit,
     removes (`remove_stale_temps`).
+
+    `unchanged`, when given, is asked right before the rename whether the file
+    still holds what `data` was made from; if not, nothing is replaced and
+    ChangedMeanwhile is raised. Writers that take no lock then lose their
+    edit only if it lands between that question and the rename, not anywhere
+    in the (slow) fsync before it.
     """
     real = Path(os.path.realpath(path))
     owner: tuple[int, int] | None
@@ -97,7 +121,7 @@ def write_atomic(path: Path, data: bytes, *, new_mode: int = PRIVATE_FILE) -> No
         owner = (existing.st_uid, existing.st_gid)
     except FileNotFoundError:
         mode = new_mode
-        _make_parents(real.parent)
+        make_parents(real.parent)
         owner = _owner_for_new_file(real.parent)
     remove_stale_temps(real.parent)
     fd, tmp = _create_temp(real)
@@ -109,6 +133,8 @@ def write_atomic(path: Path, data: bytes, *, new_mode: int = PRIVATE_FILE) -> No
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if unchanged is not None and not unchanged():
+            raise ChangedMeanwhile(str(real))
         os.replace(tmp, real)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -193,21 +219,27 @@ def _give_owner(fd: int, owner: tuple[int, int] | None) -> None:
         raise OwnerNotKept(exc, uid, gid) from None
 
 
-def _make_parents(directory: Path) -> None:
+def make_parents(directory: Path) -> list[Path]:
     """mkdir -p with 0700, each new directory owned like the one it is made in
-    when root makes it (so ~/.aws created under sudo -E is still the user's)."""
+    when root makes it (so ~/.aws created under sudo -E is still the user's).
+    Returns the directories it made, outermost first."""
     missing = []
     while not directory.exists():
         missing.append(directory)
         if directory.parent == directory:
             break
         directory = directory.parent
+    made = []
     for new in reversed(missing):
-        with contextlib.suppress(FileExistsError):
+        try:
             new.mkdir(mode=PRIVATE_DIR)
+            made.append(new)
+        except FileExistsError:
+            pass
         owner = _owner_for_new_file(new.parent)
         if owner is not None and hasattr(os, "chown"):
             os.chown(new, *owner)
+    return made
 
 
 def _fsync_dir(path: Path) -> None:

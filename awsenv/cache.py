@@ -15,7 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from awsenv import ownership
@@ -26,6 +26,8 @@ from awsenv.credentials import Credentials
 # near datetime's limits would overflow in the margin arithmetic.
 _EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 _LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+# No clock that issued a usable credential is a year off.
+_MAX_SKEW = 366 * 86400
 
 
 class Cache:
@@ -35,6 +37,9 @@ class Cache:
         self._said: set[str] = set()
         # The entries (file names under creds/) this run looked at or wrote.
         self.touched: set[str] = set()
+        # Per key loaded: the local clock minus STS's, measured when the entry's
+        # credentials were issued, so that a cached call judges them by both.
+        self.skews: dict[str, timedelta] = {}
         # Set once a directory of the cache was found loose: the run's own
         # writes (a lock, an entry) tighten it, but what was planted in it
         # meanwhile is still there, so nothing is read from it in this run.
@@ -86,12 +91,17 @@ class Cache:
             creds = Credentials.from_json(data["credentials"])
             if creds.expiration is None or not _EARLIEST <= creds.expiration < _LATEST:
                 raise ValueError("expiration out of range")
+            skew = _skew(data.get("skew"))
         except (OSError, ValueError, OverflowError, KeyError, TypeError, AttributeError):
             self._warn("damaged", f"ignoring a damaged cache entry: {path}")
             return None
+        if skew is not None:
+            self.skews[key] = skew
         return creds
 
-    def store(self, key: str, credentials: Credentials) -> None:
+    def store(self, key: str, credentials: Credentials, skew: timedelta | None = None) -> None:
+        """Keep `credentials` for `key`, with the local clock's `skew` from STS's
+        when they were issued (None: not measured)."""
         if not self.usable:
             return
         try:
@@ -105,7 +115,9 @@ class Cache:
         with contextlib.suppress(FileNotFoundError):
             if not ownership.is_private(os.lstat(path), directory=False):
                 path.unlink()
-        payload = {"key": key, "credentials": credentials.to_json()}
+        payload: dict[str, object] = {"key": key, "credentials": credentials.to_json()}
+        if skew is not None:
+            payload["skew"] = round(skew.total_seconds(), 3)
         write_atomic(path, json.dumps(payload, indent=1).encode())
 
     def _warn(self, kind: str, message: str) -> None:
@@ -115,3 +127,14 @@ class Cache:
         if kind not in self._said:
             self._said.add(kind)
             self.warnings.append(message)
+
+
+def _skew(value: object) -> timedelta | None:
+    """An entry's skew in seconds (absent in entries of older awsenv)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("skew is not a number")
+    if not abs(value) < _MAX_SKEW:  # also NaN
+        raise ValueError("skew out of range")
+    return timedelta(seconds=value)

@@ -36,7 +36,7 @@ other commands:
                          run COMMAND with the profile's credentials in its environment
 
 exit status: 0 ok, 2 usage, 3 AWS config, 4 refused by AWS, 5 STS unreachable,
-             6 another awsenv held a lock too long, 130 interrupted,
+             6 a lock held too long or not to be trusted, 130 interrupted,
              141 the reader of stdout went away (a closed pipe);
              exec: COMMAND's own status, 126 cannot run it, 127 not found
 """
@@ -154,8 +154,12 @@ def profile_of(args: argparse.Namespace, console: Console) -> str:
     return profile
 
 
-def obtain_for(args: argparse.Namespace, profile: str, console: Console) -> Outcome:
-    """Call the core for a credential subcommand and say its notices."""
+def obtain_for(
+    args: argparse.Namespace, profile: str, console: Console, *, notices: bool = True
+) -> Outcome:
+    """Call the core for a credential subcommand and say its notices; a caller
+    that still has output to write passes `notices=False` and says them after
+    it (`say_notices`), so that a failure to write is its only line."""
     from awsenv.core import Request, obtain
     from awsenv.mfa import ask_terminal
 
@@ -165,11 +169,16 @@ def obtain_for(args: argparse.Namespace, profile: str, console: Console) -> Outc
         Request(profile, args.duration, args.refresh, code),
         ask=_no_prompt if args.no_prompt else ask_terminal,
         on_secret=console.redact.add,
-        on_wait=console.say,
+        on_wait=console.progress,
     )
+    if notices:
+        say_notices(outcome, console)
+    return outcome
+
+
+def say_notices(outcome: Outcome, console: Console) -> None:
     for notice in outcome.notices:
         console.say(notice)
-    return outcome
 
 
 def _mfa_code(given: str | None) -> str | None:

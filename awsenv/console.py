@@ -50,6 +50,10 @@ class Console:
         self.errors_to_terminal = False
 
     def say(self, message: str) -> None:
+        """One line, always: text from elsewhere (botocore's error, holding a
+        credential_process's stderr) may bring its own line breaks."""
+        if "\n" in message or "\r" in message:
+            message = " ".join(part.strip() for part in message.splitlines() if part.strip())
         self._line(f"awsenv: {message}")
 
     def error(self, message: str) -> None:
@@ -57,6 +61,21 @@ class Console:
         self.say(message)
         if self.errors_to_terminal:
             _to_terminal(self.redact(f"awsenv: {message}") + "\n", self.stream)
+
+    def progress(self, message: str) -> None:
+        """A line about something under way (waiting for another awsenv's lock).
+        Said where a person watches, on a terminal; elsewhere only with --debug,
+        so that a failure after it is still the one line a tool shows."""
+        try:
+            watched = self.stream.isatty()
+        except (AttributeError, ValueError):
+            watched = False
+        if watched:
+            self.say(message)
+        else:
+            from awsenv import trace
+
+            trace.debug(message)
 
     def enable_debug(self) -> None:
         from awsenv import trace

@@ -83,8 +83,8 @@ def refresh_margin(environ: Mapping[str, str]) -> timedelta:
 
 
 def run_locks(cache: Cache, timeout: float, on_wait: Callable[[str], None]) -> Locks:
-    """The locks of one run. They live in the cache: where that is not ours to
-    use, the run goes on without."""
+    """The locks of one run: refreshes lock in the cache (none where the cache
+    is not ours to use); file edits lock beside the file (locking.py)."""
     return Locks(cache.root / "locks" if cache.usable else None, timeout=timeout, on_wait=on_wait)
 
 

@@ -61,10 +61,23 @@ class Credentials:
     def secrets(self) -> tuple[str, ...]:
         return tuple(v for v in (self.secret_access_key, self.session_token) if v)
 
-    def valid_for(self, margin: timedelta, now: datetime) -> bool:
-        """True when these credentials outlive `now + margin` (long-term keys always do)."""
+    def valid_for(self, margin: timedelta, now: datetime, skew: timedelta | None = None) -> bool:
+        """True when these credentials outlive `now + margin` (long-term keys
+        always do), by the local clock and by STS's: `skew` is the local clock
+        minus STS's, as measured when they were issued (None: unknown)."""
         # A difference of two datetimes never overflows; `expiration - margin` can.
-        return self.expiration is None or self.expiration - now > margin
+        return self.expiration is None or self.expiration - now > margin + _behind(skew)
+
+    def deadline(self, skew: timedelta | None = None) -> datetime | None:
+        """When they expire by the local clock's reading: their expiration, or
+        earlier when the local clock is behind STS's (`skew` < 0), whose clock
+        the expiration is on. A clock ahead of STS's already judges them early."""
+        if self.expiration is None:
+            return None
+        try:
+            return self.expiration - _behind(skew)
+        except OverflowError:
+            return self.expiration
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,3 +100,8 @@ class Credentials:
             session_token=data.get("SessionToken") or None,
             expiration=expiry,
         )
+
+
+def _behind(skew: timedelta | None) -> timedelta:
+    """How far the local clock is behind STS's (never negative)."""
+    return -skew if skew is not None and skew < timedelta(0) else timedelta(0)

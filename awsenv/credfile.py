@@ -27,11 +27,11 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
-from awsenv.atomic import OwnerNotKept, write_atomic
+from awsenv.atomic import ChangedMeanwhile, OwnerNotKept, write_atomic
 from awsenv.credentials import Credentials, format_time, parse_time
 from awsenv.errors import ConfigError
 from awsenv.profiles import parse_ini
@@ -170,14 +170,61 @@ def write_section(
 ) -> bool:
     """Set `values` in `[section]` of the file at `path`, atomically; True if the
     file was written. `read` is the section as the run read it ({} if it had none):
-    when the file now holds something else there, see the module docstring."""
+    when the file now holds something else there, see the module docstring.
+
+    The caller holds the file's lock, which every awsenv takes; other writers
+    (`aws configure set`, an editor) take none. So the file is read again right
+    before the rename, and if it changed the edit is made again on the new text."""
     check_replaceable(path)
+    for _ in range(ATTEMPTS):
+        raw = _read(path)
+        updated = _edited(path, raw, section, values, read)
+        if updated is None:
+            return False
+        try:
+            write_atomic(path, updated, unchanged=_still(path, raw))
+        except ChangedMeanwhile:
+            continue
+        except OwnerNotKept as exc:
+            raise ConfigError(
+                f"{path} belongs to uid {exc.uid} gid {exc.gid}, and awsenv (uid {os.geteuid()}) "
+                f"cannot give its replacement that owner ({exc.strerror}); nothing was written: "
+                "run awsenv as the file's owner"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+        return True
+    raise ConfigError(
+        f"{path} changed {ATTEMPTS} times while awsenv wrote it; nothing was written: "
+        "run awsenv again when the other writer is done"
+    )
+
+
+# Edits made again because another writer changed the file meanwhile.
+ATTEMPTS = 5
+
+
+def _still(path: Path, raw: bytes) -> Callable[[], bool]:
+    return lambda: _read(path) == raw
+
+
+def _read(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
-        raw = b""
+        return b""
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _edited(
+    path: Path,
+    raw: bytes,
+    section: str,
+    values: Mapping[str, str],
+    read: Mapping[str, str] | None,
+) -> bytes | None:
+    """The file's new bytes, or None when nothing is to be written."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -185,25 +232,15 @@ def write_section(
     if read is not None:
         now_holds = parse_ini(text, path).get(section, {})
         if now_holds != dict(read) and _keep_theirs(path, section, now_holds, values):
-            return False
+            return None
     updated = update_section(text, section, values)
-    if updated == text:
-        return False
-    try:
-        write_atomic(path, updated.encode("utf-8"))
-    except OwnerNotKept as exc:
-        raise ConfigError(
-            f"{path} belongs to uid {exc.uid} gid {exc.gid}, and awsenv (uid {os.geteuid()}) "
-            f"cannot give its replacement that owner ({exc.strerror}); nothing was written: "
-            "run awsenv as the file's owner"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-    return True
+    return None if updated == text else updated.encode("utf-8")
 
 
 def check_replaceable(path: Path) -> None:
-    """Refuse, with one line, a file awsenv must not replace (module docstring)."""
+    """Refuse, with one line, a file awsenv must not replace (module docstring),
+    or cannot: the directory its replacement is made in must be writable."""
+    _check_directory(path)
     try:
         info = path.stat()
     except OSError:
@@ -216,6 +253,19 @@ def check_replaceable(path: Path) -> None:
         )
     if not info.st_mode & stat.S_IWUSR:
         raise ConfigError(f"{path} is read-only; awsenv will not write it (chmod u+w to allow)")
+
+
+def _check_directory(path: Path) -> None:
+    # The replacement (and the lock beside the file) is made in the directory
+    # of the file's real path, or in the nearest one that exists.
+    directory = Path(os.path.realpath(path)).parent
+    while not directory.exists() and directory.parent != directory:
+        directory = directory.parent
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"{directory} is not writable, so awsenv cannot replace {path} in it; "
+            f"nothing was written (chmod u+w {directory} to allow)"
+        )
 
 
 def exposure_warning(path: Path) -> str | None:

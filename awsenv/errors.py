@@ -50,10 +50,15 @@ class EndpointError(AwsenvError):
     exit_code = 5
 
 
-class LockTimeoutError(AwsenvError):
-    """Another awsenv held a lock for longer than AWSENV_LOCK_TIMEOUT."""
+class LockError(AwsenvError):
+    """A lock could not be taken, so nothing was done: its file or directory is
+    not one awsenv can trust (a symlink, another user's), or cannot be made."""
 
     exit_code = 6
+
+
+class LockTimeoutError(LockError):
+    """Another awsenv held a lock for longer than AWSENV_LOCK_TIMEOUT."""
 
 
 class NoTerminalError(UsageError):

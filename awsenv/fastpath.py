@@ -368,31 +368,74 @@ def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int |
     """Print the memo for this call if it is still exactly right and return the
     exit status; None when the full path must answer."""
     try:
-        request = _process_request(argv) or _request(argv)
-        if request is None or sys.stdout is None or sys.stdout.isatty():
-            return None
-        command, subject, shell = request
-        if shell is None:
-            shell = parent_shell()
-        if shell not in SHELLS and shell != PROCESS:
-            return None
-        name = _memo_name(command, subject, shell)
-        if name is None:
-            return None
-        # The memo is evaluated by a shell: only a file of our own, in
-        # directories of our own, that nobody else can write, is fit for that.
-        fd = ownership.open_private(paths.cache_path(environ), ("exports", name))
-        with open(fd, encoding="utf-8", newline="") as handle:
-            head, when, stamp, text = handle.read().split("\n", 3)
-        if head != _FORMAT or not text:
-            return None
-        if when != "never" and time.time() >= int(when):
-            return None
-        if not Fingerprint(environ, shell).holds(stamp, environ):
-            return None
+        found = _memo_for(argv, environ)
     except (OSError, ValueError, KeyError, UnicodeDecodeError):
         return None
+    if found is None:
+        return None
+    text, what = found
     from awsenv.output import carrying, write_or_say
 
-    carrying(OUTPUT["process" if shell == PROCESS else command])
-    return write_or_say(text)
+    carrying(OUTPUT[what])
+    status = write_or_say(text)
+    if status == 0:
+        sweep_temps(environ)
+    return status
+
+
+def _memo_for(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """The text of the memo that answers this call, if it still holds, and the
+    subcommand whose output it is (what a failed write names)."""
+    request = _process_request(argv) or _request(argv)
+    if request is None or sys.stdout is None or sys.stdout.isatty():
+        return None
+    command, subject, shell = request
+    if shell is None:
+        shell = parent_shell()
+    if shell not in SHELLS and shell != PROCESS:
+        return None
+    name = _memo_name(command, subject, shell)
+    if name is None:
+        return None
+    # The memo is evaluated by a shell: only a file of our own, in
+    # directories of our own, that nobody else can write, is fit for that.
+    fd = ownership.open_private(paths.cache_path(environ), ("exports", name))
+    with open(fd, encoding="utf-8", newline="") as handle:
+        head, when, stamp, text = handle.read().split("\n", 3)
+    if head != _FORMAT or not text:
+        return None
+    if when != "never" and time.time() >= int(when):
+        return None
+    if not Fingerprint(environ, shell).holds(stamp, environ):
+        return None
+    return text, "process" if shell == PROCESS else command
+
+
+def sweep_temps(environ: Mapping[str, str]) -> None:
+    """A killed awsenv's temp files hold secrets, and a call served from its
+    memo writes nothing beside them: look (one listing per directory, no
+    import) and remove them only when there is one (atomic.remove_stale_temps)."""
+    cache = paths.cache_path(environ)
+    places = {
+        _directory_of(paths.credentials_path(environ)),
+        _directory_of(paths.config_path(environ)),
+        os.path.join(cache, "creds"),
+        os.path.join(cache, "exports"),
+    }
+    for directory in places:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        if any(name.endswith(".tmp") and ".awsenv-" in name for name in names):
+            from pathlib import Path
+
+            from awsenv.atomic import remove_stale_temps
+
+            remove_stale_temps(Path(directory))
+
+
+def _directory_of(path: str) -> str:
+    """The directory a replacement of the file at `path` is written in: that of
+    its real path (a symlinked directory above it lists the same entries)."""
+    return os.path.dirname(os.path.realpath(path) if os.path.islink(path) else path)

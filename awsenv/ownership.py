@@ -34,8 +34,9 @@ class Untrusted(OSError):
         self.why = why
 
 
-def why_untrusted(st: os.stat_result, *, directory: bool) -> str | None:
-    """Why a file with this (l)stat must not be trusted, or None when it may."""
+def why_untrusted(st: os.stat_result, *, directory: bool, also: int | None = None) -> str | None:
+    """Why a file with this (l)stat must not be trusted, or None when it may.
+    `also` is one more uid it may belong to (root using a user's own lock)."""
     if not CHECKED:
         return None
     if stat.S_ISLNK(st.st_mode):
@@ -44,7 +45,7 @@ def why_untrusted(st: os.stat_result, *, directory: bool) -> str | None:
         return "is not a directory"
     if not directory and not stat.S_ISREG(st.st_mode):
         return "is not a regular file"
-    if st.st_uid != os.geteuid():
+    if st.st_uid != os.geteuid() and st.st_uid != also:
         return f"belongs to uid {st.st_uid}, not to you (uid {os.geteuid()})"
     if st.st_mode & 0o022:
         return f"is writable by others (mode {stat.S_IMODE(st.st_mode):04o})"

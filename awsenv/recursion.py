@@ -3,10 +3,16 @@
 `credential_process = awsenv process dev` belongs in a profile of its own. Put
 where awsenv would resolve it for that very profile (directly, or as the
 source of a role), awsenv would run botocore, which runs awsenv, which... It
-is caught twice: from the files, before anything runs; and at run time, by a
+is caught from the files, before anything runs; and at run time, for the
+loops the files cannot show (a wrapper script, another name on PATH), by a
 marker in the environment of every program awsenv starts while it resolves
-(botocore's credential_process, mfa_process), for the loops the files cannot
-show (a wrapper script, another name on PATH).
+(botocore's credential_process, mfa_process).
+
+A wrapper may strip the marker (`env -u AWSENV_RESOLVING awsenv process dev`).
+Two more guards hold then: the waiter whose own ancestor holds the lock it
+waits for knows it is a loop (locking.py), and a depth counter in a variable
+of its own stops a loop that also changes the cache each time, so no lock is
+shared, after MAX_DEPTH nested runs.
 """
 
 from __future__ import annotations
@@ -21,6 +27,10 @@ from awsenv.errors import ConfigError
 from awsenv.profiles import Profile
 
 MARKER = "AWSENV_RESOLVING"
+DEPTH = "AWSENV_DEPTH"
+# awsenv inside awsenv's own credential_process or mfa_process runs, this many
+# deep: far beyond any setup a person would make, so a loop.
+MAX_DEPTH = 5
 _SEP = "\x1f"
 _VALUED = (
     "--mfa-code",
@@ -36,20 +46,35 @@ def check_running(environ: Mapping[str, str], profile: str) -> None:
             f"profile {profile!r} is already being resolved by the awsenv that started "
             "this one (a credential_process runs awsenv for it); refusing to loop"
         )
+    depth = _depth(environ)
+    if depth >= MAX_DEPTH:
+        raise ConfigError(
+            f"awsenv runs {depth} deep inside its own credential_process or mfa_process "
+            f"runs ({DEPTH}={depth}), resolving {profile!r}: a loop that hides {MARKER}; "
+            "refusing to go deeper"
+        )
+
+
+def _depth(environ: Mapping[str, str]) -> int:
+    value = environ.get(DEPTH, "")
+    return int(value) if value.isdigit() and len(value) < 6 else 0
 
 
 @contextlib.contextmanager
 def resolving(profile: str) -> Iterator[None]:
     """Mark the environment that this process's children inherit."""
-    before = os.environ.get(MARKER)
-    os.environ[MARKER] = profile if before is None else f"{before}{_SEP}{profile}"
+    before = {name: os.environ.get(name) for name in (MARKER, DEPTH)}
+    marker = before[MARKER]
+    os.environ[MARKER] = profile if marker is None else f"{marker}{_SEP}{profile}"
+    os.environ[DEPTH] = str(_depth(os.environ) + 1)
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop(MARKER, None)
-        else:
-            os.environ[MARKER] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def check_files(visited: Iterable[Profile]) -> None:

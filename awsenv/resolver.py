@@ -13,14 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeGuard
 
 from awsenv import clock
 from awsenv.atomic import remove_stale_temps
 from awsenv.cache import Cache
 from awsenv.credentials import EARLIEST, LATEST, Credentials, format_time, parse_time
 from awsenv.credfile import check_replaceable, exposure_warning, session_section, write_section
-from awsenv.errors import AwsError, ConfigError, MfaCodeRejected
-from awsenv.locking import Locks, file_lock_name
+from awsenv.errors import AwsError, ConfigError, MfaCodeRejected, NoTerminalError
+from awsenv.locking import Locks, check_file_lock, file_lock_name
 from awsenv.mfa import CodeSource
 from awsenv.mfa_process import MfaProcess
 from awsenv.plan import (
@@ -62,6 +63,10 @@ class Resolver:
     _from_cache: set[str] = field(default_factory=set)
     _cache_writes: dict[str, Credentials] = field(default_factory=dict)
     _section_writes: dict[str, Credentials] = field(default_factory=dict)
+    # The local clock minus STS's, per credentials issued in this run.
+    _skews: dict[str, timedelta | None] = field(default_factory=dict)
+    # Why a cached entry was renewed by STS's clock alone, for a failure to say.
+    _clock_note: str | None = None
 
     def resolve(self, node: Node) -> Credentials:
         creds = self._resolve(node)
@@ -70,9 +75,11 @@ class Resolver:
         return creds
 
     def valid_until(self, top: Node, creds: Credentials) -> datetime | None:
-        """When the export of `top` stops being right: its own expiry, or that of
-        a source that tools reading the files (given AWS_PROFILE) depend on."""
-        expiries = [creds.expiration]
+        """When the export of `top` stops being right, by the local clock: its
+        own expiry, or that of a source that tools reading the files (given
+        AWS_PROFILE) depend on; earlier where the local clock is behind STS's."""
+        skew = self._skew(top.cache_key) if _is_cached(top) else None
+        expiries = [creds.deadline(skew)]
         for node in walk(top)[1:]:
             expiries.append(self._file_source_expiry(node))
         known = [e for e in expiries if e is not None]
@@ -82,9 +89,9 @@ class Resolver:
         if isinstance(node, StaticSession):
             return _keys_of(node.profile).expiration
         if isinstance(node, MfaSession) and node.profile:
-            session = self._cached(node.cache_key)
+            session = self._cached(node)
             # An expired one makes the export wrong now: report it as expired.
-            return session.expiration if session else self.now()
+            return session.deadline(self._skew(node.cache_key)) if session else self.now()
         return None
 
     def sync_sections(self, top: Node) -> None:
@@ -92,7 +99,7 @@ class Resolver:
         them meant their step was never visited."""
         for node in _named_sessions(top):
             if node.profile and node.profile.name not in self._section_writes:
-                cached = self._cached(node.cache_key)
+                cached = self._cached(node)
                 if cached is not None:
                     self._keep_section_current(node.profile, cached)
 
@@ -117,7 +124,7 @@ class Resolver:
             self._warn_once(warning)
         try:
             for key, creds in self._cache_writes.items():
-                self.cache.store(key, creds)
+                self.cache.store(key, creds, self._skews.get(key))
         except OSError as exc:
             self.warnings.append(
                 f"cannot write the cache in {self.cache.root} ({exc.strerror}); "
@@ -133,53 +140,51 @@ class Resolver:
             remove_stale_temps(directory)
 
     def _resolve(self, node: Node) -> Credentials:
-        if isinstance(node, LongTermKeys):
-            return _keys_of(node.profile)
-        if isinstance(node, StaticSession):
-            creds = _keys_of(node.profile)
-            if creds.expiration and not creds.valid_for(self.margin, self.now()):
-                raise ConfigError(
-                    f"the temporary keys in [{node.profile.name}] expire at "
-                    f"{format_time(creds.expiration)}; refresh them with the tool that wrote them"
-                )
-            return creds
+        if isinstance(node, LongTermKeys | StaticSession):
+            return _from_files(node, self.margin, self.now())
         key = node.cache_key
         forced = node is self.refresh or key in self._forced
-        if not forced:
-            hit = self._hit(node)
-            if hit is not None:
-                return hit
+        if not forced and (hit := self._hit(node)) is not None:
+            return hit
         # A refresh: one process at a time per source, held through the prompt
         # and the STS call until the commit. Whoever waited finds the holder's
         # result in the cache and reuses it: one code, one STS call.
         self.locks.hold(key, f"refreshing {_who(node)}")
-        if not forced:
-            hit = self._hit(node)
-            if hit is not None:
-                return hit
-        else:
-            # --refresh asks for credentials newer than the call: another
-            # awsenv's refresh stored since this run began is just that.
-            renewed = self.cache.load(key)
-            stored = self.cache.stored_at(key)
-            fresh = stored is not None and stored >= self.started
-            if renewed is not None and fresh and self._usable(renewed):
-                debug(f"another awsenv just refreshed {_label(node)}; reusing it")
-                self._from_cache.add(key)
-                return renewed
+        done = self._refreshed_meanwhile(node) if forced else self._hit(node)
+        if done is not None:
+            return done
         if isinstance(node, MfaSession) and node.profile:
-            # Its section will be written: refuse a file awsenv must not
-            # replace before a code is asked for and spent.
+            # Its section will be written: refuse a file awsenv must not (or
+            # cannot) replace, or a lock it will not take, before a code is
+            # asked for and spent.
             check_replaceable(self.files.credentials_path)
-        creds = self._usable_here(node, self._fetch(node))
+            check_file_lock(self.files.credentials_path)
+        issued = self._fetch(node)
+        creds = self._usable_here(node, issued)
         if creds.expiration is not None:
             self._cache_writes[key] = creds
+            self._skews[key] = issued.skew(self.now())
         if isinstance(node, MfaSession) and node.profile:
             self._section_writes[node.profile.name] = creds
         return creds
 
+    def _refreshed_meanwhile(
+        self, node: MfaSession | AssumeRole | BotocoreProfile
+    ) -> Credentials | None:
+        """--refresh asks for credentials newer than the call: another awsenv's
+        refresh stored since this run began is just that."""
+        key = node.cache_key
+        renewed = self.cache.load(key)
+        stored = self.cache.stored_at(key)
+        fresh = stored is not None and stored >= self.started
+        if renewed is None or not fresh or not self._usable(renewed, self._skew(key)):
+            return None
+        debug(f"another awsenv just refreshed {_label(node)}; reusing it")
+        self._from_cache.add(key)
+        return renewed
+
     def _hit(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Credentials | None:
-        cached = self._cached(node.cache_key)
+        cached = self._cached(node)
         if cached is None or not self._sessions_below_valid(node):
             return None
         debug(f"cache hit: {_label(node)}")
@@ -194,7 +199,7 @@ class Resolver:
         creds = issued.credentials
         now = self.now()
         sts_time = issued.server_time
-        skew = now - sts_time if sts_time else None
+        skew = issued.skew(now)
         if skew is not None and abs(skew) > clock.TOLERANCE and not self.skew_noticed:
             self.skew_noticed = True
             self.warnings.append(
@@ -219,14 +224,43 @@ class Resolver:
             "Clock",
         )
 
-    def _usable(self, creds: Credentials) -> bool:
-        return creds.valid_for(self.margin, self.now())
+    def _usable(self, creds: Credentials, skew: timedelta | None) -> bool:
+        return creds.valid_for(self.margin, self.now(), skew)
 
-    def _cached(self, key: str) -> Credentials | None:
+    def _skew(self, key: str) -> timedelta | None:
+        """The skew measured when the credentials for `key` were issued."""
+        return self._skews[key] if key in self._skews else self.cache.skews.get(key)
+
+    def _cached(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Credentials | None:
+        """The credentials cached for `node` that are still good, by the local
+        clock and by STS's as measured when they were issued."""
+        key = node.cache_key
         creds = self._cache_writes.get(key) or self.cache.load(key)
-        if creds is None or not self._usable(creds):
+        if creds is None or not self._usable(creds, None):
+            return None
+        skew = self._skew(key)
+        if not self._usable(creds, skew):
+            self._renewing_by_sts_clock(node, creds, skew)
             return None
         return creds
+
+    def _renewing_by_sts_clock(
+        self,
+        node: MfaSession | AssumeRole | BotocoreProfile,
+        creds: Credentials,
+        skew: timedelta | None,
+    ) -> None:
+        # Still good by the local clock, which would export them silently.
+        expiry = format_time(creds.expiration) if creds.expiration else "?"
+        note = (
+            f"{_who(node)}: the cached credentials expire at {expiry}, within the "
+            f"{int(self.margin.total_seconds())} s refresh margin by STS's clock "
+            f"({clock.describe(skew)})"
+        )
+        if self._clock_note is None:  # one line says it, for the whole chain
+            self._clock_note = note
+            self.skew_noticed = True
+            self.warnings.append(f"{note}; renewed")
 
     def _sessions_below_valid(self, node: Node) -> bool:
         # A role over a session profile (or keys in the files) is only as good
@@ -311,7 +345,12 @@ class Resolver:
     ) -> Issued:
         """One STS call with an MFA code. A code typed at the prompt that STS
         rejects is asked for once more: it may have rolled over as it was typed."""
-        code = self.codes.code_for(serial, command)
+        try:
+            code = self.codes.code_for(serial, command)
+        except NoTerminalError as exc:
+            if self._clock_note is None:
+                raise
+            raise NoTerminalError(f"{exc}; {self._clock_note}") from None
         self.sts_calls += 1
         try:
             return call(code)
@@ -322,6 +361,22 @@ class Resolver:
         debug(f"STS rejected the typed code for {serial}; retrying with a fresh one")
         self.sts_calls += 1
         return call(code_again)
+
+
+def _from_files(
+    node: LongTermKeys | StaticSession, margin: timedelta, now: datetime
+) -> Credentials:
+    creds = _keys_of(node.profile)
+    if isinstance(node, StaticSession) and creds.expiration and not creds.valid_for(margin, now):
+        raise ConfigError(
+            f"the temporary keys in [{node.profile.name}] expire at "
+            f"{format_time(creds.expiration)}; refresh them with the tool that wrote them"
+        )
+    return creds
+
+
+def _is_cached(node: Node) -> TypeGuard[MfaSession | AssumeRole | BotocoreProfile]:
+    return isinstance(node, MfaSession | AssumeRole | BotocoreProfile)
 
 
 def _named_sessions(node: Node) -> list[MfaSession]:

@@ -36,8 +36,12 @@ class Survey:
         return None
 
     def usable(self, node: Node) -> bool:
-        entry = self.entry(node)
-        return entry is not None and entry.valid_for(self.margin, self.now)
+        """By the local clock and by STS's, as the export judges it (resolver._cached)."""
+        if not isinstance(node, MfaSession | AssumeRole | BotocoreProfile):
+            return False
+        entry = self.cache.load(node.cache_key)
+        skew = self.cache.skews.get(node.cache_key)
+        return entry is not None and entry.valid_for(self.margin, self.now, skew)
 
     def hit(self, node: Node) -> bool:
         """Served from the cache: its entry is usable, and so is every session

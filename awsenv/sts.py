@@ -31,6 +31,10 @@ class Issued:
     # (botocore-resolved profiles, a missing header).
     server_time: datetime | None = None
 
+    def skew(self, now: datetime) -> timedelta | None:
+        """The local clock (`now`) minus the issuer's; None when unknown."""
+        return now - self.server_time if self.server_time is not None else None
+
 
 class Sts:
     """STS calls made with explicit credentials, never with the environment's."""

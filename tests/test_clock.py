@@ -5,7 +5,9 @@ never crashes. The local STS runs on the real clock; faketime moves awsenv's."""
 from __future__ import annotations
 
 import contextlib
+import json
 import re
+import shutil
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
 
@@ -115,6 +117,84 @@ def test_an_expiration_of_2000_from_sts_is_not_exported(aws: AwsEnv) -> None:
     )
 
 
+# --- a local clock behind STS: the skew is kept with the cache entry ---------
+
+
+def sts_clock(aws: AwsEnv, ahead: timedelta, lasting: timedelta = timedelta(hours=1)) -> None:
+    """The local STS answers as if its clock ran `ahead` of the real one, with
+    credentials lasting `lasting` by that clock."""
+    sts_now = datetime.now(timezone.utc) + ahead
+    aws.sts.answer_date = formatdate(sts_now.timestamp(), usegmt=True)
+    aws.sts.answer_expiration = (sts_now + lasting).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def exported_key(stdout: str) -> str:
+    match = re.search(r"^export AWS_ACCESS_KEY_ID='([^']*)'$", stdout, re.M)
+    assert match, stdout
+    return match.group(1)
+
+
+# Measured a second or two after STS's Date was fixed: 49 min 58 s, say.
+BEHIND = r"the local clock is (49|50) min \d+ s behind STS"
+
+
+@pytest.fixture
+def behind_sts(aws: AwsEnv) -> str:
+    """An export made while the local clock is 50 min behind STS's, with
+    credentials that last 15 min by STS's clock (65 min by the local one's
+    reading). Eleven minutes later STS's clock leaves them 4 min, inside the
+    5 min margin, while the local clock still sees 54."""
+    aws.seed()
+    sts_clock(aws, timedelta(minutes=50), timedelta(minutes=15))
+    first = aws.run("dev", "--shell", "bash", "--mfa-code", CODE)
+    assert first.returncode == 0, first.stderr
+    assert re.fullmatch(
+        rf"awsenv: {BEHIND}; "
+        r"expiry times are judged by the local clock\n",
+        first.stderr,
+    )
+    aws.sts.reset()
+    sts_clock(aws, timedelta(minutes=61), timedelta(minutes=15))  # eleven minutes on, for STS
+    return exported_key(first.stdout)
+
+
+@pytest.mark.parametrize("memo", [True, False], ids=["fast-path-memo", "cache-only"])
+def test_a_cached_call_renews_what_stss_clock_says_has_expired(
+    aws: AwsEnv, behind_sts: str, memo: bool
+) -> None:
+    if not memo:
+        shutil.rmtree(aws.cache / "exports")
+    result = aws.run("dev", "--shell", "bash", "--mfa-code", CODE, wrapper=faketime("+11m"))
+
+    assert result.returncode == 0, result.stderr
+    assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 1}
+    assert exported_key(result.stdout) != behind_sts
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("awsenv: dev: the cached credentials expire at ")
+    assert "by STS's clock" in line and line.endswith("; renewed")
+    assert re.search(BEHIND, line)
+
+
+def test_without_a_code_the_renewal_fails_in_one_line_naming_the_clock(
+    aws: AwsEnv, behind_sts: str
+) -> None:
+    before = aws.snapshot()
+    result = aws.run("dev", "--shell", "bash", "--no-prompt", wrapper=faketime("+11m"))
+
+    line = assert_failed_cleanly(result, 2, before, aws)
+    assert "MFA code is needed" in line and "by STS's clock" in line
+    assert re.search(BEHIND, line)
+    assert aws.sts.calls == {}
+
+
+def test_a_cached_call_inside_stss_time_is_served_without_sts(aws: AwsEnv, behind_sts: str) -> None:
+    # Two minutes on: STS's clock leaves 13 min, beyond the margin.
+    result = aws.run("dev", "--shell", "bash", wrapper=faketime("+2m"))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert exported_key(result.stdout) == behind_sts
+    assert aws.sts.calls == {}
+
+
 @pytest.mark.parametrize(
     "expiration", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "not a time", "1969-12-31"]
 )
@@ -166,3 +246,15 @@ def test_valid_for_at_the_limits_of_datetime() -> None:
     for extreme in (datetime.min, datetime.max):
         creds = Credentials("AKIA", "s", "t", extreme.replace(tzinfo=timezone.utc))
         assert creds.valid_for(timedelta(hours=1), now) is (extreme == datetime.max)
+
+
+def test_list_tells_that_the_next_call_needs_a_code_by_stss_clock(
+    aws: AwsEnv, behind_sts: str
+) -> None:
+    """`list` and `explain` judge the cache by the export's own rule."""
+    result = aws.run("list", "--json", wrapper=faketime("+11m"))
+    assert result.returncode == 0, result.stderr
+    rows = {row["name"]: row for row in json.loads(result.stdout)["profiles"]}
+    assert rows["dev"]["needs_mfa"] is True
+    now = json.loads(aws.run("list", "--json").stdout)["profiles"]
+    assert [row["needs_mfa"] for row in now if row["name"] == "dev"] == [False]

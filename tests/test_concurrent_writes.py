@@ -8,8 +8,6 @@ fsync, never with hooks in awsenv itself.
 
 from __future__ import annotations
 
-import configparser
-import io
 import os
 import random
 import shutil
@@ -23,31 +21,30 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import clients
 import pytest
 from conftest import (
     AWSENV,
-    CODE,
     SEED_CONFIG,
     SEED_CREDENTIALS,
     AwsEnv,
     isolated_environ,
     require,
 )
+from lost_updates import (
+    EXPORT,
+    TWO_SESSIONS_CONFIG,
+    against_awscli,
+    sections,
+    sessions,
+    slow_fsync_argv,
+    two_caches,
+)
 
 from awsenv.atomic import TEMP_PATTERN
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes and modes")
 
-TWO_SESSIONS_CONFIG = f"""{SEED_CONFIG}
-[profile mfa1]
-source_profile = default
-mfa_serial = arn:aws:iam::123456789012:mfa/alice
-
-[profile mfa2]
-source_profile = other
-mfa_serial = arn:aws:iam::123456789012:mfa/other
-"""
-EXPORT = ("--shell", "bash", "--mfa-code", CODE)
 NOBODY = 65534
 AS_NOBODY = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 
@@ -57,11 +54,7 @@ def slow_fsync(microseconds: int, only_first: bool = False) -> list[str]:
     if not sys.platform.startswith("linux"):
         pytest.skip("strace fault injection is Linux's")
     require("strace")
-    when = ":when=1" if only_first else ""
-    return [
-        "strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync",
-        "-e", f"inject=fsync:delay_enter={microseconds}{when}",
-    ]  # fmt: skip
+    return slow_fsync_argv(microseconds, only_first=only_first)
 
 
 def start(aws: AwsEnv, *args: str, wrapper: list[str] | None = None) -> subprocess.Popen[bytes]:
@@ -81,13 +74,6 @@ def finish(proc: subprocess.Popen[bytes]) -> tuple[int, str, str]:
     return proc.returncode, out.decode(), err.decode()
 
 
-def sections(path: Path) -> dict[str, dict[str, str]]:
-    """configparser's view, as awsenv and botocore read the file."""
-    parser = configparser.RawConfigParser(strict=False, default_section="\0none")
-    parser.read_file(io.StringIO(path.read_text(), newline=None))
-    return {name: dict(parser.items(name)) for name in parser.sections()}
-
-
 def temp_files(root: Path) -> list[Path]:
     """Every temp file anywhere under the test's HOME and cache, awsenv's or not."""
     return sorted(p for p in root.rglob("*") if p.name.endswith(".tmp"))
@@ -99,15 +85,6 @@ def wait_for(condition: Callable[[], object], timeout: float = 30) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out")
         time.sleep(0.005)
-
-
-def has_session(section: dict[str, str] | None) -> bool:
-    return bool(section and section.get("aws_session_token") and section.get("expiration"))
-
-
-def sessions(path: Path) -> set[str]:
-    """The sections holding a session: names only, so no secret reaches a report."""
-    return {name for name, values in sections(path).items() if has_session(values)}
 
 
 def others(path: Path, but: str) -> dict[str, dict[str, str]]:
@@ -149,7 +126,7 @@ def test_a_writer_slowed_inside_its_write_does_not_lose_the_other_writers_sectio
     wait_for(lambda: temp_files(aws.credentials.parent) or slow.poll() is not None)
     assert slow.poll() is None, "mfa1 finished before its write could be caught"
 
-    fast = aws.run("mfa2", *EXPORT)
+    fast = aws.run("mfa2", *EXPORT, "--debug")  # the waiting line, without a terminal
 
     returncode, _, err = finish(slow)
     assert (returncode, fast.returncode) == (0, 0), (err, fast.stderr)
@@ -180,6 +157,53 @@ def test_sections_added_while_a_refresh_waits_on_sts_survive(aws: AwsEnv) -> Non
     team = sections(aws.credentials)["team"]
     assert team == {"aws_access_key_id": "AKIATEAM", "aws_secret_access_key": "teamSecret"}
     assert sessions(aws.credentials) == {"mfa1", "mfa2"}
+
+
+# --- one lock per file, wherever the cache is -------------------------------
+
+SLOWED_TRIALS = 3
+
+
+def test_two_awsenv_with_different_caches_never_lose_a_section(aws: AwsEnv) -> None:
+    """Each has a cache of its own, so no refresh lock is shared; the lock
+    beside the file is. Before it lived in the cache: 10 of 10 trials lost."""
+    slow_fsync(0)  # skips where strace cannot slow fsync
+    lost = [two_caches(aws, 1_000_000) for _ in range(SLOWED_TRIALS)]
+    assert lost == [set()] * SLOWED_TRIALS
+
+
+def test_a_section_aws_configure_set_adds_during_the_write_is_kept(aws: AwsEnv) -> None:
+    """The AWS CLI takes no lock: awsenv reads the file again right before its
+    rename and redoes its edit. Without that, each of these trials lost [team]."""
+    slow_fsync(0)
+    problem = clients.available()["awscli"]
+    if problem:
+        pytest.skip(problem)
+    delay = 2_000_000
+    lost = [
+        against_awscli(aws, clients.awscli_path(), delay, pause=0.2 * trial)
+        for trial in range(SLOWED_TRIALS)
+    ]
+    assert ["team" in trial for trial in lost] == [False] * SLOWED_TRIALS
+
+
+def test_the_lock_lives_beside_the_real_file_not_in_the_cache(aws: AwsEnv) -> None:
+    aws.seed()
+    real = aws.root / "elsewhere" / "credentials"
+    real.parent.mkdir()
+    aws.credentials.rename(real)
+    aws.credentials.symlink_to(real)
+
+    result = aws.run("mfa", *EXPORT)
+
+    assert result.returncode == 0, result.stderr
+    assert aws.credentials.is_symlink() and sessions(real) == {"mfa"}
+    lock = real.parent / ".credentials.awsenv.lock"
+    assert lock.is_file() and not lock.is_symlink()
+    assert stat.S_IMODE(lock.stat().st_mode) == 0o600
+    assert sorted(p.name for p in aws.credentials.parent.iterdir()) == ["config", "credentials"]
+    # The cache holds the refresh's lock only.
+    assert len(list((aws.cache / "locks").iterdir())) == 1
 
 
 # --- awsenv's own section changed during the run -----------------------------
@@ -338,33 +362,64 @@ def test_a_file_root_creates_in_the_users_directories_is_the_users(aws: AwsEnv) 
     assert stat.S_IMODE(credentials.parent.stat().st_mode) == 0o700
 
 
-@as_root
-def test_a_file_whose_owner_cannot_be_kept_is_left_alone(aws: AwsEnv) -> None:
+@pytest.fixture
+def for_nobody(aws: AwsEnv) -> Iterator[AwsEnv]:
+    """The seed layout outside pytest's private tmp_path, where nobody can
+    reach it; its files are still root's."""
     require("setpriv")
-    # nobody may replace root's file in nobody's own directory, but could not
-    # give the new file root as owner: awsenv must write nothing.
-    base = Path(tempfile.mkdtemp(prefix="awsenv-owner-"))
+    base = Path(tempfile.mkdtemp(prefix="awsenv-nobody-"))
     try:
         base.chmod(0o755)
         other = AwsEnv(base / "env", aws.sts, isolated_environ(base / "env", aws.sts.endpoint))
         other.home.mkdir(parents=True)
         other.seed()
-        other.credentials.chmod(0o644)
-        for path in (other.root, other.home, other.config.parent, other.config):
-            os.chown(path, NOBODY, NOBODY)
-        before = other.credentials.read_bytes()
-
-        result = other.run("mfa", *EXPORT, wrapper=AS_NOBODY)
-
-        assert (result.returncode, result.stdout) == (3, "")
-        assert result.stderr.count("\n") == 1, result.stderr
-        assert "belongs to uid 0" in result.stderr and "nothing was written" in result.stderr
-        info = other.credentials.stat()
-        assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (0, 0, 0o644)
-        assert other.credentials.read_bytes() == before
-        assert temp_files(other.root) == []
+        yield other
     finally:
         shutil.rmtree(base)
+
+
+@as_root
+def test_a_file_whose_owner_cannot_be_kept_is_left_alone(for_nobody: AwsEnv) -> None:
+    # nobody may replace root's file in nobody's own directory, but could not
+    # give the new file root as owner: awsenv must write nothing.
+    other = for_nobody
+    other.credentials.chmod(0o644)
+    for path in (other.root, other.home, other.config.parent, other.config):
+        os.chown(path, NOBODY, NOBODY)
+    before = other.credentials.read_bytes()
+
+    result = other.run("mfa", *EXPORT, wrapper=AS_NOBODY)
+
+    assert (result.returncode, result.stdout) == (3, "")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "belongs to uid 0" in result.stderr and "nothing was written" in result.stderr
+    info = other.credentials.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (0, 0, 0o644)
+    assert other.credentials.read_bytes() == before
+    assert temp_files(other.root) == []
+
+
+@as_root
+def test_a_read_only_aws_directory_is_refused_before_the_code_is_spent(
+    aws: AwsEnv, for_nobody: AwsEnv
+) -> None:
+    """The replacement is made beside the file: without a writable directory
+    the atomic replace would fail after the code was spent. Run as nobody:
+    root writes anywhere."""
+    other = for_nobody
+    for path in (other.root, *other.root.rglob("*")):
+        os.chown(path, NOBODY, NOBODY)
+    other.credentials.parent.chmod(0o500)
+    before = other.snapshot()
+
+    result = other.run("dev", *EXPORT, wrapper=AS_NOBODY)
+
+    assert (result.returncode, result.stdout) == (3, ""), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"{other.credentials.parent} is not writable" in result.stderr
+    assert aws.sts.calls["GetSessionToken"] == 0
+    assert other.snapshot() == before
+    assert not (other.root / "cache").exists()
 
 
 # --- modes, links, temp files ------------------------------------------------

@@ -196,7 +196,9 @@ def test_credentials_write_failure_changes_nothing(aws: AwsEnv) -> None:
         after = aws.snapshot()
     finally:
         subprocess.run(["chattr", "-i", str(aws_dir)], check=True)
-    assert_clean_failure(result, errors.ConfigError.exit_code, "cannot write")
+    # Found before the code is spent: the replacement is made in that directory.
+    assert_clean_failure(result, errors.ConfigError.exit_code, "is not writable")
+    assert aws.sts.calls["GetSessionToken"] == 0
     assert after == before  # the cache is written only after the credentials file
 
 

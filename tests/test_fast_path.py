@@ -352,3 +352,31 @@ def test_a_memo_of_init_ignores_the_login_name(aws: AwsEnv) -> None:
     assert aws.run("init", "fish", env={"USER": "alice"}).returncode == 0
     doctor(aws)
     assert aws.run("init", "fish", env={"USER": "bob"}).stdout == "export MARKER=1\n"
+
+
+def test_a_killed_writers_temp_files_are_removed_by_a_call_served_from_its_memo(
+    aws: AwsEnv, tmp_path: Path
+) -> None:
+    """They hold secrets; a repeat call writes nothing beside them, so the
+    fast path looks for them too (and imports nothing when there are none)."""
+    aws.seed()
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+    assert probe(aws, tmp_path / "p.json", "dev", "--shell", "bash")["loaded"] == []
+    doctor(aws)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    leftovers = [
+        aws.credentials.parent / f".credentials.awsenv-{gone.pid}-0123456789ab.tmp",
+        aws.cache / "creds" / f".x.json.awsenv-{gone.pid}-0123456789ab.tmp",
+        aws.cache / "exports" / f".memo.awsenv-{gone.pid}-0123456789ab.tmp",
+    ]
+    for path in leftovers:
+        path.write_text("aws_secret_access_key = leftover")
+    kept = aws.credentials.parent / ".credentials.someone-else.tmp"  # not awsenv's name
+    kept.write_text("")
+
+    result = aws.run("dev", "--shell", "bash")
+
+    assert result.stdout == "export MARKER=1\n"  # the memo served it
+    assert [p for p in leftovers if p.exists()] == []
+    assert kept.exists()

@@ -4,6 +4,7 @@ hold at most the session that was legitimately refreshed."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -163,3 +164,39 @@ def test_a_closed_or_full_stdout_is_one_line_naming_what_was_not_written(
         assert aws.sts.calls == {}
         assert aws.snapshot() == before
         assert not (aws.home / ".bashrc").exists()
+
+
+def damage_a_cache_entry(aws: AwsEnv) -> None:
+    (entry,) = [p for p in (aws.cache / "creds").iterdir() if "role" in p.read_text()]
+    data = json.loads(entry.read_text())
+    data["credentials"]["Expiration"] = "not a time"
+    entry.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    ("argv", "prepare"),
+    [
+        # The standard layout's first export says why AWS_PROFILE is not set.
+        (["dev", "--shell", "bash", "--mfa-code", CODE], None),
+        (["process", "dev", "--mfa-code", CODE], None),
+        # `list` warns of a damaged cache entry.
+        (["list", "--json"], damage_a_cache_entry),
+    ],
+    ids=["export", "process", "list"],
+)
+def test_a_notice_and_then_a_failure_to_write_is_still_one_line(
+    aws: AwsEnv, argv: list[str], prepare
+) -> None:
+    aws.standard()
+    if prepare:
+        assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
+        prepare(aws)
+    else:  # the notice is there when stdout takes the code
+        assert (
+            "AWS_PROFILE not set" in aws.run("prod", "--shell", "bash", "--mfa-code", CODE).stderr
+        )
+    with open("/dev/full", "wb") as full:
+        status, stderr = run_into(aws, full.fileno(), *argv)
+    assert status == 1
+    assert len(stderr.splitlines()) == 1, stderr
+    assert "No space left on device" in stderr

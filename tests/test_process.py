@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import clients
@@ -185,3 +187,44 @@ def test_repeat_process_imports_nothing_heavy(aws: AwsEnv, tmp_path) -> None:  #
     # The probe can fail: an option takes the full path.
     loaded = probe(aws, tmp_path / "q.json", "process", "-p", "dev")["loaded"]
     assert "argparse" in loaded
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # The same cache: the child waits on the lock its own parent holds.
+        "env -u AWSENV_RESOLVING {awsenv} process loop",
+        # A new cache each time, so no lock is shared: the depth counter.
+        "env -u AWSENV_RESOLVING sh -c 'XDG_CACHE_HOME=$(mktemp -d -p {root}) exec {awsenv} "
+        "process loop'",
+    ],
+    ids=["same-cache", "own-cache-each-time"],
+)
+def test_a_loop_through_a_wrapper_that_hides_the_marker_ends_quickly_in_one_line(
+    aws: AwsEnv, command: str
+) -> None:
+    aws.write(
+        STANDARD_CONFIG
+        + f"[profile loop]\ncredential_process = {command.format(awsenv=AWSENV, root=aws.root)}\n",
+        STANDARD_CREDENTIALS,
+    )
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [AWSENV, "process", "loop"],
+        env=aws.environ,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=30)  # not the lock timeout (120 s), nor forever
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the whole loop, however deep
+        proc.communicate()
+        pytest.fail(f"still looping after {time.monotonic() - started:.0f} s")
+
+    assert proc.returncode != 0 and out == ""
+    assert len(err.splitlines()) == 1, err
+    assert "loop" in err and "Traceback" not in err

@@ -16,12 +16,14 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import AWSENV, CODE, AwsEnv, isolated_environ
+from lost_updates import EXPORT, TWO_SESSIONS_CONFIG, sessions, slow_fsync_argv
 from test_cache_trust import ATTACKER_KEY, ATTACKER_SECRET
 
 from awsenv.cache import Cache
@@ -255,3 +257,47 @@ def test_cache_key_names_match_what_the_victim_writes(machine: Machine) -> None:
     keys = [top.cache_key, walk(top)[1].cache_key]  # type: ignore[union-attr]
     assert sorted(Cache(machine.cache).path(k).name for k in keys) == written
     assert json.loads((machine.cache / "creds" / written[0]).read_text())["key"] in keys
+
+
+def test_root_with_the_users_home_and_the_user_exclude_each_other(machine: Machine) -> None:
+    """sudo -E: root takes no lock in the user's cache, but the credentials
+    file's lock lives beside the file, so root and the user still write it one
+    at a time; the lock file root finds or makes stays the user's."""
+    machine.env.pop("XDG_CACHE_HOME")  # the victim's ~/.cache/awsenv, which root leaves alone
+    home = Path(machine.env["HOME"])
+    (home / ".aws" / "config").write_text(TWO_SESSIONS_CONFIG)
+    as_victim = ["setpriv", f"--reuid={VICTIM}", f"--regid={VICTIM}", "--clear-groups"]
+    slowed = slow_fsync_argv(1_500_000, only_first=True)
+    victim = subprocess.Popen(
+        [*slowed, *as_victim, AWSENV, "mfa1", *EXPORT],
+        env=machine.env,
+        cwd="/",
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list((home / ".aws").glob(".credentials.awsenv-*.tmp")):
+        assert victim.poll() is None and time.monotonic() < deadline, "the write was not caught"
+        time.sleep(0.005)
+
+    as_root = subprocess.run(
+        [AWSENV, "mfa2", *EXPORT, "--debug"],
+        env=machine.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    _out, err = victim.communicate(timeout=60)
+
+    assert (victim.returncode, as_root.returncode) == (0, 0), (err, as_root.stderr)
+    assert "waiting for another awsenv" in as_root.stderr  # the two really overlapped
+    assert sessions(machine.credentials) == {"mfa1", "mfa2"}
+    lock = home / ".aws" / ".credentials.awsenv.lock"
+    assert (lock.stat().st_uid, lock.stat().st_gid) == (VICTIM, VICTIM)
+    assert owners(home) == {VICTIM}
+    again = machine.victim("mfa1", "--refresh", *EXPORT)
+    assert (again.returncode, again.stderr) == (0, "")

@@ -6,7 +6,15 @@ import os
 import sys
 from collections.abc import Sequence
 
-from awsenv.cli import check_stdout, export_parser, obtain_for, profile_of, shell_named, write
+from awsenv.cli import (
+    check_stdout,
+    export_parser,
+    obtain_for,
+    profile_of,
+    say_notices,
+    shell_named,
+    write,
+)
 from awsenv.console import Console
 
 
@@ -21,8 +29,9 @@ def run(argv: Sequence[str], console: Console) -> int:
     from awsenv.credentials import format_time
 
     with fastpath.recording(os.environ, profile, shell.name) as memo:
-        outcome = obtain_for(args, profile, console)
+        outcome = obtain_for(args, profile, console, notices=False)
         if to_terminal:
+            say_notices(outcome, console)
             from awsenv.render import render_macro
 
             until = (
@@ -38,5 +47,6 @@ def run(argv: Sequence[str], console: Console) -> int:
 
         text = render_exports(shell, outcome.exports)
         write(text)
+        say_notices(outcome, console)
         memo.printed(text, outcome)
     return 0

@@ -30,12 +30,12 @@ def run(argv: Sequence[str], console: Console) -> int:
     files = load_files(os.environ)
     survey = listing.survey_for(os.environ)
     listed = listing.rows(files, survey)
-    for warning in survey.cache.warnings:
-        console.say(warning)
     if args.json:
         write(listing.as_json(listed))
     else:
         write(listing.as_table(listed, aligned=bool(sys.stdout and sys.stdout.isatty())))
+    for warning in survey.cache.warnings:  # after: a failure to write is the only line
+        console.say(warning)
     return 0
 
 

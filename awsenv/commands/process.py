@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Sequence
 
-from awsenv.cli import check_stdout, credential_parser, obtain_for, profile_of, write
+from awsenv.cli import check_stdout, credential_parser, obtain_for, profile_of, say_notices, write
 from awsenv.console import Console
 from awsenv.exports import Exports
 
@@ -33,9 +33,10 @@ def run(argv: Sequence[str], console: Console) -> int:
     from awsenv import fastpath
 
     with fastpath.recording(os.environ, profile, fastpath.PROCESS) as memo:
-        outcome = obtain_for(args, profile, console)
+        outcome = obtain_for(args, profile, console, notices=False)
         text = credential_json(outcome.exports)
         write(text)
+        say_notices(outcome, console)
         memo.printed(text, outcome)
     return 0
 

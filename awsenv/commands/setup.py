@@ -252,14 +252,29 @@ def _write_both(files: object, after: tuple[str, str], console: Console) -> None
 
 
 def _write(path: Path, before: str, after: str) -> None:
-    from awsenv.atomic import write_atomic
+    """Replace `path`, and only while it still holds `before`: checked once
+    more right before the rename, for writers that take no lock (an editor,
+    `aws configure set`)."""
+    from awsenv.atomic import ChangedMeanwhile, write_atomic
 
     if before == after:
         return
+    read = before.encode("utf-8") if path.exists() else None
     try:
-        write_atomic(path, after.encode("utf-8"))
+        write_atomic(path, after.encode("utf-8"), unchanged=lambda: _current(path) == read)
+    except ChangedMeanwhile:
+        raise ConfigError(
+            f"{path} changed while awsenv wrote it; nothing was written: run awsenv setup again"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _current(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def _offer_rc(args: object, ask: _Asker | None, console: Console) -> None:
