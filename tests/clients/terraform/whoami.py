@@ -142,6 +142,9 @@ def terraform_env(env: dict[str, str], prepared: Path) -> dict[str, str]:
         TF_CLI_CONFIG_FILE=str(prepared / "cli.tfrc"),
         AWS_EC2_METADATA_DISABLED="true",
     )
+    # The provider spends most of a start building its schema; fewer garbage
+    # collections cut its CPU time by about a quarter for ~150 MB more memory.
+    child.setdefault("GOGC", "400")
     return child
 
 
