@@ -29,6 +29,7 @@ from pathlib import Path
 
 import boto3
 import conftest
+import pexpect
 import pytest
 from conftest import AwsEnv
 
@@ -358,6 +359,10 @@ aws_access_key_id = {conftest.DEFAULT_KEY_ID}
 aws_secret_access_key = {conftest.DEFAULT_SECRET}
 """
 GO_SOURCE_PROFILE_ERROR = "credential type source_profile requires role_arn, profile mfa"
+# aws-sdk-core 3.168 runs a credential_process twice as it builds the provider
+# (ProcessCredentials#initialize, then RefreshingCredentials#initialize): a
+# prompt there is seen twice unless the second run is served from a cache.
+PROCESS_RUNS = {"ruby": 2}
 
 
 def ready(client: str) -> None:
@@ -530,15 +535,16 @@ def test_the_profile_is_validated_even_with_env_keys(client: str, aws: AwsEnv, i
 def test_credential_process_profile(client: str, aws: AwsEnv, issue) -> None:
     ready(client)
     creds = issue("from-process")
-    script = aws.root / "creds.sh"
+    script, runs = aws.root / "creds.sh", aws.root / "runs"
     payload = json.dumps({"Version": 1, **creds})
-    script.write_text(f"#!/bin/sh\ncat <<'EOF'\n{payload}\nEOF\n")
+    script.write_text(f"#!/bin/sh\necho run >>{runs}\ncat <<'EOF'\n{payload}\nEOF\n")
     script.chmod(0o755)
     aws.write(f"[profile proc]\ncredential_process = {script}\nregion = {REGION}\n", "")
     result = clients.whoami(client, aws.environ | {"AWS_PROFILE": "proc"})
     assert result.identity["Arn"] == assumed_role_arn("from-process", "issued-from-process")
     assert caller_key(aws) == creds["AccessKeyId"]
     assert_shown_key(result, creds["AccessKeyId"])
+    assert runs.read_text().count("run") == PROCESS_RUNS.get(client, 1)
 
 
 @ALL_CLIENTS
@@ -616,3 +622,38 @@ def test_a_stale_go_client_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> No
     assert problem and "built from other sources" in problem
     with pytest.raises(clients.ClientUnavailable, match=re.escape(clients.INSTALL_COMMAND)):
         clients.client_argv("go2")
+
+
+@ALL_CLIENTS
+def test_credential_process_can_prompt_under_a_terminal(client: str, aws: AwsEnv, issue) -> None:
+    """client_argv + client_env under a pseudo-terminal: each SDK runs its
+    credential_process with the terminal still reachable, so a prompt on
+    /dev/tty (as awsenv's MFA prompt) is answered there."""
+    ready(client)
+    creds = issue("prompted")
+    script = aws.root / "prompting.sh"
+    payload = json.dumps({"Version": 1, **creds})
+    script.write_text(
+        "#!/bin/sh\n"
+        "printf 'Code for the test: ' >/dev/tty\n"
+        "read -r code </dev/tty\n"
+        f'[ "$code" = {conftest.CODE} ] || exit 3\n'
+        f"cat <<'EOF'\n{payload}\nEOF\n"
+    )
+    script.chmod(0o755)
+    aws.write(f"[profile proc]\ncredential_process = {script}\nregion = {REGION}\n", "")
+    argv = clients.client_argv(client)
+    env = clients.client_env(client, aws.environ | {"AWS_PROFILE": "proc"})
+    child = pexpect.spawn(argv[0], argv[1:], env=env, encoding="utf-8", timeout=240)
+    try:
+        for _ in range(PROCESS_RUNS.get(client, 1)):
+            child.expect(r"(?m)^Code for the test: ")
+            child.sendline(conftest.CODE)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0, child.before
+    output = child.before.replace("\r\n", "\n")
+    identity = json.loads(output[output.index("{") :])
+    assert identity["Arn"] == assumed_role_arn("prompted", "issued-prompted")
+    assert caller_key(aws) == creds["AccessKeyId"]
