@@ -531,6 +531,29 @@ def test_the_profile_is_validated_even_with_env_keys(client: str, aws: AwsEnv, i
         assert arn == assumed_role_arn("exported", "issued-exported")
 
 
+# What each client does with a role that has its own mfa_serial and nothing to
+# prompt on: none of them may hang, and only Ruby calls STS (without a code).
+MFA_ROLE_FAILURES = {
+    "node": "MfaPromptRequested: MFA prompt requested",
+    "awscli": f"Enter MFA code for {conftest.MFA_SERIAL}",
+    "go2": "assume role with MFA enabled, but AssumeRoleTokenProvider session option not set",
+    "go1": "AssumeRoleTokenProviderNotSetError: assume role with MFA enabled",
+    "ruby": "AccessDenied: MultiFactorAuthentication failed, unable to validate MFA code",
+    "terraform": "assume role with MFA enabled, but AssumeRoleTokenProvider session option not set",
+}
+
+
+@ALL_CLIENTS
+def test_a_role_with_mfa_serial_fails_without_a_terminal(client: str, aws: AwsEnv) -> None:
+    ready(client)
+    aws.standard()
+    with pytest.raises(clients.ClientFailed) as err:
+        clients.whoami(client, aws.environ | {"AWS_PROFILE": "dev"})
+    assert MFA_ROLE_FAILURES[client] in err.value.stderr
+    expected = [("AssumeRole", 403)] if client == "ruby" else []
+    assert [(e["action"], e["status"]) for e in aws.sts.requests_log] == expected
+
+
 @ALL_CLIENTS
 def test_credential_process_profile(client: str, aws: AwsEnv, issue) -> None:
     ready(client)
