@@ -161,10 +161,7 @@ class ClientResult:
 
 def node_path() -> str | None:
     """The node executable: ``$AWSENV_NODE`` or ``node`` on this process's PATH."""
-    override = os.environ.get("AWSENV_NODE")
-    if override:
-        return override if os.access(override, os.X_OK) else None
-    return shutil.which("node")
+    return _executable("AWSENV_NODE", "node")
 
 
 def awscli_path() -> Path:
@@ -175,12 +172,19 @@ def awscli_path() -> Path:
 
 def ruby_path() -> str | None:
     """The ruby executable: ``$AWSENV_RUBY`` or ``ruby`` on this process's PATH."""
-    return os.environ.get("AWSENV_RUBY") or shutil.which("ruby")
+    return _executable("AWSENV_RUBY", "ruby")
 
 
 def terraform_path() -> str | None:
     """The terraform executable: ``$AWSENV_TERRAFORM`` or ``terraform`` on PATH."""
-    return os.environ.get("AWSENV_TERRAFORM") or shutil.which("terraform")
+    return _executable("AWSENV_TERRAFORM", "terraform")
+
+
+def _executable(override_var: str, name: str) -> str | None:
+    override = os.environ.get(override_var)
+    if override:
+        return override if os.access(override, os.X_OK) else None
+    return shutil.which(name)
 
 
 def terraform_mirror() -> Path | None:

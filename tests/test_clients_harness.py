@@ -680,3 +680,18 @@ def test_credential_process_can_prompt_under_a_terminal(client: str, aws: AwsEnv
     identity = json.loads(output[output.index("{") :])
     assert identity["Arn"] == assumed_role_arn("prompted", "issued-prompted")
     assert caller_key(aws) == creds["AccessKeyId"]
+
+
+def test_missing_terraform_or_mirror_is_unavailable(
+    base_env, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("AWSENV_TERRAFORM", str(tmp_path / "nope" / "terraform"))
+    assert "terraform not found" in str(clients.available()["terraform"])
+    with pytest.raises(clients.ClientUnavailable, match="terraform not found"):
+        clients.whoami("terraform", base_env)
+    monkeypatch.delenv("AWSENV_TERRAFORM")
+    monkeypatch.setenv("AWSENV_TERRAFORM_MIRROR", str(tmp_path))
+    problem = clients.available()["terraform"]
+    if clients.terraform_path() is not None:
+        assert problem and "no filesystem mirror holds" in problem
+    assert "terraform" in clients.OPTIONAL_CLIENTS
