@@ -390,25 +390,31 @@ def _argv(client: str, profile: str | None) -> list[str]:
 
 
 def _local_endpoint(client: str, env: Mapping[str, str]) -> str:
-    endpoint = next((env[var] for var in ENDPOINT_VARS if env.get(var)), None)
-    if endpoint is None:
+    """The first endpoint of ENDPOINT_VARS in env; each one set must be loopback
+    (a client may read another of them: the AWS CLI reads only the last two)."""
+    endpoints = [env[var] for var in ENDPOINT_VARS if env.get(var)]
+    if not endpoints:
         raise ValueError(
             f"{client} needs a local STS endpoint in env ({', '.join(ENDPOINT_VARS)}): "
             "it never talks to real AWS"
         )
-    url = urlsplit(endpoint)
+    for endpoint in endpoints:
+        if not _is_loopback_http(endpoint):
+            raise ValueError(
+                f"{client}: the STS endpoint {endpoint!r} is not a loopback http URL: "
+                "it never talks to real AWS"
+            )
+    return endpoints[0]
+
+
+def _is_loopback_http(url: str) -> bool:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
     try:
-        loopback = (
-            url.hostname == "localhost" or ipaddress.ip_address(url.hostname or "").is_loopback
-        )
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
-        loopback = False
-    if url.scheme != "http" or not loopback:
-        raise ValueError(
-            f"{client}: the STS endpoint {endpoint!r} is not a loopback http URL: "
-            "it never talks to real AWS"
-        )
-    return endpoint
+        return False
+    return parts.scheme == "http" and loopback
 
 
 def client_env(client: str, env: Mapping[str, str]) -> dict[str, str]:

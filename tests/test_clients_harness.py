@@ -608,11 +608,13 @@ def test_sdk_programs_refuse_a_remote_endpoint(client: str, aws: AwsEnv) -> None
 
 
 @ALL_CLIENTS
-def test_the_harness_refuses_a_remote_endpoint(client: str, aws: AwsEnv) -> None:
+@pytest.mark.parametrize("var", clients.ENDPOINT_VARS)
+def test_the_harness_refuses_a_remote_endpoint(client: str, var: str, aws: AwsEnv) -> None:
+    """Any endpoint variable a client might read must be local, not just the first."""
     ready(client)
-    remote = {var: "https://sts.amazonaws.com" for var in clients.ENDPOINT_VARS}
+    env = aws.environ | {"AWSENV_TEST_STS_ENDPOINT": aws.sts.endpoint}
     with pytest.raises(ValueError, match="never talks to real AWS"):
-        clients.whoami(client, aws.environ | remote)
+        clients.whoami(client, env | {var: "https://sts.amazonaws.com"})
 
 
 @pytest.mark.parametrize("client", ["node", "awscli", "go2", "go1", "ruby"])
