@@ -697,3 +697,30 @@ def test_missing_terraform_or_mirror_is_unavailable(
     if clients.terraform_path() is not None:
         assert problem and "no filesystem mirror holds" in problem
     assert "terraform" in clients.OPTIONAL_CLIENTS
+
+
+@ALL_CLIENTS
+def test_nothing_but_the_local_sts_is_contacted(client: str, aws: AwsEnv, tmp_path: Path) -> None:
+    """Every connect() of the client and its children (terraform's provider, a
+    role assumed by the SDK): loopback or a unix socket, never DNS or IMDS."""
+    ready(client)
+    conftest.require("strace")
+    aws.write(ROLE_OVER_KEYS, LONG_TERM_KEYS)
+    trace = tmp_path / "connects"
+    argv = ["strace", "-f", "-qq", "-e", "trace=connect", "-o", str(trace)]
+    proc = subprocess.run(
+        [*argv, *clients.client_argv(client)],
+        env=clients.client_env(client, aws.environ | {"AWS_PROFILE": "dev"}),
+        capture_output=True,
+        text=True,
+        timeout=clients.TERRAFORM_TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stderr
+    connects = trace.read_text()
+    families = re.findall(r"sa_family=(AF_\w+)", connects)
+    inet = re.findall(r"inet_(?:addr|pton)\((?:AF_INET6, )?\"([^\"]+)\"", connects)
+    assert "AF_INET" in families  # the STS calls themselves were seen
+    assert set(families) <= {"AF_INET", "AF_INET6", "AF_UNIX", "AF_UNSPEC"}, families
+    assert inet and set(inet) <= {"127.0.0.1", "::1"}, inet
+    assert len(inet) == families.count("AF_INET") + families.count("AF_INET6")
