@@ -3,8 +3,14 @@
 // Resolves credentials with the SDK's own Node provider chain (the same chain
 // CDK, Serverless and friends use), calls STS GetCallerIdentity against the
 // endpoint in AWSENV_TEST_STS_ENDPOINT and prints one JSON line:
-//   {"Arn": "...", "Account": "..."}
-// Any failure prints "<ErrorName>: <message>" to stderr and exits 1.
+//   {"Arn": "...", "Account": "...", "UserId": "...", "AccessKeyId": "..."}
+// (AccessKeyId: the key of the credentials the chain resolved, which signed
+// the call). Any failure prints "<ErrorName>: <message>" to stderr and exits 1.
+//
+//   node whoami.mjs [--profile NAME]
+//
+// --profile names the profile in code (fromNodeProviderChain({profile}))
+// instead of AWS_PROFILE.
 //
 // It never prompts: if the chain asks for an MFA code (a profile with
 // role_arn + mfa_serial), the mfaCodeProvider below throws
@@ -12,6 +18,7 @@
 // would have prompted here.
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromProcess } from "@aws-sdk/credential-providers";
+import { parseArgs } from "node:util";
 
 function fail(err) {
   const name = (err && err.name) || "Error";
@@ -21,6 +28,7 @@ function fail(err) {
 }
 
 async function main() {
+  const { values: args } = parseArgs({ options: { profile: { type: "string" } } });
   const endpoint = process.env.AWSENV_TEST_STS_ENDPOINT;
   if (!endpoint) {
     throw new Error("AWSENV_TEST_STS_ENDPOINT is not set");
@@ -34,6 +42,7 @@ async function main() {
   // with fromProcess alone instead of the whole default chain.
   const processProfile = process.env.AWSENV_TEST_FROM_PROCESS;
   const credentials = processProfile ? fromProcess({ profile: processProfile }) : fromNodeProviderChain({
+    ...(args.profile === undefined ? {} : { profile: args.profile }),
     clientConfig: { endpoint, region },
     mfaCodeProvider: async (serial) => {
       const err = new Error(`MFA prompt requested (mfa_serial=${serial})`);
@@ -44,7 +53,11 @@ async function main() {
 
   const client = new STSClient({ endpoint, region, credentials, maxAttempts: 1 });
   const out = await client.send(new GetCallerIdentityCommand({}));
-  process.stdout.write(JSON.stringify({ Arn: out.Arn, Account: out.Account }) + "\n");
+  // Memoized by the client: the credentials that signed the call, no new lookup.
+  const identity = await client.config.credentials();
+  process.stdout.write(JSON.stringify({
+    Arn: out.Arn, Account: out.Account, UserId: out.UserId, AccessKeyId: identity.accessKeyId,
+  }) + "\n");
 }
 
 main().catch(fail);
