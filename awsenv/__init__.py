@@ -1,7 +1,7 @@
 """awsenv: refresh AWS MFA sessions and assumed roles, export them into the current shell.
 
 Library use: `awsenv.core.obtain(Request("dev"))` returns the Exports; the
-renderers in `awsenv.render` turn them into shell code.
+renderers in `awsenv.render.templates` turn them into shell code.
 """
 
 __version__ = "0.1.0"

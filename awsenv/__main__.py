@@ -7,9 +7,9 @@ def main() -> int:
     if sys.argv[1:] == ["list", "--names"]:
         # The shell completers' source, at about the cost of starting Python:
         # before the fast path and the full CLI (argparse, configparser) load.
-        from awsenv.commands import OUTPUT
-        from awsenv.names import names_text
-        from awsenv.output import carrying, write_or_say
+        from awsenv.commandline import OUTPUT
+        from awsenv.profile_names import names_text
+        from awsenv.stdout import carrying, write_or_say
 
         text = names_text()
         if text is not None:

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from awsenv import __version__
-from awsenv.console import Console
 from awsenv.errors import EXIT_INTERRUPTED, AwsenvError, NoTerminalError, UsageError
+from awsenv.stderr import Console
 
 if TYPE_CHECKING:
-    from awsenv.core import Outcome
+    from awsenv.core.obtain import Outcome
     from awsenv.shell import Shell
 
 EPILOG = """\
@@ -160,8 +160,8 @@ def obtain_for(
     """Call the core for a credential subcommand and say its notices; a caller
     that still has output to write passes `notices=False` and says them after
     it (`say_notices`), so that a failure to write is its only line."""
-    from awsenv.core import Request, obtain
-    from awsenv.mfa import ask_terminal
+    from awsenv.core.mfa_codes import ask_terminal
+    from awsenv.core.obtain import Request, obtain
 
     code = _mfa_code(args.mfa_code)
     console.redact.add(code)
@@ -185,7 +185,7 @@ def _mfa_code(given: str | None) -> str | None:
     if given != "-":
         return given
     # `--mfa-code -`: from a pipe, so that the code is on no command line.
-    from awsenv.mfa import code_from_stdin
+    from awsenv.core.mfa_codes import code_from_stdin
 
     return code_from_stdin()
 
@@ -216,14 +216,14 @@ def shell_named(name: str | None) -> Shell:
 
 
 def write(text: str) -> None:
-    from awsenv.output import write_stdout
+    from awsenv.stdout import write_stdout
 
     write_stdout(text)
 
 
 def check_stdout() -> None:
     """Fail now, before a code is spent, if stdout is closed (OutputError)."""
-    from awsenv.output import check_open
+    from awsenv.stdout import check_open
 
     check_open()
 
@@ -232,8 +232,8 @@ def run(argv: Sequence[str], console: Console) -> int:
     """Dispatch: a subcommand's module when the first word is one, else an export."""
     import importlib
 
-    from awsenv import output
-    from awsenv.commands import NAMES, OUTPUT
+    from awsenv import stdout as output
+    from awsenv.commandline import NAMES, OUTPUT
 
     first = argv[0] if argv else ""
     name = first if first in NAMES else ""
@@ -255,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.say("interrupted; nothing was changed")
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away: quietly, as Unix tools do
-        from awsenv.output import EXIT_BROKEN_PIPE
+        from awsenv.stdout import EXIT_BROKEN_PIPE
 
         return EXIT_BROKEN_PIPE
     except Exception as exc:  # the last line of defence: never a raw traceback

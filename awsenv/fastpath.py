@@ -23,7 +23,7 @@ import sys
 import time
 
 from awsenv import __version__, ownership, paths
-from awsenv.commands import NAMES, OUTPUT
+from awsenv.commandline import NAMES, OUTPUT
 from awsenv.sections import Sections
 from awsenv.shell import SHELLS, parent_shell, template_dir
 
@@ -33,8 +33,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from awsenv.core import Outcome
-    from awsenv.profiles import AwsFiles
+    from awsenv.config.profiles import AwsFiles
+    from awsenv.core.obtain import Outcome
 
 _FORMAT = "awsenv-memo 4"
 # The memo of `awsenv process PROFILE` (credential_process JSON) sits beside
@@ -287,7 +287,7 @@ class Recording:
             return
         from pathlib import Path
 
-        from awsenv.atomic import ensure_private_dir, write_atomic
+        from awsenv.store.atomic import ensure_private_dir, write_atomic
 
         root = Path(paths.cache_path(self.environ))
         body = f"{_FORMAT}\n{renew_at}\n{stamp}\n{text}"
@@ -309,7 +309,7 @@ def _as_read(
     """The AWS files' contents now, when they are exactly what the run read
     (`read`), but for the credentials file's sections it wrote (`written`);
     else None."""
-    from awsenv.credfile import update_section
+    from awsenv.config.section_editor import update_section
     from awsenv.errors import ConfigError
 
     config_path, credentials_path = _file_paths(environ)
@@ -374,7 +374,7 @@ def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int |
     if found is None:
         return None
     text, what = found
-    from awsenv.output import carrying, write_or_say
+    from awsenv.stdout import carrying, write_or_say
 
     carrying(OUTPUT[what])
     status = write_or_say(text)
@@ -430,7 +430,7 @@ def sweep_temps(environ: Mapping[str, str]) -> None:
         if any(name.endswith(".tmp") and ".awsenv-" in name for name in names):
             from pathlib import Path
 
-            from awsenv.atomic import remove_stale_temps
+            from awsenv.store.atomic import remove_stale_temps
 
             remove_stale_temps(Path(directory))
 

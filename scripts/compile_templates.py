@@ -1,4 +1,4 @@
-"""Compile shells/*.j2 with jinja2's compiler into awsenv/shells_compiled.py.
+"""Compile shells/*.j2 with jinja2's compiler into awsenv/render/compiled.py.
 
     .venv/bin/python scripts/compile_templates.py
 
@@ -14,10 +14,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from awsenv.render import jinja_environment, template_dir  # noqa: E402
-from awsenv.template_runtime import sources_checksum  # noqa: E402
+from awsenv.render.runtime import sources_checksum  # noqa: E402
+from awsenv.render.templates import jinja_environment, template_dir  # noqa: E402
 
-TARGET = REPO / "awsenv" / "shells_compiled.py"
+TARGET = REPO / "awsenv" / "render" / "compiled.py"
 
 
 def generate() -> str:

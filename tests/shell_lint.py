@@ -60,9 +60,9 @@ def typical_exports() -> dict[str, str]:
     """The lines an export of a role session prints, and `awsenv unset`, per shell."""
     from datetime import datetime, timedelta, timezone
 
-    from awsenv.credentials import Credentials
-    from awsenv.exports import Exports
-    from awsenv.render import render_exports
+    from awsenv.aws.credentials import Credentials
+    from awsenv.core.exports import Exports
+    from awsenv.render.templates import render_exports
     from awsenv.shell import SHELLS
 
     creds = Credentials(

@@ -9,7 +9,7 @@ import pytest
 from conftest import ACCOUNT, CODE, MFA_SERIAL, STANDARD_CREDENTIALS, AwsEnv, require
 from realshells import COMMANDS, evaluate
 
-from awsenv.exports import MANAGED
+from awsenv.core.exports import MANAGED
 
 # Quotes of every kind, substitutions, a backslash (also at the end, which
 # breaks POSIX quoting fed to fish) and the curly quote PowerShell honours.

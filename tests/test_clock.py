@@ -16,7 +16,7 @@ from conftest import CODE, AwsEnv, require
 from hypothesis import given
 from hypothesis import strategies as st
 
-from awsenv.credentials import Credentials, check_time, parse_time
+from awsenv.aws.credentials import Credentials, check_time, parse_time
 
 
 def faketime(offset: str) -> list[str]:

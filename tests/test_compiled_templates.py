@@ -1,4 +1,4 @@
-"""The templates as jinja2 compiled them (awsenv/shells_compiled.py, run by
+"""The templates as jinja2 compiled them (awsenv/render/compiled.py, run by
 template_runtime.py without importing jinja2) render exactly what jinja2
 renders from shells/*.j2, over the whole option matrix."""
 
@@ -15,11 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_quoting import CORPUS_VALUES
 
-from awsenv import shells_compiled, template_runtime
-from awsenv.commands import ANYWHERE, PASSTHROUGH
+from awsenv.commandline import ANYWHERE, PASSTHROUGH
 from awsenv.commands.init import completion
-from awsenv.exports import MANAGED, Exports
-from awsenv.render import FILTERS, render_exports, render_macro, template_dir
+from awsenv.core.exports import MANAGED, Exports
+from awsenv.render import compiled as shells_compiled
+from awsenv.render import runtime as template_runtime
+from awsenv.render.templates import FILTERS, render_exports, render_macro, template_dir
 from awsenv.shell import SHELLS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def test_the_compiled_templates_are_those_of_the_current_sources() -> None:
         import compile_templates
     finally:
         sys.path.remove(str(REPO / "scripts"))
-    on_disk = (REPO / "awsenv" / "shells_compiled.py").read_text(encoding="utf-8")
+    on_disk = (REPO / "awsenv" / "render" / "compiled.py").read_text(encoding="utf-8")
     assert compile_templates.generate() == on_disk
 
 
@@ -151,8 +152,8 @@ def test_an_edited_template_is_rendered_by_jinja2(tmp_path: Path) -> None:
 def test_rendering_imports_no_jinja2() -> None:
     probe = (
         "import sys\n"
-        "from awsenv.render import render_exports, render_macro\n"
-        "from awsenv.exports import Exports\n"
+        "from awsenv.render.templates import render_exports, render_macro\n"
+        "from awsenv.core.exports import Exports\n"
         "from awsenv.shell import SHELLS\n"
         "for shell in SHELLS.values():\n"
         "    render_exports(shell, Exports.clear())\n"

@@ -41,7 +41,7 @@ from lost_updates import (
     two_caches,
 )
 
-from awsenv.atomic import TEMP_PATTERN
+from awsenv.store.atomic import TEMP_PATTERN
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes and modes")
 

@@ -146,7 +146,7 @@ def test_pages_left_over_are_removed_by_the_next_run(
 
 
 def test_a_page_is_removed_by_a_detached_process_shortly_after(tmp_path: Path) -> None:
-    from awsenv.browser import remove_later, write_page
+    from awsenv.aws.browser import remove_later, write_page
 
     page = write_page(tmp_path, "https://signin.aws.amazon.com/federation?SigninToken=x")
     started = time.monotonic()
@@ -180,7 +180,7 @@ def test_a_refusal_by_the_endpoint_is_one_line_without_the_token(
 
 
 def test_the_default_endpoint_is_aws_signin() -> None:
-    from awsenv.federation import endpoint
+    from awsenv.aws.federation import endpoint
 
     assert endpoint({}) == "https://signin.aws.amazon.com/federation"
 
@@ -262,7 +262,7 @@ def test_an_endpoint_other_than_aws_signin_or_loopback_is_refused_before_any_req
     ],
 )
 def test_aws_signin_and_loopback_endpoints_are_accepted(endpoint: str) -> None:
-    from awsenv.federation import endpoint as checked
+    from awsenv.aws.federation import endpoint as checked
 
     assert checked({"AWSENV_FEDERATION_ENDPOINT": endpoint}) == endpoint
 

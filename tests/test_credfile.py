@@ -21,10 +21,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from awsenv.atomic import TEMP_PATTERN, remove_stale_temps
-from awsenv.credentials import Credentials
-from awsenv.credfile import exposure_warning, session_section, update_section, write_section
+from awsenv.aws.credentials import Credentials
+from awsenv.config.section_editor import (
+    exposure_warning,
+    session_section,
+    update_section,
+    write_section,
+)
 from awsenv.errors import ConfigError
+from awsenv.store.atomic import TEMP_PATTERN, remove_stale_temps
 
 NEW = {
     "aws_access_key_id": "ASIANEW",
@@ -903,7 +908,7 @@ def test_only_the_target_section_changes_and_reads_back(text: str, values: dict[
 
 
 def view(text: str) -> list[tuple[str, dict[str, str]]]:
-    """configparser's reading of `text`, set up exactly as awsenv/profiles.py reads."""
+    """configparser's reading of `text`, set up exactly as awsenv/config/profiles.py reads."""
     parser = configparser.RawConfigParser(strict=False, default_section="\0none")
     parser.read_file(io.StringIO(text, newline=None))
     return [(name, dict(parser.items(name))) for name in parser.sections()]
@@ -1247,7 +1252,7 @@ def test_owner_that_cannot_be_kept_fails_and_changes_nothing(
 
 def test_reader_and_editor_agree_on_lone_cr_line_endings(tmp_path: Path) -> None:
     # botocore opens the files with universal newlines: a lone CR ends a line.
-    from awsenv.profiles import AwsFiles
+    from awsenv.config.profiles import AwsFiles
 
     path = tmp_path / "credentials"
     path.write_bytes(b"[default]\raws_access_key_id = AKIAKEEP\r[mfa]\raws_access_key_id = OLD\r")

@@ -9,7 +9,7 @@ import pytest
 from conftest import AWSENV, CODE, AwsEnv
 from realshells import evaluate
 
-from awsenv.exports import MANAGED
+from awsenv.core.exports import MANAGED
 
 
 def child_environment(stdout: str) -> dict[str, str]:

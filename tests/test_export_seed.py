@@ -6,7 +6,7 @@ import pytest
 from conftest import ACCOUNT, CODE, SEED_CREDENTIALS, AwsEnv
 from realshells import evaluate
 
-from awsenv.exports import MANAGED
+from awsenv.core.exports import MANAGED
 
 NAMES = list(MANAGED)
 
@@ -245,7 +245,7 @@ def test_hook_epoch_warns_before_the_session_profile_under_the_role_expires(
         for line in aws.credentials.read_text().splitlines()
         if line.startswith("expiration = ")
     )
-    from awsenv.credentials import format_time, parse_time
+    from awsenv.aws.credentials import format_time, parse_time
 
     role_epoch = int(parse_time(env["AWS_CREDENTIAL_EXPIRATION"]).timestamp())
     hook_epoch = int(env["AWSENV_EXPIRATION_EPOCH"])

@@ -17,7 +17,7 @@ from conftest import (
 )
 from realshells import evaluate
 
-from awsenv.exports import MANAGED
+from awsenv.core.exports import MANAGED
 
 FIX = "awsenv setup --session mfa"
 

@@ -21,9 +21,9 @@ from conftest import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from awsenv.config.profiles import parse_ini
 from awsenv.errors import ConfigError
-from awsenv.names import section_headers
-from awsenv.profiles import parse_ini
+from awsenv.profile_names import section_headers
 from awsenv.sections import config_profile_name
 
 FIELDS = {

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from conftest import ACCOUNT, CODE, MFA_SERIAL, AwsEnv
 from realshells import evaluate
 
-from awsenv.exports import MANAGED
+from awsenv.core.exports import MANAGED
 
 DEV_ARN = f"arn:aws:iam::{ACCOUNT}:role/dev"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import CODE, MFA_SERIAL, STANDARD_CREDENTIALS, AwsEnv, require
 
-from awsenv.notices import README_SECTION
+from awsenv.core.notices import README_SECTION
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

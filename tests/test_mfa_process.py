@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import CODE, SEED_CONFIG, SEED_CREDENTIALS, AwsEnv
 
+from awsenv.core.mfa_process import MfaProcess
 from awsenv.errors import ConfigError
-from awsenv.mfa_process import MfaProcess
 
 
 def with_mfa_process(aws: AwsEnv, command: str) -> None:

@@ -12,7 +12,7 @@ import sys
 import pytest
 from conftest import ACCOUNT, AWSENV, CODE, MFA_SERIAL, AwsEnv
 
-from awsenv.output import EXIT_BROKEN_PIPE
+from awsenv.stdout import EXIT_BROKEN_PIPE
 
 # The fast path alone: importing the full command line fails, so a call that
 # is not served from the memo crashes instead of passing unnoticed.

@@ -75,7 +75,7 @@ def test_installed_wheel_exports_in_a_fresh_venv(wheel: Path, aws: AwsEnv, tmp_p
         [
             str(python),
             "-c",
-            "import awsenv.render as r; print(r.__file__); print(r.template_dir())",
+            "import awsenv.render.templates as r; print(r.__file__); print(r.template_dir())",
         ],
         capture_output=True,
         text=True,

@@ -19,7 +19,7 @@ from conftest import (
     AwsEnv,
 )
 
-from awsenv import mfa
+from awsenv.core import mfa_codes as mfa
 
 PROMPT = re.compile(r"(?m)^MFA code for " + re.escape(MFA_SERIAL) + ": ")
 

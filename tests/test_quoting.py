@@ -35,9 +35,9 @@ from realshells import COMMANDS, evaluate
 from shell_lint import DATA_EXCLUSIONS
 
 from awsenv import quoting
+from awsenv.core.exports import Exports
 from awsenv.errors import UsageError
-from awsenv.exports import Exports
-from awsenv.render import render_exports
+from awsenv.render.templates import render_exports
 from awsenv.shell import Shell, lookup
 
 REAL_SHELLS = ("bash", "zsh", "sh", "fish")

@@ -10,7 +10,7 @@ import pytest
 from conftest import ACCOUNT, CODE, AwsEnv
 from realshells import evaluate
 
-from awsenv.exports import MANAGED
+from awsenv.core.exports import MANAGED
 
 pytestmark = pytest.mark.slow
 

@@ -39,7 +39,7 @@ from conftest import (
 )
 from realshells import evaluate
 
-from awsenv.exports import MANAGED
+from awsenv.core.exports import MANAGED
 
 pytestmark = pytest.mark.slow
 
@@ -186,7 +186,7 @@ def assert_dev(aws: AwsEnv, result: Any) -> str:
 
 
 def mfa_section_key(aws: AwsEnv) -> str:
-    from awsenv.profiles import AwsFiles
+    from awsenv.config.profiles import AwsFiles
 
     key = AwsFiles.load(aws.config, aws.credentials).credentials["mfa"]["aws_access_key_id"]
     return key

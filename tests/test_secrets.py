@@ -78,7 +78,7 @@ def test_a_secret_glued_to_letters_is_masked_in_an_sts_message(aws: AwsEnv) -> N
 
 
 def test_redactor_masks_secrets_wherever_they_are() -> None:
-    from awsenv.console import Redactor
+    from awsenv.stderr import Redactor
 
     redact = Redactor()
     for secret in ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "IQoJb3JpZ2luX2VjE", CODE, "abc"):

@@ -12,7 +12,7 @@ from conftest import AwsEnv, botocore_session
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from awsenv.profiles import AwsFiles
+from awsenv.config.profiles import AwsFiles
 
 HEADERS = [
     "default",
@@ -139,7 +139,7 @@ def test_a_profile_botocore_cannot_read_is_unknown(aws: AwsEnv) -> None:
 
 
 def test_botocore_can_name_every_config_name_awsenv_finds(tmp_path: Path) -> None:
-    from awsenv.core import botocore_can_name
+    from awsenv.core.obtain import botocore_can_name
 
     assert all(botocore_can_name(name) for name in compare(tmp_path, HEADERS))
     # configparser's defaults section, in the credentials file, is no profile.

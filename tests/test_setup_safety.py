@@ -135,7 +135,7 @@ def test_credential_process_names_the_role_as_one_word_for_every_runner(
     aws.seed()
     result = aws.run(*FLAGS, "--role", f"{name}={ROLE}", "--process", "--yes")
     assert result.returncode == 0, result.stderr
-    from awsenv.profiles import AwsFiles
+    from awsenv.config.profiles import AwsFiles
 
     files = AwsFiles.load(aws.config, aws.credentials)
     value = files.profile(f"{name}-process").get("credential_process")

@@ -8,7 +8,7 @@ import pytest
 from conftest import ACCOUNT, CODE, MFA_SERIAL, STANDARD_CREDENTIALS, AwsEnv
 from realshells import evaluate
 
-from awsenv.exports import MANAGED
+from awsenv.core.exports import MANAGED
 
 
 def test_two_roles_over_one_source_make_exactly_one_get_session_token(aws: AwsEnv) -> None:
@@ -219,7 +219,7 @@ def test_profile_with_a_quoted_section_name_without_a_default_profile(aws: AwsEn
 def test_default_session_name_is_ascii(monkeypatch) -> None:
     import getpass
 
-    from awsenv import plan
+    from awsenv.core import plan
 
     monkeypatch.setattr(getpass, "getuser", lambda: "Jürgen Müller")
     assert plan.default_session_name() == "awsenv-J-rgen-M-ller"

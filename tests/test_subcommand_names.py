@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import SEED_CONFIG, SEED_CREDENTIALS, AwsEnv
 
-from awsenv.commands import NAMES, PASSTHROUGH
+from awsenv.commandline import NAMES, PASSTHROUGH
 
 
 @pytest.mark.parametrize("name", ["process", "exec"])

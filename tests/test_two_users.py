@@ -26,9 +26,9 @@ from conftest import AWSENV, CODE, AwsEnv, isolated_environ
 from lost_updates import EXPORT, TWO_SESSIONS_CONFIG, sessions, slow_fsync_argv
 from test_cache_trust import ATTACKER_KEY, ATTACKER_SECRET
 
-from awsenv.cache import Cache
-from awsenv.plan import build_plan, walk
-from awsenv.profiles import AwsFiles
+from awsenv.config.profiles import AwsFiles
+from awsenv.core.plan import build_plan, walk
+from awsenv.store.cache import Cache
 
 VICTIM = 65533
 ATTACKER = 65534

@@ -9,7 +9,7 @@ from conftest import AWSENV, require
 from pwsh_grammar import parse_errors, read_exports
 from realshells import COMMANDS, evaluate
 
-from awsenv.exports import MANAGED
+from awsenv.core.exports import MANAGED
 
 
 def unset_code(shell: str) -> str:

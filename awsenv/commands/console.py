@@ -1,6 +1,6 @@
 """`awsenv console PROFILE [--print] [--destination URL]`: sign in to the AWS
 console with the profile's role credentials, in the browser or as a printed
-URL. (awsenv/console.py, the stderr writer, is another module.)"""
+URL. (awsenv/stderr.py, the stderr writer, is another module.)"""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import os
 from collections.abc import Sequence
 
 from awsenv.cli import Parser, check_stdout, write
-from awsenv.console import Console
 from awsenv.errors import ConfigError
+from awsenv.stderr import Console
 
 
 def parser() -> Parser:
@@ -24,7 +24,7 @@ def parser() -> Parser:
 
 def run(argv: Sequence[str], console: Console) -> int:
     args = parser().parse_args(argv)
-    from awsenv import federation
+    from awsenv.aws import federation
 
     # Refused before anything is asked for or sent: the role's keys go to the
     # endpoint, and the token to the browser.
@@ -33,8 +33,8 @@ def run(argv: Sequence[str], console: Console) -> int:
     if args.print:
         check_stdout()
     _refuse_unfederable(args.profile)
-    from awsenv.core import Request, obtain
-    from awsenv.mfa import ask_terminal
+    from awsenv.core.mfa_codes import ask_terminal
+    from awsenv.core.obtain import Request, obtain
 
     outcome = obtain(Request(args.profile), ask=ask_terminal, on_secret=console.redact.add)
     for notice in outcome.notices:
@@ -50,7 +50,8 @@ def run(argv: Sequence[str], console: Console) -> int:
     if args.print:
         write(login + "\n")
         return 0
-    from awsenv import browser, paths
+    from awsenv import paths
+    from awsenv.aws import browser
 
     browser.open_url(login, paths.cache_dir(os.environ))
     console.say(f"opened the console for {args.profile} in the browser")
@@ -60,8 +61,8 @@ def run(argv: Sequence[str], console: Console) -> int:
 def _refuse_unfederable(profile: str) -> None:
     """Credentials from GetSessionToken, or long-term keys, cannot be federated:
     refused before any prompt."""
-    from awsenv.core import load_files
-    from awsenv.plan import LongTermKeys, MfaSession, build_plan
+    from awsenv.core.obtain import load_files
+    from awsenv.core.plan import LongTermKeys, MfaSession, build_plan
 
     top = build_plan(load_files(os.environ), profile).top
     if isinstance(top, MfaSession | LongTermKeys):

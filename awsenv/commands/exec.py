@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from awsenv.cli import credential_parser, obtain_for, profile_of
-from awsenv.console import Console
 from awsenv.errors import CommandError, UsageError
+from awsenv.stderr import Console
 
 USAGE = "awsenv exec PROFILE [options] -- COMMAND [ARGS...]"
 

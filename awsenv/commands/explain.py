@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 
 from awsenv.cli import Parser, write
-from awsenv.console import Console
+from awsenv.stderr import Console
 
 
 def parser() -> Parser:
@@ -24,16 +24,16 @@ def parser() -> Parser:
 
 def run(argv: Sequence[str], console: Console) -> int:
     args = parser().parse_args(argv)
-    from awsenv.core import load_files
-    from awsenv.explain import explain
-    from awsenv.listing import survey_for
+    from awsenv.core.diagnosis import explain
+    from awsenv.core.inventory import survey_for
+    from awsenv.core.obtain import load_files
 
     files = load_files(os.environ)
     survey = survey_for(os.environ)
     skew = None
     if args.check_sts:
-        from awsenv import clock, sts
-        from awsenv.plan import build_plan
+        from awsenv.aws import clock, sts
+        from awsenv.core.plan import build_plan
 
         region = build_plan(files, args.profile).region
         measured = sts.clock_skew(region)

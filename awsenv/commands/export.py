@@ -15,7 +15,7 @@ from awsenv.cli import (
     shell_named,
     write,
 )
-from awsenv.console import Console
+from awsenv.stderr import Console
 
 
 def run(argv: Sequence[str], console: Console) -> int:
@@ -26,13 +26,13 @@ def run(argv: Sequence[str], console: Console) -> int:
     shell = shell_named(args.shell)
 
     from awsenv import fastpath
-    from awsenv.credentials import format_time
+    from awsenv.aws.credentials import format_time
 
     with fastpath.recording(os.environ, profile, shell.name) as memo:
         outcome = obtain_for(args, profile, console, notices=False)
         if to_terminal:
             say_notices(outcome, console)
-            from awsenv.render import render_macro
+            from awsenv.render.templates import render_macro
 
             until = (
                 format_time(outcome.exports.expiration)
@@ -43,7 +43,7 @@ def run(argv: Sequence[str], console: Console) -> int:
             line = render_macro(shell, "usage", profile=profile).strip()
             console.say(f"to export it into this shell, run: {line}")
             return 0
-        from awsenv.render import render_exports
+        from awsenv.render.templates import render_exports
 
         text = render_exports(shell, outcome.exports)
         write(text)

@@ -9,8 +9,8 @@ import os
 from collections.abc import Sequence
 
 from awsenv.cli import Parser, export_parser, shell_named, write
-from awsenv.commands import ANYWHERE, NAMES, PASSTHROUGH, PROFILE_ARGUMENT
-from awsenv.console import Console
+from awsenv.commandline import ANYWHERE, NAMES, PASSTHROUGH, PROFILE_ARGUMENT
+from awsenv.stderr import Console
 
 
 def parser() -> Parser:
@@ -22,7 +22,7 @@ def parser() -> Parser:
 def run(argv: Sequence[str], console: Console) -> int:
     args = parser().parse_args(argv)
     from awsenv import fastpath
-    from awsenv.render import render_macro
+    from awsenv.render.templates import render_macro
 
     shell = shell_named(args.shell)
     # Its text depends on the program alone: the next `init` (every new

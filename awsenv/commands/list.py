@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from awsenv.cli import Parser, write
-from awsenv.console import Console
+from awsenv.stderr import Console
 
 
 def parser() -> Parser:
@@ -20,12 +20,12 @@ def parser() -> Parser:
 
 def run(argv: Sequence[str], console: Console) -> int:
     args = parser().parse_args(argv)
-    from awsenv.core import load_files
+    from awsenv.core.obtain import load_files
 
     if args.names:
         write(names_text(os.environ))
         return 0
-    from awsenv import listing
+    from awsenv.core import inventory as listing
 
     files = load_files(os.environ)
     survey = listing.survey_for(os.environ)
@@ -42,11 +42,11 @@ def run(argv: Sequence[str], console: Console) -> int:
 def names_text(environ: Mapping[str, str]) -> str:
     """The cheap header reader's answer; the full reader's only where that one
     cannot be sure, so that a broken file gets its proper error."""
-    from awsenv import names
+    from awsenv import profile_names as names
 
     text = names.names_text(environ)
     if text is None:
-        from awsenv.core import load_files
+        from awsenv.core.obtain import load_files
 
         text = "".join(f"{name}\n" for name in load_files(environ).names)
     return text

@@ -14,8 +14,8 @@ import os
 from collections.abc import Sequence
 
 from awsenv.cli import check_stdout, credential_parser, obtain_for, profile_of, say_notices, write
-from awsenv.console import Console
-from awsenv.exports import Exports
+from awsenv.core.exports import Exports
+from awsenv.stderr import Console
 
 
 def parser() -> argparse.ArgumentParser:

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from awsenv.cli import Parser, check_stdout, write
-from awsenv.console import Console
+from awsenv.config.profiles import Profile
+from awsenv.core.setup_edits import Layout, Role
 from awsenv.errors import ConfigError, UsageError
-from awsenv.layout import Layout, Role
-from awsenv.profiles import Profile
+from awsenv.stderr import Console
 
 
 def parser() -> Parser:
@@ -42,8 +42,8 @@ def parser() -> Parser:
 def run(argv: Sequence[str], console: Console) -> int:
     args = parser().parse_args(argv)
     check_stdout()  # before an IAM lookup or a question: the diff goes there
-    from awsenv import layout as edits
-    from awsenv.core import load_files
+    from awsenv.core import setup_edits as edits
+    from awsenv.core.obtain import load_files
 
     interactive = sys.stdin is not None and sys.stdin.isatty() and not args.yes
     ask = _Asker(console) if interactive else None
@@ -60,7 +60,7 @@ def run(argv: Sequence[str], console: Console) -> int:
     shown += edits.diff(files.credentials_path, credentials_before, credentials_after, secrets)
     if shown and not args.dry_run:
         # A file awsenv will not replace is said before the question, not after.
-        from awsenv.credfile import check_replaceable
+        from awsenv.config.section_editor import check_replaceable
 
         for path, before, after in (
             (files.config_path, config_before, config_after),
@@ -86,8 +86,8 @@ def run(argv: Sequence[str], console: Console) -> int:
 
 
 def _layout(args: object, files: object, ask: _Asker | None) -> Layout:
-    from awsenv.plan import SESSION_DEFAULT
-    from awsenv.profiles import AwsFiles
+    from awsenv.config.profiles import AwsFiles
+    from awsenv.core.plan import SESSION_DEFAULT
 
     assert isinstance(files, AwsFiles)
     a = args  # argparse's Namespace
@@ -123,7 +123,7 @@ def _existing_session(files: object, named: str | None) -> Profile | None:
     the only one in the files. Its keys, device and duration are the defaults,
     so running setup again (to add a role, or to move an earlier setup's
     session profile into the form every SDK reads) asks nothing it knows."""
-    from awsenv.profiles import AwsFiles, Kind
+    from awsenv.config.profiles import AwsFiles, Kind
 
     assert isinstance(files, AwsFiles)
     sessions = [n for n in files.names if _kind(files, n) is Kind.MFA_SESSION]
@@ -141,7 +141,7 @@ def _source(
     a: object, files: object, ask: _Asker | None, existing: Profile | None
 ) -> tuple[str, tuple[str, str] | None]:
     """The long-term key profile, and new keys when the person typed them."""
-    from awsenv.profiles import AwsFiles, Kind
+    from awsenv.config.profiles import AwsFiles, Kind
 
     assert isinstance(files, AwsFiles)
     long_term = [n for n in files.names if _kind(files, n) is Kind.LONG_TERM]
@@ -197,9 +197,9 @@ def _role(text: str, region: str | None) -> Role:
 
 
 def _find_devices(files: object, source: str, new_keys: tuple[str, str] | None) -> list[str]:
-    from awsenv import sts
-    from awsenv.credentials import Credentials
-    from awsenv.profiles import AwsFiles
+    from awsenv.aws import sts
+    from awsenv.aws.credentials import Credentials
+    from awsenv.config.profiles import AwsFiles
 
     assert isinstance(files, AwsFiles)
     if new_keys:
@@ -221,10 +221,10 @@ def _write_both(files: object, after: tuple[str, str], console: Console) -> None
     if each still holds what the diff was made from: an awsenv refreshing a
     session, or an editor, may have changed one while the question waited."""
     from awsenv import paths
-    from awsenv.cache import Cache
-    from awsenv.core import run_locks
-    from awsenv.locking import file_lock_name, lock_timeout
-    from awsenv.profiles import AwsFiles
+    from awsenv.config.profiles import AwsFiles
+    from awsenv.core.obtain import run_locks
+    from awsenv.store.cache import Cache
+    from awsenv.store.locks import file_lock_name, lock_timeout
 
     assert isinstance(files, AwsFiles)
     cache = Cache(paths.cache_dir(os.environ))
@@ -255,7 +255,7 @@ def _write(path: Path, before: str, after: str) -> None:
     """Replace `path`, and only while it still holds `before`: checked once
     more right before the rename, for writers that take no lock (an editor,
     `aws configure set`)."""
-    from awsenv.atomic import ChangedMeanwhile, write_atomic
+    from awsenv.store.atomic import ChangedMeanwhile, write_atomic
 
     if before == after:
         return
@@ -278,9 +278,9 @@ def _current(path: Path) -> bytes | None:
 
 
 def _offer_rc(args: object, ask: _Asker | None, console: Console) -> None:
-    from awsenv import layout as edits
     from awsenv import paths
     from awsenv.cli import shell_named
+    from awsenv.core import setup_edits as edits
 
     try:
         shell = shell_named(getattr(args, "shell", None)).name
@@ -314,7 +314,7 @@ def _write_rc(rc: Path, read: bytes | None, updated: str) -> None:
     """Add the line with the care the AWS files get: never through a dangling
     symlink (no directories made for it), never over a read-only or hard-linked
     file, and only if the file still holds what was read before the question."""
-    from awsenv.credfile import check_replaceable
+    from awsenv.config.section_editor import check_replaceable
 
     if rc.is_symlink() and not rc.exists():
         raise ConfigError(

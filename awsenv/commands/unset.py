@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 
 from awsenv.cli import Parser, add_shell, shell_named, write
-from awsenv.console import Console
+from awsenv.stderr import Console
 
 
 def parser() -> Parser:
@@ -18,8 +18,8 @@ def parser() -> Parser:
 def run(argv: Sequence[str], console: Console) -> int:
     args = parser().parse_args(argv)
     from awsenv import fastpath
-    from awsenv.exports import Exports
-    from awsenv.render import render_exports
+    from awsenv.core.exports import Exports
+    from awsenv.render.templates import render_exports
 
     shell = shell_named(args.shell)
     # Its text depends on the program alone: a memo serves the next one.

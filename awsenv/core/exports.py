@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from awsenv.credentials import Credentials, format_time
+from awsenv.aws.credentials import Credentials, format_time
 from awsenv.errors import ConfigError
 
 # Legacy names that SDKs still read credentials from, never set by awsenv and

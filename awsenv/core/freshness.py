@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from awsenv.cache import Cache
-from awsenv.credentials import Credentials, format_time
-from awsenv.plan import AssumeRole, BotocoreProfile, LongTermKeys, MfaSession, Node, walk
+from awsenv.aws.credentials import Credentials, format_time
+from awsenv.core.plan import AssumeRole, BotocoreProfile, LongTermKeys, MfaSession, Node, walk
+from awsenv.store.cache import Cache
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from awsenv import clock
-from awsenv.credentials import Credentials, check_time
+from awsenv.aws import clock
+from awsenv.aws.credentials import Credentials, check_time
 from awsenv.errors import AwsError, ConfigError, EndpointError, MfaCodeRejected
 from awsenv.trace import debug
 

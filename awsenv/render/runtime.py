@@ -3,7 +3,7 @@
 jinja2 costs several interpreter starts to import, and every first call of
 the day renders an export. `scripts/compile_templates.py` runs jinja2's own
 compiler over shells/*.j2 (still the one source of every shell's code) and
-writes the Python it generates to awsenv/shells_compiled.py, with a checksum
+writes the Python it generates to awsenv/render/compiled.py, with a checksum
 of the sources. This module provides the few runtime names that code uses,
 for exactly the features the templates use (macros, loops with `loop.last`,
 `import ... as`, the `code` filter, StrictUndefined, `finalize`). A template
@@ -250,7 +250,7 @@ def load(
 ) -> Template | None:
     """The compiled `template`, or None when there is none for these sources."""
     try:
-        from awsenv import shells_compiled
+        from awsenv.render import compiled as shells_compiled
     except ImportError:
         return None
     if sources_checksum(directory) != shells_compiled.CHECKSUM:

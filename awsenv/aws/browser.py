@@ -20,8 +20,8 @@ import time
 import webbrowser
 from pathlib import Path
 
-from awsenv.atomic import PRIVATE_FILE, ensure_private_dir
 from awsenv.errors import UsageError
+from awsenv.store.atomic import PRIVATE_FILE, ensure_private_dir
 
 # Long enough for a browser to start and read the page; the sign-in token in
 # it is good for 15 minutes, so a page is no use to anyone for long anyway.

@@ -65,7 +65,7 @@ def write_or_say(text: str) -> int:
     except BrokenPipeError:
         return EXIT_BROKEN_PIPE
     except OutputError as exc:
-        from awsenv.console import Console
+        from awsenv.stderr import Console
 
         Console().say(str(exc))
         return exc.exit_code

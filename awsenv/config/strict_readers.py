@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from awsenv.config.profiles import AwsFiles, Profile
 from awsenv.errors import ConfigError
-from awsenv.profiles import AwsFiles, Profile
 
 _NEED_ROLE = ("source_profile", "credential_source", "web_identity_token_file")
 _ONE_OF = ("source_profile", "credential_source", "credential_process", "web_identity_token_file")

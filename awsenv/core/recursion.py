@@ -23,8 +23,8 @@ import shlex
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PurePath
 
+from awsenv.config.profiles import Profile
 from awsenv.errors import ConfigError
-from awsenv.profiles import Profile
 
 MARKER = "AWSENV_RESOLVING"
 DEPTH = "AWSENV_DEPTH"

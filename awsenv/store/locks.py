@@ -48,9 +48,9 @@ from types import TracebackType
 from typing import Protocol
 
 from awsenv import ownership
-from awsenv.atomic import ensure_private_dir, make_parents
 from awsenv.errors import ConfigError, LockError, LockTimeoutError
 from awsenv.settings import bounded
+from awsenv.store.atomic import ensure_private_dir, make_parents
 
 DEFAULT_TIMEOUT = 120.0
 # How often a waiter looks again at who holds the lock (a loop shows there).

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from awsenv.atomic import ensure_private_dir, write_atomic
-from awsenv.cache import Cache
-from awsenv.credentials import Credentials, format_time
-from awsenv.plan import MfaSession, Node, walk
+from awsenv.aws.credentials import Credentials, format_time
+from awsenv.core.plan import MfaSession, Node, walk
+from awsenv.store.atomic import ensure_private_dir, write_atomic
+from awsenv.store.cache import Cache
 
 # The README section that explains why AWS_PROFILE is sometimes not exported.
 README_SECTION = "README: AWS_PROFILE"

@@ -15,16 +15,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeGuard
 
-from awsenv import clock
-from awsenv.atomic import remove_stale_temps
-from awsenv.cache import Cache
-from awsenv.credentials import EARLIEST, LATEST, Credentials, format_time, parse_time
-from awsenv.credfile import check_replaceable, exposure_warning, session_section, write_section
-from awsenv.errors import AwsError, ConfigError, MfaCodeRejected, NoTerminalError
-from awsenv.locking import Locks, check_file_lock, file_lock_name
-from awsenv.mfa import CodeSource
-from awsenv.mfa_process import MfaProcess
-from awsenv.plan import (
+from awsenv.aws import clock
+from awsenv.aws.credentials import EARLIEST, LATEST, Credentials, format_time, parse_time
+from awsenv.aws.sts import Issued, Sts, botocore_credentials
+from awsenv.config.profiles import AwsFiles, Profile
+from awsenv.config.section_editor import (
+    check_replaceable,
+    exposure_warning,
+    session_section,
+    write_section,
+)
+from awsenv.core.mfa_codes import CodeSource
+from awsenv.core.mfa_process import MfaProcess
+from awsenv.core.plan import (
     CHAINED_ROLE_MAX,
     AssumeRole,
     BotocoreProfile,
@@ -34,8 +37,10 @@ from awsenv.plan import (
     StaticSession,
     walk,
 )
-from awsenv.profiles import AwsFiles, Profile
-from awsenv.sts import Issued, Sts, botocore_credentials
+from awsenv.errors import AwsError, ConfigError, MfaCodeRejected, NoTerminalError
+from awsenv.store.atomic import remove_stale_temps
+from awsenv.store.cache import Cache
+from awsenv.store.locks import Locks, check_file_lock, file_lock_name
 from awsenv.trace import debug
 
 # STS's answers when a cached source is no longer accepted (clock skew, a

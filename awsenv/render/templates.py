@@ -18,8 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from awsenv.core.exports import Exports
 from awsenv.errors import UsageError
-from awsenv.exports import Exports
 from awsenv.shell import SHELLS, Shell
 from awsenv.shell import template_dir as shell_template_dir
 
@@ -83,7 +83,7 @@ def _template(shell: Shell, compiled: bool = True) -> Any:
     if compiled:
         # jinja2's own compiled code, run without importing jinja2: several
         # interpreter starts saved on every first call (template_runtime.py).
-        from awsenv import template_runtime
+        from awsenv.render import runtime as template_runtime
 
         template = template_runtime.load(str(template_dir()), shell.template, finalize, FILTERS)
         if template is not None:

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from awsenv import paths
-from awsenv.cache import Cache
-from awsenv.credentials import Credentials
-from awsenv.exports import Exports
-from awsenv.locking import Locks, lock_timeout
-from awsenv.mfa import Ask, CodeSource, ask_terminal
-from awsenv.mfa_process import timeout_setting
-from awsenv.notices import aws_profile_notice, first_time, session_stamp
-from awsenv.plan import (
+from awsenv.aws.credentials import Credentials
+from awsenv.aws.sts import Sts
+from awsenv.config.profiles import AwsFiles
+from awsenv.core.exports import Exports
+from awsenv.core.mfa_codes import Ask, CodeSource, ask_terminal
+from awsenv.core.mfa_process import timeout_setting
+from awsenv.core.notices import aws_profile_notice, first_time, session_stamp
+from awsenv.core.plan import (
     AssumeRole,
     BotocoreProfile,
     LongTermKeys,
@@ -29,10 +29,10 @@ from awsenv.plan import (
     StaticSession,
     build_plan,
 )
-from awsenv.profiles import AwsFiles
-from awsenv.resolver import Resolver
+from awsenv.core.resolver import Resolver
 from awsenv.settings import bounded
-from awsenv.sts import Sts
+from awsenv.store.cache import Cache
+from awsenv.store.locks import Locks, lock_timeout
 
 DEFAULT_MARGIN = timedelta(minutes=5)
 
@@ -109,7 +109,7 @@ def obtain(
     on_wait: Callable[[str], None] = lambda _message: None,
 ) -> Outcome:
     """Resolve `request.profile` to credentials and the Exports that carry them."""
-    from awsenv import recursion
+    from awsenv.core import recursion
 
     recursion.check_running(environ, request.profile)
     codes = CodeSource(request.mfa_code, ask, timeout_setting(environ))
@@ -173,7 +173,7 @@ def obtain(
 def _why_no_aws_profile(files: AwsFiles, name: str, top: Node) -> str | None:
     """Why AWS_PROFILE must not name this profile, or None when it may. Short:
     it is said in one line of at most 100 characters."""
-    from awsenv.strict_readers import refusal
+    from awsenv.config.strict_readers import refusal
 
     if not botocore_can_name(name):
         return "botocore-based tools cannot address its name"

@@ -15,10 +15,10 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from awsenv.credfile import update_section
+from awsenv.config.profiles import LEGACY_SESSION_SOURCE, SESSION_SOURCE
+from awsenv.config.section_editor import update_section
+from awsenv.core.plan import SESSION_DEFAULT
 from awsenv.errors import UsageError
-from awsenv.plan import SESSION_DEFAULT
-from awsenv.profiles import LEGACY_SESSION_SOURCE, SESSION_SOURCE
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def config_section(name: str) -> str:
 def check(layout: Layout) -> None:
     """Refuse, before anything is written, what the refresh path would refuse
     or no tool could address: each value as awsenv and botocore read it."""
-    from awsenv.plan import SESSION_RANGE
+    from awsenv.core.plan import SESSION_RANGE
 
     names = [layout.source, layout.session, *(role.name for role in layout.roles)]
     if layout.process:
@@ -194,7 +194,7 @@ RC_FILES = {
 
 def rc_line(shell: str) -> str:
     """The exact line that loads the integration (each template's `install`)."""
-    from awsenv.render import render_macro
+    from awsenv.render.templates import render_macro
     from awsenv.shell import SHELLS
 
     return render_macro(SHELLS[shell], "install").strip()

@@ -31,10 +31,10 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
-from awsenv.atomic import ChangedMeanwhile, OwnerNotKept, write_atomic
-from awsenv.credentials import Credentials, format_time, parse_time
+from awsenv.aws.credentials import Credentials, format_time, parse_time
+from awsenv.config.profiles import parse_ini
 from awsenv.errors import ConfigError
-from awsenv.profiles import parse_ini
+from awsenv.store.atomic import ChangedMeanwhile, OwnerNotKept, write_atomic
 
 # The reader is configparser (awsenv's own and botocore's), so lines, headers,
 # keys and continuation lines are recognised by its rules, not by guesses.

@@ -14,8 +14,8 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
+from awsenv.core.mfa_process import TIMEOUT, MfaProcess
 from awsenv.errors import NoTerminalError, UsageError
-from awsenv.mfa_process import TIMEOUT, MfaProcess
 
 _CODE = re.compile(r"[0-9]{6}")
 TRIES = 3  # a typo is asked for again, on a terminal, up to this many tries in all

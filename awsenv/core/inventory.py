@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from awsenv.config.profiles import AwsFiles, Kind, Profile
+from awsenv.core.freshness import Survey
+from awsenv.core.plan import build_plan, walk
 from awsenv.errors import AwsenvError
-from awsenv.plan import build_plan, walk
-from awsenv.profiles import AwsFiles, Kind, Profile
-from awsenv.status import Survey
 
 SCHEMA_VERSION = 1
 
@@ -78,7 +78,7 @@ _PROBLEMS = (
 
 
 def row(files: AwsFiles, name: str, survey: Survey) -> Row:
-    from awsenv.core import botocore_can_name
+    from awsenv.core.obtain import botocore_can_name
 
     profile = files.profile(name)
     kind = kind_of(profile)
@@ -168,8 +168,8 @@ def as_table(listed: list[Row], *, aligned: bool) -> str:
 
 def survey_for(environ: Mapping[str, str]) -> Survey:
     from awsenv import paths
-    from awsenv.cache import Cache
-    from awsenv.core import refresh_margin
+    from awsenv.core.obtain import refresh_margin
+    from awsenv.store.cache import Cache
 
     return Survey(
         Cache(paths.cache_dir(environ)), refresh_margin(environ), datetime.now(timezone.utc)

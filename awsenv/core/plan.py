@@ -12,9 +12,9 @@ import getpass
 import re
 from dataclasses import dataclass, replace
 
+from awsenv.config.profiles import BOTOCORE_RESOLVED, AwsFiles, Kind, Profile
+from awsenv.core.mfa_process import MfaProcess
 from awsenv.errors import ConfigError, UsageError
-from awsenv.mfa_process import MfaProcess
-from awsenv.profiles import BOTOCORE_RESOLVED, AwsFiles, Kind, Profile
 
 SESSION_DEFAULT = 8 * 3600
 SESSION_RANGE = (900, 129600)
@@ -136,7 +136,7 @@ def walk(node: Node) -> list[Node]:
 
 
 def build_plan(files: AwsFiles, name: str, duration: int | None = None) -> Plan:
-    from awsenv import recursion
+    from awsenv.core import recursion
 
     builder = _Builder(files)
     top = builder.node(name, duration, seen=())

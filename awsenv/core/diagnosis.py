@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from awsenv import paths
-from awsenv.exports import LEGACY_CREDENTIALS, REGION
-from awsenv.plan import (
+from awsenv.config.profiles import AwsFiles, Profile
+from awsenv.core.exports import LEGACY_CREDENTIALS, REGION
+from awsenv.core.freshness import Survey
+from awsenv.core.plan import (
     CHAINED_ROLE_MAX,
     AssumeRole,
     BotocoreProfile,
@@ -25,8 +27,6 @@ from awsenv.plan import (
     build_plan,
     walk,
 )
-from awsenv.profiles import AwsFiles, Profile
-from awsenv.status import Survey
 
 
 @dataclass
@@ -53,8 +53,8 @@ def explain(
 ) -> Explanation:
     """`skew`: the clock against STS in words, and whether it is off by more
     than the tolerance (only with --check-sts)."""
-    from awsenv.core import _why_no_aws_profile
-    from awsenv.strict_readers import refusal
+    from awsenv.config.strict_readers import refusal
+    from awsenv.core.obtain import _why_no_aws_profile
 
     out = Explanation()
     say = out.lines.append
@@ -201,7 +201,7 @@ def _environment(out: Explanation, environ: Mapping[str, str], top: Node, survey
 def _checks(
     out: Explanation, files: AwsFiles, environ: Mapping[str, str], skew: tuple[str, bool] | None
 ) -> None:
-    from awsenv.credfile import exposure_warning
+    from awsenv.config.section_editor import exposure_warning
 
     exposed = exposure_warning(files.credentials_path)
     if exposed:

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from awsenv import ownership
-from awsenv.atomic import ensure_private_dir, write_atomic
-from awsenv.credentials import Credentials
+from awsenv.aws.credentials import Credentials
+from awsenv.store.atomic import ensure_private_dir, write_atomic
 
 # STS never issues sessions outside these; anything else is damage, and times
 # near datetime's limits would overflow in the margin arithmetic.

@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 
-from awsenv.credentials import Credentials
+from awsenv.aws.credentials import Credentials
 from awsenv.errors import AwsError, EndpointError, UsageError
 from awsenv.trace import debug
 
