@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from awsenv.cli import Parser, check_stdout, write
+from awsenv.commands.shared import Parser, check_stdout, write
 from awsenv.errors import ConfigError
 from awsenv.stderr import Console
 

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from awsenv.cli import credential_parser, obtain_for, profile_of
+from awsenv.commands.shared import credential_parser, obtain_for, profile_of
 from awsenv.errors import CommandError, UsageError
 from awsenv.stderr import Console
 

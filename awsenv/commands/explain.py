@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from awsenv.cli import Parser, write
+from awsenv.commands.shared import Parser, write
 from awsenv.stderr import Console
 
 

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from awsenv.cli import (
+from awsenv.commands.shared import (
     check_stdout,
     export_parser,
     obtain_for,

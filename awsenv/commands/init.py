@@ -8,8 +8,8 @@ import importlib
 import os
 from collections.abc import Sequence
 
-from awsenv.cli import Parser, export_parser, shell_named, write
 from awsenv.commandline import ANYWHERE, NAMES, PASSTHROUGH, PROFILE_ARGUMENT
+from awsenv.commands.shared import Parser, export_parser, shell_named, write
 from awsenv.stderr import Console
 
 

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from awsenv.cli import Parser, write
+from awsenv.commands.shared import Parser, write
 from awsenv.stderr import Console
 
 

@@ -13,7 +13,14 @@ import json
 import os
 from collections.abc import Sequence
 
-from awsenv.cli import check_stdout, credential_parser, obtain_for, profile_of, say_notices, write
+from awsenv.commands.shared import (
+    check_stdout,
+    credential_parser,
+    obtain_for,
+    profile_of,
+    say_notices,
+    write,
+)
 from awsenv.core.exports import Exports
 from awsenv.stderr import Console
 

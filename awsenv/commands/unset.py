@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from awsenv.cli import Parser, add_shell, shell_named, write
+from awsenv.commands.shared import Parser, add_shell, shell_named, write
 from awsenv.stderr import Console
 
 
