@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from awsenv import __version__
+from awsenv.commandline import EITHER, POSITIONAL, TABLE, Command, Option
 from awsenv.errors import NoTerminalError, UsageError
 from awsenv.stderr import Console
 
@@ -19,24 +19,28 @@ if TYPE_CHECKING:
     from awsenv.core.obtain import Outcome
     from awsenv.shell import Shell
 
-EPILOG = """\
+USE = """\
 use it as:  eval "$(awsenv PROFILE)"                      (bash, zsh, sh)
             awsenv PROFILE --shell fish | source         (fish)
             Invoke-Expression (awsenv PROFILE --shell pwsh)   (PowerShell)
 or, after adding `awsenv init SHELL` to your shell's rc file, just: awsenv PROFILE
-
-other commands:
-  awsenv init SHELL      print the shell integration (a wrapper function and an expiry hook)
-  awsenv unset           print code that removes every variable awsenv sets
-  awsenv process PROFILE print credential_process JSON (credential_process = awsenv process PROFILE)
-  awsenv exec PROFILE -- COMMAND [ARGS...]
-                         run COMMAND with the profile's credentials in its environment
-
+"""
+EXIT_STATUS = """\
 exit status: 0 ok, 2 usage, 3 AWS config, 4 refused by AWS, 5 STS unreachable,
              6 a lock held too long or not to be trusted, 130 interrupted,
              141 the reader of stdout went away (a closed pipe);
              exec: COMMAND's own status, 126 cannot run it, 127 not found
 """
+
+
+def epilog() -> str:
+    """`awsenv --help`'s list of commands: every row of the table."""
+    lines = [USE, "commands (awsenv COMMAND --help for its options):"]
+    for command in TABLE:
+        usage = command.usage()
+        gap = "\n" + " " * 43 if len(usage) > 40 else " " * (41 - len(usage))
+        lines.append(f"  {usage}{gap}{command.summary}")
+    return "\n".join(lines) + "\n\n" + EXIT_STATUS
 
 
 # `--name` up to any `=value`; of `-xVALUE`, only `-x`.
@@ -68,75 +72,50 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see awsenv --help)")
 
-    def _print_message(self, message: str, file: Any = None) -> None:
-        # Help and version are for people: when stdout is being captured for
-        # eval, they go to stderr, so that no shell ever runs them.
-        if message and (file is None or file is sys.stdout) and not _stdout_is_terminal():
-            file = sys.stderr
-        super()._print_message(message, file)
 
-
-def _stdout_is_terminal() -> bool:
-    return sys.stdout is not None and sys.stdout.isatty()
-
-
-def export_parser() -> argparse.ArgumentParser:
+def parser_for(name: str, table: Sequence[Command] = TABLE) -> Parser:
+    """The argparse parser of a row of the table ("" is the export). --help
+    and --version print on stdout: a person asked for them, and the init
+    wrappers run them without eval."""
+    command = next(c for c in table if c.name == name)
     parser = Parser(
-        prog="awsenv",
-        description="Refresh an AWS profile's MFA session and role credentials and "
-        "print shell code that exports them.",
-        epilog=EPILOG,
+        prog=f"awsenv {name}".strip(),
+        description=command.about[:1].upper() + command.about[1:],
+        epilog=epilog() if not name else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_profile(parser, "the AWS profile to export")
-    add_shell(parser)
-    add_credential_options(parser)
-    parser.add_argument("--version", action="version", version=f"awsenv {__version__}")
+    if command.profile == EITHER:
+        parser.add_argument("profile", nargs="?", help="the AWS profile")
+    elif command.profile == POSITIONAL:
+        parser.add_argument("profile", metavar="PROFILE", help="the AWS profile")
+    for metavar, what in command.words:
+        parser.add_argument(metavar.lower(), metavar=metavar, help=what)
+    for option in command.all_options():
+        _add(parser, option)
+    if not name:
+        parser.add_argument("--version", action="version", version=f"awsenv {__version__}")
     return parser
 
 
-def credential_parser(prog: str, description: str) -> argparse.ArgumentParser:
-    """The parser of a subcommand that obtains a profile's credentials."""
-    parser = Parser(prog=prog, description=description)
-    add_profile(parser, "the AWS profile")
-    add_credential_options(parser)
-    return parser
+def _add(parser: argparse.ArgumentParser, option: Option) -> None:
+    extra: dict[str, Any] = {}
+    if option.dest:
+        extra["dest"] = option.dest
+    if option.metavar is None:
+        extra["action"] = "store_true"
+    elif option.repeat:
+        extra.update(action="append", default=[], metavar=option.metavar)
+    else:
+        extra["metavar"] = option.metavar
+    if option.parse:
+        extra["type"] = {"seconds": seconds, "int": int}[option.parse]
+    parser.add_argument(*option.flags, help=option.help, **extra)
 
 
-def add_profile(parser: argparse.ArgumentParser, what: str) -> None:
-    """PROFILE, or -p/--profile for a name that is also a subcommand."""
-    parser.add_argument("profile", nargs="?", help=what)
-    parser.add_argument(
-        "-p",
-        "--profile",
-        dest="profile_option",
-        metavar="PROFILE",
-        help="the profile, for names that clash with a subcommand",
-    )
-
-
-def add_credential_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--mfa-code",
-        metavar="CODE",
-        help="the 6-digit MFA code, or - to read it from stdin "
-        "(else: the profile's mfa_process, else a prompt)",
-    )
-    parser.add_argument(
-        "--duration",
-        type=seconds,
-        metavar="SECONDS",
-        help="lifetime of the credentials asked for (default: the profile's duration_seconds)",
-    )
-    parser.add_argument(
-        "--refresh", action="store_true", help="get new credentials even if cached ones are valid"
-    )
-    parser.add_argument(
-        "--no-prompt",
-        action="store_true",
-        help="fail instead of asking for an MFA code (for hooks and scripts)",
-    )
-    parser.add_argument("--debug", action="store_true", help="explain each step on stderr")
+def parse(name: str, argv: Sequence[str]) -> argparse.Namespace:
+    """argv as the row `name` of the table reads it (UsageError if it does not)."""
+    parsed: argparse.Namespace = parser_for(name).parse_args(argv)
+    return parsed
 
 
 def profile_of(args: argparse.Namespace, console: Console) -> str:
@@ -189,14 +168,6 @@ def _mfa_code(given: str | None) -> str | None:
 
 def _no_prompt(serial: str, hint: str = "") -> str:
     raise NoTerminalError(f"an MFA code is needed for {serial}, and --no-prompt was given")
-
-
-def add_shell(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--shell",
-        metavar="SHELL",
-        help="bash, zsh, sh, fish or pwsh (default: the calling shell)",
-    )
 
 
 def seconds(text: str) -> int:
