@@ -10,32 +10,24 @@ all on failure. Everything for people goes to stderr through the Console.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 
 from awsenv.errors import EXIT_INTERRUPTED, AwsenvError
 from awsenv.stderr import Console
 
-
-def run(argv: Sequence[str], console: Console) -> int:
-    """Dispatch: a subcommand's module when the first word is one, else an export."""
-    import importlib
-
-    from awsenv import stdout as output
-    from awsenv.commandline import NAMES, OUTPUT
-
-    first = argv[0] if argv else ""
-    name = first if first in NAMES else ""
-    if name in OUTPUT:
-        output.carrying(OUTPUT[name])
-    command = importlib.import_module(f"awsenv.commands.{name or 'export'}")
-    return int(command.run(argv[1:] if name else argv, console))
+# Cheap to import: the fast path comes through here, before anything heavy.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run awsenv: the cheap answers first, else the subcommand. Every failure
+    of every path becomes one stderr line and an exit code here."""
     console = Console()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        return run(args, console)
+        status = _cheap(args)
+        return status if status is not None else run(args, console)
     except AwsenvError as exc:
         console.error(str(exc))
         return exc.exit_code
@@ -53,6 +45,44 @@ def main(argv: Sequence[str] | None = None) -> int:
             console.stream.write(console.redact(traceback.format_exc()))
         console.error(f"internal error ({type(exc).__name__}); run with --debug for details")
         return 1
+
+
+def _cheap(args: list[str]) -> int | None:
+    """The answers given at about the cost of starting Python, before
+    argparse, configparser or jinja2 load: `list --names` (the shell
+    completers' source) from the section headers, and a memo that still
+    holds (fastpath.py). None: the full path answers."""
+    from awsenv.commandline import OUTPUT, read
+
+    call = read(args)
+    if call is not None and call.command.name == "list" and call.flags == ["--names"]:
+        from awsenv.profile_names import names_text
+
+        text = names_text()
+        if text is not None:
+            from awsenv.stdout import carrying, write_stdout
+
+            carrying(OUTPUT["list"])
+            write_stdout(text)
+            return 0
+    from awsenv import fastpath
+
+    return fastpath.serve(args)
+
+
+def run(argv: Sequence[str], console: Console) -> int:
+    """Dispatch: a subcommand's module when the first word is one, else an export."""
+    import importlib
+
+    from awsenv import stdout as output
+    from awsenv.commandline import NAMES, OUTPUT
+
+    first = argv[0] if argv else ""
+    name = first if first in NAMES else ""
+    if name in OUTPUT:
+        output.carrying(OUTPUT[name])
+    command = importlib.import_module(f"awsenv.commands.{name or 'export'}")
+    return int(command.run(argv[1:] if name else argv, console))
 
 
 if __name__ == "__main__":

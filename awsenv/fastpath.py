@@ -360,7 +360,8 @@ def _request(argv: Sequence[str]) -> tuple[str, str, str | None] | None:
 
 def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int | None:
     """Print the memo for this call if it is still exactly right and return the
-    exit status; None when the full path must answer."""
+    exit status; None when the full path must answer. A failure to write is
+    cli.main's to say (OutputError, BrokenPipeError)."""
     try:
         found = _memo_for(argv, environ)
     except (OSError, ValueError, KeyError, UnicodeDecodeError):
@@ -368,13 +369,12 @@ def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int |
     if found is None:
         return None
     text, what = found
-    from awsenv.stdout import carrying, write_or_say
+    from awsenv.stdout import carrying, write_stdout
 
     carrying(OUTPUT[what])
-    status = write_or_say(text)
-    if status == 0:
-        sweep_temps(environ)
-    return status
+    write_stdout(text)
+    sweep_temps(environ)
+    return 0
 
 
 def _memo_for(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[str, str] | None:

@@ -284,3 +284,18 @@ def test_a_new_subcommand_is_one_row_and_one_module(tmp_path: Path) -> None:
     assert "whoami" in found["completion"] and "whoami" in found["passthrough"]
     assert found["memo"] is None and found["guard"] is None
     assert answer == "dev\n"
+
+
+def test_the_table_and_the_boundary_are_cheap_to_import() -> None:
+    # The fast path imports both before it serves a memo.
+    probe = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "import awsenv.cli, awsenv.commandline\n"
+        "heavy = {'argparse', 'dataclasses', 'enum', 're', 'typing', 'configparser',\n"
+        "         'pathlib', 'jinja2', 'botocore', 'awsenv.commands'}\n"
+        "loaded = heavy & (set(sys.modules) - before)\n"
+        "assert not loaded, sorted(loaded)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

@@ -1,6 +1,6 @@
 """`awsenv console PROFILE [--print] [--destination URL]`: sign in to the AWS
 console with the profile's role credentials, in the browser or as a printed
-URL. (awsenv/stderr.py, the stderr writer, is another module.)"""
+URL."""
 
 from __future__ import annotations
 
