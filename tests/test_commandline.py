@@ -57,7 +57,7 @@ def test_version_prints_on_stdout() -> None:
     assert result.stdout.startswith("awsenv ")
 
 
-@pytest.mark.parametrize("name", sorted(NAMES - {"setup"}))
+@pytest.mark.parametrize("name", sorted(NAMES))
 def test_each_subcommands_help_prints_on_stdout(name: str) -> None:
     result = run_awsenv(name, "--help")
     assert result.returncode == 0 and result.stderr == ""

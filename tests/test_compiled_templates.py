@@ -15,8 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_quoting import CORPUS_VALUES
 
-from awsenv.commandline import ANYWHERE, PASSTHROUGH
-from awsenv.commandline import completion
+from awsenv.commandline import ANYWHERE, PASSTHROUGH, completion
 from awsenv.core.exports import MANAGED, Exports
 from awsenv.render import compiled as shells_compiled
 from awsenv.render import runtime as template_runtime

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from awsenv import __version__
-from awsenv.commandline import EITHER, POSITIONAL, TABLE, Command, Option
+from awsenv.commandline import BY_NAME, EITHER, POSITIONAL, TABLE, Option
 from awsenv.errors import NoTerminalError, UsageError
 from awsenv.stderr import Console
 
@@ -38,7 +38,7 @@ def epilog() -> str:
     lines = [USE, "commands (awsenv COMMAND --help for its options):"]
     for command in TABLE:
         usage = command.usage()
-        gap = "\n" + " " * 43 if len(usage) > 40 else " " * (41 - len(usage))
+        gap = "\n" + " " * 36 if len(usage) > 33 else " " * (34 - len(usage))
         lines.append(f"  {usage}{gap}{command.summary}")
     return "\n".join(lines) + "\n\n" + EXIT_STATUS
 
@@ -73,13 +73,14 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see awsenv --help)")
 
 
-def parser_for(name: str, table: Sequence[Command] = TABLE) -> Parser:
+def parser_for(name: str) -> Parser:
     """The argparse parser of a row of the table ("" is the export). --help
     and --version print on stdout: a person asked for them, and the init
     wrappers run them without eval."""
-    command = next(c for c in table if c.name == name)
+    command = BY_NAME[name]
     parser = Parser(
         prog=f"awsenv {name}".strip(),
+        usage=command.usage() if command.rest else None,  # COMMAND after `--`
         description=command.about[:1].upper() + command.about[1:],
         epilog=epilog() if not name else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
