@@ -1,36 +1,375 @@
-"""The subcommands, one module each; this table is the one list of their names.
+"""The command line, once: every subcommand, its options, and what its output is.
 
-The CLI dispatches by it, the fast path never serves a memo for a word in it,
-and the `init` wrappers are told by it which words to run as they are and
-which print shell code to evaluate. A profile whose name is a subcommand stays
-reachable as `awsenv -p NAME`.
+Derived from TABLE: the argparse parsers and `awsenv --help` (commands/shared.py),
+the dispatch and what a failed write names (cli.py), completion and the `init`
+wrappers' pass-through (commands/init.py -> shells/*.j2), the fast path's
+reading of argv (fastpath.py), and the recursion guard's reading of a
+credential_process line (core/recursion.py). A new subcommand is one row here
+and one module in awsenv/commands/.
 
-Kept free of imports: the fast path reads it before anything heavy is loaded.
+Cheap to import: the fast path reads it before anything heavy is loaded (no
+argparse, dataclasses, enum, typing or re).
 """
 
 from __future__ import annotations
 
-# (name, whether its stdout is shell code that the init wrappers evaluate,
-#  what its stdout carries, as a failure to write it says: None when stdout is
-#  not awsenv's to write, as exec's is COMMAND's)
-TABLE: tuple[tuple[str, bool, str | None], ...] = (
-    ("init", False, "the shell integration"),
-    ("unset", True, "the shell code"),
-    ("process", False, "the credential_process JSON"),
-    ("exec", False, None),
-    ("list", False, "the listing"),
-    ("explain", False, "the explanation"),
-    ("setup", False, "the diff"),
-    ("console", False, "the sign-in URL"),  # only with --print
-)
-NAMES = frozenset(name for name, _, _ in TABLE)
-# What each one writes to stdout; "" is `awsenv PROFILE`, the export.
-OUTPUT = {"": "the shell code", **{name: what for name, _, what in TABLE if what}}
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
+# How a subcommand takes its profile.
+EITHER = "either"  # PROFILE, or -p/--profile PROFILE (for a name that is a subcommand)
+POSITIONAL = "positional"  # PROFILE only
+
+
+class Option:
+    """One option. `metavar` set: it takes a value (`--x V` or `--x=V`); else a
+    flag. `parse`: how argparse reads the value ("" as text, "seconds",
+    "int"); `repeat`: it may be given more than once (a list)."""
+
+    __slots__ = ("dest", "flags", "help", "metavar", "parse", "repeat")
+
+    def __init__(
+        self,
+        *flags: str,
+        metavar: str | None = None,
+        help: str,
+        parse: str = "",
+        repeat: bool = False,
+        dest: str | None = None,
+    ) -> None:
+        self.flags = flags
+        self.metavar = metavar
+        self.help = help
+        self.parse = parse
+        self.repeat = repeat
+        self.dest = dest
+
+    @property
+    def key(self) -> str:
+        """Its long name, as a Call holds it."""
+        return self.flags[-1]
+
+    def usage(self) -> str:
+        text = f"{self.key} {self.metavar}" if self.metavar else self.key
+        return f"[{text}]..." if self.repeat else f"[{text}]"
+
+
+class Command:
+    """One subcommand. `name` "" is the export (`awsenv PROFILE`).
+
+    evaluated: its stdout is shell code that the init wrappers evaluate;
+    profile: None, EITHER or POSITIONAL; words: its other positional arguments;
+    writes: what its stdout carries, as a failure to write it says (None when
+    stdout is not awsenv's, as exec's is COMMAND's); resolves: it obtains the
+    profile's credentials (the recursion guard's concern); rest: it takes
+    `-- COMMAND [ARGS...]`; about: the longer description of its --help."""
+
+    __slots__ = (
+        "about",
+        "evaluated",
+        "name",
+        "options",
+        "profile",
+        "resolves",
+        "rest",
+        "summary",
+        "words",
+        "writes",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        summary: str,
+        *,
+        evaluated: bool = False,
+        profile: str | None = None,
+        words: tuple[tuple[str, str], ...] = (),
+        options: tuple[Option, ...] = (),
+        writes: str | None = None,
+        resolves: bool = False,
+        rest: bool = False,
+        about: str = "",
+    ) -> None:
+        self.name = name
+        self.summary = summary
+        self.evaluated = evaluated
+        self.profile = profile
+        self.words = words
+        self.options = options
+        self.writes = writes
+        self.resolves = resolves
+        self.rest = rest
+        self.about = about or summary
+
+    def all_options(self) -> tuple[Option, ...]:
+        """Its options, with -p/--profile where it takes a profile that way."""
+        return (PROFILE_OPTION, *self.options) if self.profile == EITHER else self.options
+
+    def usage(self, *, full: bool = False) -> str:
+        """`awsenv process PROFILE [options]`; full: each option spelled out."""
+        parts = ["awsenv"]
+        if self.name:
+            parts.append(self.name)
+        if self.profile:
+            parts.append("PROFILE")
+        parts.extend(metavar for metavar, _ in self.words)
+        if self.options:
+            parts.extend(o.usage() for o in self.options) if full else parts.append("[options]")
+        if self.rest:
+            parts.append("-- COMMAND [ARGS...]")
+        return " ".join(parts)
+
+
+SHELL = Option(
+    "--shell", metavar="SHELL", help="bash, zsh, sh, fish or pwsh (default: the calling shell)"
+)
+PROFILE_OPTION = Option(
+    "-p",
+    "--profile",
+    metavar="PROFILE",
+    dest="profile_option",
+    help="the profile, for names that clash with a subcommand",
+)
+CREDENTIALS = (
+    Option(
+        "--mfa-code",
+        metavar="CODE",
+        help="the 6-digit MFA code, or - to read it from stdin "
+        "(else: the profile's mfa_process, else a prompt)",
+    ),
+    Option(
+        "--duration",
+        metavar="SECONDS",
+        parse="seconds",
+        help="lifetime of the credentials asked for (default: the profile's duration_seconds)",
+    ),
+    Option("--refresh", help="get new credentials even if cached ones are valid"),
+    Option("--no-prompt", help="fail instead of asking for an MFA code (for hooks and scripts)"),
+    Option("--debug", help="explain each step on stderr"),
+)
+
+TABLE = (
+    Command(
+        "",
+        "export a profile's credentials into this shell",
+        about="Refresh an AWS profile's MFA session and role credentials and "
+        "print shell code that exports it.",
+        evaluated=True,
+        profile=EITHER,
+        options=(SHELL, *CREDENTIALS),
+        writes="the shell code",
+        resolves=True,
+    ),
+    Command(
+        "init",
+        "print the shell integration: wrapper, expiry hook, completion",
+        words=(("SHELL", "bash, zsh, sh, fish or pwsh"),),
+        writes="the shell integration",
+    ),
+    Command(
+        "unset",
+        "print code that removes every variable awsenv sets",
+        evaluated=True,
+        options=(SHELL,),
+        writes="the shell code",
+    ),
+    Command(
+        "process",
+        "print credential_process JSON for SDKs and tools",
+        profile=EITHER,
+        options=CREDENTIALS,
+        writes="the credential_process JSON",
+        resolves=True,
+    ),
+    Command(
+        "exec",
+        "run COMMAND with the profile's credentials in its environment",
+        profile=EITHER,
+        options=CREDENTIALS,
+        resolves=True,
+        rest=True,
+    ),
+    Command(
+        "list",
+        "list the profiles: kind, source, region, cached credentials, MFA",
+        options=(
+            Option("--json", help="the stable JSON schema (README)"),
+            Option("--names", help="only the names, one a line"),
+        ),
+        writes="the listing",
+    ),
+    Command(
+        "explain",
+        "how a profile resolves, and what is wrong around it",
+        profile=POSITIONAL,
+        options=(
+            Option(
+                "--check-sts",
+                help="also measure the local clock against STS (one unsigned request)",
+            ),
+        ),
+        writes="the explanation",
+    ),
+    Command(
+        "setup",
+        "write the MFA session and role profiles (asks, or takes flags)",
+        options=(
+            Option("--source", metavar="PROFILE", help="the long-term key profile"),
+            Option("--mfa-serial", metavar="ARN", help="else found with iam list-mfa-devices"),
+            Option("--session", metavar="NAME", help="the MFA session profile (mfa)"),
+            Option("--duration", metavar="SECONDS", parse="int", help="session length (28800)"),
+            Option("--role", metavar="NAME=ARN", repeat=True, help="a role profile (repeat)"),
+            Option("--region", metavar="REGION", help="the roles' region"),
+            Option("--process", help="also NAME-process credential_process profiles"),
+            Option("--rc", help="add the init line to the shell's rc file"),
+            Option("--shell", metavar="SHELL", help="the shell whose rc file to use"),
+            Option("--yes", help="write without asking"),
+            Option("--dry-run", help="show the diff, write nothing"),
+        ),
+        writes="the diff",
+    ),
+    Command(
+        "console",
+        "open the AWS console for a role profile",
+        profile=POSITIONAL,
+        options=(
+            Option("--print", help="print the sign-in URL, open nothing"),
+            Option(
+                "--destination",
+                metavar="URL",
+                help="the console page to land on (default: its home)",
+            ),
+        ),
+        writes="the sign-in URL",  # only with --print
+        resolves=True,
+    ),
+)
+
+HELP = ("-h", "--help")
+VERSION = "--version"
+# What the wrappers run as it is wherever it stands: output for people.
+ANYWHERE = (*HELP, VERSION)
+
+BY_NAME = {command.name: command for command in TABLE}
+NAMES = frozenset(name for name in BY_NAME if name)
+# What each one writes to stdout; "" is `awsenv PROFILE`, the export.
+OUTPUT = {c.name: c.writes for c in TABLE if c.writes}
 # What the wrappers run as it is when it comes first: subcommands whose output
 # is for people or programs, not for eval; help and version wherever they are.
-ANYWHERE = ("-h", "--help", "--version")
-PASSTHROUGH = (*(name for name, evaluated, _ in TABLE if not evaluated), *ANYWHERE)
-
+PASSTHROUGH = (*(c.name for c in TABLE if c.name and not c.evaluated), *ANYWHERE)
 # The subcommands whose first argument is a profile, for the shell completers.
-PROFILE_ARGUMENT = ("process", "exec", "explain", "console")
+PROFILE_ARGUMENT = tuple(c.name for c in TABLE if c.name and c.profile)
+
+
+class Call:
+    """argv as the table reads it: the command, its positional words, each
+    valued option's value (by its long name; the last one given), its flags,
+    and for a `rest` command what follows `--`."""
+
+    __slots__ = ("command", "flags", "rest", "values", "words")
+
+    def __init__(self, command: Command) -> None:
+        self.command = command
+        self.words: list[str] = []
+        self.values: dict[str, str] = {}
+        self.flags: list[str] = []
+        self.rest: list[str] = []
+
+    @property
+    def profile(self) -> str | None:
+        """The profile it names: -p/--profile's value, else its first word."""
+        if not self.command.profile:
+            return None
+        return self.values.get("--profile") or (self.words[0] if self.words else None)
+
+
+_INDEX: dict[str, dict[str, Option]] = {}
+
+
+def _options(command: Command | None) -> dict[str, Option]:
+    """Option by flag, for one command (None: every command's, for the
+    lenient reading). Built on first use."""
+    key = "\0" if command is None else command.name
+    found = _INDEX.get(key)
+    if found is None:
+        commands = TABLE if command is None else (command,)
+        found = {f: o for c in commands for o in c.all_options() for f in o.flags}
+        _INDEX[key] = found
+    return found
+
+
+def read(argv: Sequence[str], *, strict: bool = True) -> Call | None:
+    """The call argv makes, as the table reads it. Strict: None for anything
+    the table does not say plainly (an unknown or abbreviated option, a
+    missing value, too many words, -h): the full path answers then, and says
+    why. Lenient (the recursion guard): unknown words that look like options
+    are passed over, and a value goes with every option that takes one in any
+    row."""
+    args = list(argv)
+    command = BY_NAME[args[0]] if args and args[0] in NAMES else BY_NAME[""]
+    if command.name:
+        del args[0]
+    call = Call(command)
+    known = _options(command if strict else None)
+    while args:
+        word = args.pop(0)
+        if word == "--":
+            if command.rest:
+                call.rest = args
+            elif strict:
+                return None
+            break
+        if not word.startswith("-") or word == "-":
+            call.words.append(word)
+        elif not _take_option(call, word, args, known) and strict:
+            return None
+    if strict and not _words_fit(call):
+        return None
+    return call
+
+
+def _take_option(call: Call, word: str, args: list[str], known: dict[str, Option]) -> bool:
+    """Put one option (and its value, taken from args) into call; False when
+    the table does not know it as given."""
+    name, equals, value = word.partition("=") if word.startswith("--") else (word, "", "")
+    option = known.get(name)
+    if option is None:
+        return False
+    if option.metavar is None:
+        call.flags.append(option.key)
+        return not equals
+    if not equals:
+        if not args or (args[0].startswith("-") and args[0] != "-"):
+            return False
+        value = args.pop(0)
+    call.values[option.key] = value
+    return True
+
+
+def _words_fit(call: Call) -> bool:
+    command = call.command
+    wanted = len(command.words) + (1 if command.profile == POSITIONAL else 0)
+    if command.profile == EITHER:
+        return len(call.words) <= 1
+    return len(call.words) == wanted
+
+
+def completion() -> dict[str, object]:
+    """What the completers offer (the templates' `completion`): the
+    subcommands, each one's long options ("" for the export, with --help as
+    argparse adds it, and --version for the export), and the subcommands whose
+    first argument is a profile."""
+    options = {}
+    for command in TABLE:
+        flags = {f for o in command.all_options() for f in o.flags if f.startswith("--")}
+        flags.add("--help")
+        if not command.name:
+            flags.add(VERSION)
+        options[command.name] = sorted(flags)
+    return {
+        "subcommands": sorted(NAMES),
+        "options": sorted(options.items()),
+        "profile_argument": list(PROFILE_ARGUMENT),
+    }

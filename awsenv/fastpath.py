@@ -23,7 +23,7 @@ import sys
 import time
 
 from awsenv import __version__, ownership, paths
-from awsenv.commandline import NAMES, OUTPUT
+from awsenv.commandline import NAMES, OUTPUT, read
 from awsenv.sections import Sections
 from awsenv.shell import SHELLS, parent_shell, template_dir
 
@@ -330,43 +330,38 @@ def _as_read(
     return config, credentials
 
 
+# The calls a memo answers, and the options each may carry: the fast path's
+# own choice among the table's rows ("" is the export).
+MEMOS = {"": ("--shell",), "unset": ("--shell",), "init": (), PROCESS: ()}
+
+
 def _request(argv: Sequence[str]) -> tuple[str, str, str | None] | None:
-    """(command, subject, shell or None) for the calls a memo may answer:
-    `PROFILE [--shell SHELL]` ("", PROFILE), `unset [--shell SHELL]`
-    ("unset", "") and `init SHELL` ("init", ""; its shell is a word)."""
-    if len(argv) == 2 and argv[0] == "init":
-        return "init", "", argv[1]
-    words: list[str] = []
-    shell = None
-    args = list(argv)
-    while args:
-        arg = args.pop(0)
-        if arg == "--shell" and args:
-            shell = args.pop(0)
-        elif arg.startswith("--shell="):
-            shell = arg[len("--shell=") :]
-        elif arg.startswith("-") or words:
-            return None
-        else:
-            words.append(arg)
-    if words == ["unset"]:
-        return "unset", "", shell
-    if not words or not words[0] or words[0] in NAMES:
+    """(command, subject, shell or None) for the calls a memo may answer, as
+    the table reads argv: `PROFILE [--shell SHELL]` ("", PROFILE, SHELL),
+    `unset [--shell SHELL]` ("unset", "", SHELL), `init SHELL` ("init", "",
+    SHELL) and `process PROFILE` ("", PROFILE, PROCESS: an export whose output
+    format is credential_process JSON)."""
+    call = read(argv)
+    if call is None:
         return None
-    return "", words[0], shell
-
-
-def _process_request(argv: Sequence[str]) -> tuple[str, str, str] | None:
-    """("", profile, PROCESS) when argv is just `process PROFILE`: an export
-    whose output format is credential_process JSON."""
-    if len(argv) == 2 and argv[0] == PROCESS and argv[1] and not argv[1].startswith("-"):
-        return "", argv[1], PROCESS
-    return None
+    name = call.command.name
+    allowed = MEMOS.get(name)
+    if allowed is None or call.flags or any(key not in allowed for key in call.values):
+        return None
+    if name == "init":
+        return "init", "", call.words[0]
+    if name == "unset":
+        return "unset", "", call.values.get("--shell")
+    profile = call.words[0] if call.words else ""
+    if not profile or profile in NAMES:
+        return None
+    return "", profile, PROCESS if name == PROCESS else call.values.get("--shell")
 
 
 def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int | None:
     """Print the memo for this call if it is still exactly right and return the
-    exit status; None when the full path must answer."""
+    exit status; None when the full path must answer. A failure to write is
+    cli.main's to say (OutputError, BrokenPipeError)."""
     try:
         found = _memo_for(argv, environ)
     except (OSError, ValueError, KeyError, UnicodeDecodeError):
@@ -374,19 +369,18 @@ def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int |
     if found is None:
         return None
     text, what = found
-    from awsenv.stdout import carrying, write_or_say
+    from awsenv.stdout import carrying, write_stdout
 
     carrying(OUTPUT[what])
-    status = write_or_say(text)
-    if status == 0:
-        sweep_temps(environ)
-    return status
+    write_stdout(text)
+    sweep_temps(environ)
+    return 0
 
 
 def _memo_for(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[str, str] | None:
     """The text of the memo that answers this call, if it still holds, and the
     subcommand whose output it is (what a failed write names)."""
-    request = _process_request(argv) or _request(argv)
+    request = _request(argv)
     if request is None or sys.stdout is None or sys.stdout.isatty():
         return None
     command, subject, shell = request

@@ -3,9 +3,12 @@ masked, whatever code path produced the text."""
 
 from __future__ import annotations
 
-import re
 import sys
-from typing import TextIO
+
+# Annotations only: typing costs more to import than the fast path itself.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 MASK = "****"
 # The shortest secret awsenv knows is a 6-digit MFA code; anything shorter
@@ -35,6 +38,8 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret.isascii() and secret.isdigit():
+                import re  # only once a code is known: the fast path never is here
+
                 text = re.sub(rf"(?<![0-9]){secret}(?![0-9])", MASK, text)
             else:
                 text = text.replace(secret, MASK)

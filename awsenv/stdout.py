@@ -19,7 +19,7 @@ from awsenv.errors import AwsenvError
 EXIT_BROKEN_PIPE = 141
 
 # What stdout carries in this run, for the failure line: the subcommand
-# table's word (awsenv/commands), set once by whoever dispatches the run.
+# table's word (awsenv/commandline.py), set once by whoever answers the run.
 _carrying = "the shell code"
 
 
@@ -54,22 +54,6 @@ def write_stdout(text: str) -> None:
     except OSError as exc:
         _discard_stdout()
         raise OutputError(f"cannot write {_carrying} to stdout: {exc.strerror}") from None
-
-
-def write_or_say(text: str) -> int:
-    """For the fast paths, which answer before cli.main (the one place for
-    errors) is loaded: write `text` and return the exit status, a failure said
-    in one line as cli.main says it, a reader gone away quietly."""
-    try:
-        write_stdout(text)
-    except BrokenPipeError:
-        return EXIT_BROKEN_PIPE
-    except OutputError as exc:
-        from awsenv.stderr import Console
-
-        Console().say(str(exc))
-        return exc.exit_code
-    return 0
 
 
 def _discard_stdout() -> None:

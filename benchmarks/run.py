@@ -108,7 +108,7 @@ class Case:
 
 def awsenv_has(command: str) -> bool:
     """Whether this awsenv has the subcommand (some land from other branches)."""
-    probe = f"from awsenv.commands import NAMES; raise SystemExit({command!r} not in NAMES)"
+    probe = f"from awsenv.commandline import NAMES; raise SystemExit({command!r} not in NAMES)"
     return subprocess.run([sys.executable, "-c", probe], check=False).returncode == 0
 
 

@@ -14,12 +14,12 @@ from conftest import ACCOUNT, AWSENV, CODE, MFA_SERIAL, AwsEnv
 
 from awsenv.stdout import EXIT_BROKEN_PIPE
 
-# The fast path alone: importing the full command line fails, so a call that
-# is not served from the memo crashes instead of passing unnoticed.
+# The fast path alone: importing any subcommand fails, so a call that is not
+# served from the memo crashes instead of passing unnoticed.
 FAST_PATH_ONLY = [
     sys.executable,
     "-c",
-    "import sys; sys.modules['awsenv.cli'] = None; "
+    "import sys; sys.modules['awsenv.commands'] = None; "
     "from awsenv.__main__ import main; sys.argv[0] = 'awsenv'; sys.exit(main())",
 ]
 

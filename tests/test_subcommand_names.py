@@ -8,7 +8,7 @@ from conftest import SEED_CONFIG, SEED_CREDENTIALS, AwsEnv
 from awsenv.commandline import NAMES, PASSTHROUGH
 
 
-@pytest.mark.parametrize("name", ["process", "exec"])
+@pytest.mark.parametrize("name", sorted(NAMES))
 def test_profile_named_like_a_subcommand_is_reachable_with_p(aws: AwsEnv, name: str) -> None:
     keys = SEED_CREDENTIALS.split("[other]")[1]
     aws.write(SEED_CONFIG, SEED_CREDENTIALS + f"\n[{name}]{keys}")

@@ -1,29 +1,19 @@
 """`awsenv console PROFILE [--print] [--destination URL]`: sign in to the AWS
 console with the profile's role credentials, in the browser or as a printed
-URL. (awsenv/stderr.py, the stderr writer, is another module.)"""
+URL."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
 
-from awsenv.cli import Parser, check_stdout, write
+from awsenv.commands.shared import check_stdout, parse, write
 from awsenv.errors import ConfigError
 from awsenv.stderr import Console
 
 
-def parser() -> Parser:
-    parser = Parser(prog="awsenv console", description="Open the AWS console for a profile.")
-    parser.add_argument("profile", metavar="PROFILE", help="a role profile")
-    parser.add_argument("--print", action="store_true", help="print the sign-in URL, open nothing")
-    parser.add_argument(
-        "--destination", metavar="URL", help="the console page to land on (default: its home)"
-    )
-    return parser
-
-
 def run(argv: Sequence[str], console: Console) -> int:
-    args = parser().parse_args(argv)
+    args = parse("console", argv)
     from awsenv.aws import federation
 
     # Refused before anything is asked for or sent: the role's keys go to the

@@ -8,7 +8,6 @@ travel in it, never on a command line. On POSIX awsenv becomes COMMAND
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import stat
@@ -16,15 +15,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from awsenv.cli import credential_parser, obtain_for, profile_of
+from awsenv.commandline import BY_NAME
+from awsenv.commands.shared import obtain_for, parse, profile_of
 from awsenv.errors import CommandError, UsageError
 from awsenv.stderr import Console
 
-USAGE = "awsenv exec PROFILE [options] -- COMMAND [ARGS...]"
-
-
-def parser() -> argparse.ArgumentParser:
-    return credential_parser("awsenv exec", f"Run a command with a profile's credentials: {USAGE}")
+USAGE = BY_NAME["exec"].usage()
 
 
 def run(argv: Sequence[str], console: Console) -> int:
@@ -32,7 +28,7 @@ def run(argv: Sequence[str], console: Console) -> int:
     words = list(argv)
     cut = words.index("--") if "--" in words else len(words)
     own, command = words[:cut], words[cut + 1 :]
-    args = parser().parse_args(own)
+    args = parse("exec", own)
     profile = profile_of(args, console)
     if not command:
         raise UsageError(f"no command to run; usage: {USAGE}")

@@ -7,23 +7,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from awsenv.cli import Parser, write
+from awsenv.commands.shared import parse, write
 from awsenv.stderr import Console
 
 
-def parser() -> Parser:
-    parser = Parser(prog="awsenv explain", description="Explain how a profile resolves.")
-    parser.add_argument("profile", metavar="PROFILE", help="the AWS profile")
-    parser.add_argument(
-        "--check-sts",
-        action="store_true",
-        help="also measure the local clock against STS (one unsigned request)",
-    )
-    return parser
-
-
 def run(argv: Sequence[str], console: Console) -> int:
-    args = parser().parse_args(argv)
+    args = parse("explain", argv)
     from awsenv.core.diagnosis import explain
     from awsenv.core.inventory import survey_for
     from awsenv.core.obtain import load_files

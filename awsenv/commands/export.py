@@ -6,10 +6,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from awsenv.cli import (
+from awsenv.commands.shared import (
     check_stdout,
-    export_parser,
     obtain_for,
+    parse,
     profile_of,
     say_notices,
     shell_named,
@@ -19,7 +19,7 @@ from awsenv.stderr import Console
 
 
 def run(argv: Sequence[str], console: Console) -> int:
-    args = export_parser().parse_args(argv)
+    args = parse("", argv)
     profile = profile_of(args, console)
     check_stdout()
     to_terminal = sys.stdout.isatty()

@@ -7,19 +7,12 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from awsenv.cli import Parser, write
+from awsenv.commands.shared import parse, write
 from awsenv.stderr import Console
 
 
-def parser() -> Parser:
-    parser = Parser(prog="awsenv list", description="List the AWS profiles and their state.")
-    parser.add_argument("--json", action="store_true", help="the stable JSON schema (README)")
-    parser.add_argument("--names", action="store_true", help="only the names, one a line")
-    return parser
-
-
 def run(argv: Sequence[str], console: Console) -> int:
-    args = parser().parse_args(argv)
+    args = parse("list", argv)
     from awsenv.core.obtain import load_files
 
     if args.names:

@@ -8,26 +8,26 @@ carries the JSON and nothing else, ever; a code needed comes from
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 from collections.abc import Sequence
 
-from awsenv.cli import check_stdout, credential_parser, obtain_for, profile_of, say_notices, write
+from awsenv.commands.shared import (
+    check_stdout,
+    obtain_for,
+    parse,
+    profile_of,
+    say_notices,
+    write,
+)
 from awsenv.core.exports import Exports
 from awsenv.stderr import Console
-
-
-def parser() -> argparse.ArgumentParser:
-    return credential_parser(
-        "awsenv process", "Print a profile's credentials as credential_process JSON."
-    )
 
 
 def run(argv: Sequence[str], console: Console) -> int:
     # An SDK runs this with stderr piped, and some (terraform) never show it.
     console.errors_to_terminal = True
-    args = parser().parse_args(argv)
+    args = parse("process", argv)
     profile = profile_of(args, console)
     check_stdout()
     from awsenv import fastpath

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from awsenv.cli import Parser, check_stdout, write
+from awsenv.commands.shared import Parser, check_stdout, write
 from awsenv.config.profiles import Profile
 from awsenv.core.setup_edits import Layout, Role
 from awsenv.errors import ConfigError, UsageError
@@ -279,7 +279,7 @@ def _current(path: Path) -> bytes | None:
 
 def _offer_rc(args: object, ask: _Asker | None, console: Console) -> None:
     from awsenv import paths
-    from awsenv.cli import shell_named
+    from awsenv.commands.shared import shell_named
     from awsenv.core import setup_edits as edits
 
     try:

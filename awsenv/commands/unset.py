@@ -5,18 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from awsenv.cli import Parser, add_shell, shell_named, write
+from awsenv.commands.shared import parse, shell_named, write
 from awsenv.stderr import Console
 
 
-def parser() -> Parser:
-    parser = Parser(prog="awsenv unset", description="Print code that removes awsenv's variables.")
-    add_shell(parser)
-    return parser
-
-
 def run(argv: Sequence[str], console: Console) -> int:
-    args = parser().parse_args(argv)
+    args = parse("unset", argv)
     from awsenv import fastpath
     from awsenv.core.exports import Exports
     from awsenv.render.templates import render_exports

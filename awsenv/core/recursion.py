@@ -23,6 +23,7 @@ import shlex
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PurePath
 
+from awsenv.commandline import read
 from awsenv.config.profiles import Profile
 from awsenv.errors import ConfigError
 
@@ -32,11 +33,6 @@ DEPTH = "AWSENV_DEPTH"
 # deep: far beyond any setup a person would make, so a loop.
 MAX_DEPTH = 5
 _SEP = "\x1f"
-_VALUED = (
-    "--mfa-code",
-    "--duration",
-    "--shell",
-)  # cannot be typed into a profile name in an INI file
 
 
 def check_running(environ: Mapping[str, str], profile: str) -> None:
@@ -93,31 +89,22 @@ def check_files(visited: Iterable[Profile]) -> None:
 
 
 def awsenv_target(command: str) -> str | None:
-    """The profile that `command` asks awsenv for, if it runs awsenv at all."""
+    """The profile that `command` asks awsenv to resolve, if it runs awsenv
+    for one at all (as the command-line table reads its words)."""
+    words = _awsenv_words(command)
+    call = read(words, strict=False) if words is not None else None
+    return call.profile if call is not None and call.command.resolves else None
+
+
+def _awsenv_words(command: str) -> list[str] | None:
+    """awsenv's own words in `command`, if it runs awsenv (`awsenv`,
+    `awsenv.exe`, `python -m awsenv`)."""
     try:
         words = shlex.split(command)
     except ValueError:
         return None
     if words[:1] and PurePath(words[0]).name.lower() in ("awsenv", "awsenv.exe"):
-        args = words[1:]
-    elif len(words) > 2 and words[1:3] == ["-m", "awsenv"]:
-        args = words[3:]
-    else:
-        return None
-    if args[:1] in (["process"], ["exec"]):
-        args = args[1:]
-    found = None
-    while args:
-        word = args.pop(0)
-        if word in ("-p", "--profile") and args:
-            return args.pop(0)
-        if word.startswith("--profile="):
-            return word.split("=", 1)[1]
-        if word == "--":
-            break
-        if word in _VALUED and args:
-            args.pop(0)
-            continue
-        if found is None and not word.startswith("-"):
-            found = word
-    return found
+        return words[1:]
+    if len(words) > 2 and words[1:3] == ["-m", "awsenv"]:
+        return words[3:]
+    return None

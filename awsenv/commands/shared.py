@@ -1,0 +1,197 @@
+"""What the subcommands share: the argparse parser, the credential options,
+the profile a call names, the call into the core for credentials, and writing
+stdout. cli.py dispatches to the subcommands and is their one error boundary;
+it imports nothing from here."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from awsenv import __version__
+from awsenv.commandline import BY_NAME, EITHER, POSITIONAL, TABLE, Option
+from awsenv.errors import NoTerminalError, UsageError
+from awsenv.stderr import Console
+
+if TYPE_CHECKING:
+    from awsenv.core.obtain import Outcome
+    from awsenv.shell import Shell
+
+USE = """\
+use it as:  eval "$(awsenv PROFILE)"                      (bash, zsh, sh)
+            awsenv PROFILE --shell fish | source         (fish)
+            Invoke-Expression (awsenv PROFILE --shell pwsh)   (PowerShell)
+or, after adding `awsenv init SHELL` to your shell's rc file, just: awsenv PROFILE
+"""
+EXIT_STATUS = """\
+exit status: 0 ok, 2 usage, 3 AWS config, 4 refused by AWS, 5 STS unreachable,
+             6 a lock held too long or not to be trusted, 130 interrupted,
+             141 the reader of stdout went away (a closed pipe);
+             exec: COMMAND's own status, 126 cannot run it, 127 not found
+"""
+
+
+def epilog() -> str:
+    """`awsenv --help`'s list of commands: every row of the table."""
+    lines = [USE, "commands (awsenv COMMAND --help for its options):"]
+    for command in TABLE:
+        usage = command.usage()
+        gap = "\n" + " " * 36 if len(usage) > 33 else " " * (34 - len(usage))
+        lines.append(f"  {usage}{gap}{command.summary}")
+    return "\n".join(lines) + "\n\n" + EXIT_STATUS
+
+
+# `--name` up to any `=value`; of `-xVALUE`, only `-x`.
+_OPTION_NAME = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(?==|$)|-[A-Za-z]")
+
+
+class Parser(argparse.ArgumentParser):
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            raise UsageError(f"{self._unexpected(extras)} (see awsenv --help)")
+        return parsed
+
+    def _unexpected(self, extras: list[str]) -> str:
+        """Name the first unknown option. Only an option's name is echoed, never
+        a positional argument or an option's value: either could be an MFA code."""
+        for arg in extras:
+            match = _OPTION_NAME.match(arg)
+            if match:
+                import difflib  # only for this message
+
+                name = match.group()
+                known = [o for action in self._actions for o in action.option_strings]
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                return f"unknown option {name}{hint}"
+        return "unexpected extra arguments (the MFA code goes after --mfa-code)"
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see awsenv --help)")
+
+
+def parser_for(name: str) -> Parser:
+    """The argparse parser of a row of the table ("" is the export). --help
+    and --version print on stdout: a person asked for them, and the init
+    wrappers run them without eval."""
+    command = BY_NAME[name]
+    parser = Parser(
+        prog=f"awsenv {name}".strip(),
+        usage=command.usage() if command.rest else None,  # COMMAND after `--`
+        description=command.about[:1].upper() + command.about[1:],
+        epilog=epilog() if not name else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    if command.profile == EITHER:
+        parser.add_argument("profile", nargs="?", help="the AWS profile")
+    elif command.profile == POSITIONAL:
+        parser.add_argument("profile", metavar="PROFILE", help="the AWS profile")
+    for metavar, what in command.words:
+        parser.add_argument(metavar.lower(), metavar=metavar, help=what)
+    for option in command.all_options():
+        _add(parser, option)
+    if not name:
+        parser.add_argument("--version", action="version", version=f"awsenv {__version__}")
+    return parser
+
+
+def _add(parser: argparse.ArgumentParser, option: Option) -> None:
+    extra: dict[str, Any] = {}
+    if option.dest:
+        extra["dest"] = option.dest
+    if option.metavar is None:
+        extra["action"] = "store_true"
+    elif option.repeat:
+        extra.update(action="append", default=[], metavar=option.metavar)
+    else:
+        extra["metavar"] = option.metavar
+    if option.parse:
+        extra["type"] = {"seconds": seconds, "int": int}[option.parse]
+    parser.add_argument(*option.flags, help=option.help, **extra)
+
+
+def parse(name: str, argv: Sequence[str]) -> argparse.Namespace:
+    """argv as the row `name` of the table reads it (UsageError if it does not)."""
+    parsed: argparse.Namespace = parser_for(name).parse_args(argv)
+    return parsed
+
+
+def profile_of(args: argparse.Namespace, console: Console) -> str:
+    """The profile a credential subcommand was given; turns on --debug."""
+    if args.debug:
+        console.enable_debug()
+    if args.profile and args.profile_option:
+        raise UsageError("give the profile once, either as PROFILE or as --profile")
+    profile: str | None = args.profile_option or args.profile
+    if not profile:
+        raise UsageError("no profile given (see awsenv --help)")
+    return profile
+
+
+def obtain_for(
+    args: argparse.Namespace, profile: str, console: Console, *, notices: bool = True
+) -> Outcome:
+    """Call the core for a credential subcommand and say its notices; a caller
+    that still has output to write passes `notices=False` and says them after
+    it (`say_notices`), so that a failure to write is its only line."""
+    from awsenv.core.mfa_codes import ask_terminal
+    from awsenv.core.obtain import Request, obtain
+
+    code = _mfa_code(args.mfa_code)
+    console.redact.add(code)
+    outcome = obtain(
+        Request(profile, args.duration, args.refresh, code),
+        ask=_no_prompt if args.no_prompt else ask_terminal,
+        on_secret=console.redact.add,
+        on_wait=console.progress,
+    )
+    if notices:
+        say_notices(outcome, console)
+    return outcome
+
+
+def say_notices(outcome: Outcome, console: Console) -> None:
+    for notice in outcome.notices:
+        console.say(notice)
+
+
+def _mfa_code(given: str | None) -> str | None:
+    if given != "-":
+        return given
+    # `--mfa-code -`: from a pipe, so that the code is on no command line.
+    from awsenv.core.mfa_codes import code_from_stdin
+
+    return code_from_stdin()
+
+
+def _no_prompt(serial: str, hint: str = "") -> str:
+    raise NoTerminalError(f"an MFA code is needed for {serial}, and --no-prompt was given")
+
+
+def seconds(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of seconds: {text!r}") from None
+
+
+def shell_named(name: str | None) -> Shell:
+    from awsenv import shell
+
+    return shell.lookup(name) if name is not None else shell.detect()
+
+
+def write(text: str) -> None:
+    from awsenv.stdout import write_stdout
+
+    write_stdout(text)
+
+
+def check_stdout() -> None:
+    """Fail now, before a code is spent, if stdout is closed (OutputError)."""
+    from awsenv.stdout import check_open
+
+    check_open()
