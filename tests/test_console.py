@@ -146,7 +146,7 @@ def test_pages_left_over_are_removed_by_the_next_run(
 
 
 def test_a_page_is_removed_by_a_detached_process_shortly_after(tmp_path: Path) -> None:
-    from awsenv.aws.browser import remove_later, write_page
+    from awsenv.core.browser import remove_later, write_page
 
     page = write_page(tmp_path, "https://signin.aws.amazon.com/federation?SigninToken=x")
     started = time.monotonic()

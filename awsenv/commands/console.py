@@ -41,7 +41,7 @@ def run(argv: Sequence[str], console: Console) -> int:
         write(login + "\n")
         return 0
     from awsenv import paths
-    from awsenv.aws import browser
+    from awsenv.core import browser
 
     browser.open_url(login, paths.cache_dir(os.environ))
     console.say(f"opened the console for {args.profile} in the browser")
