@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TypeGuard
 
 from awsenv.aws import clock
-from awsenv.aws.credentials import EARLIEST, LATEST, Credentials, format_time, parse_time
+from awsenv.aws.credentials import Credentials, format_time
 from awsenv.aws.sts import Issued, Sts, botocore_credentials
 from awsenv.config.profiles import AwsFiles, Profile
 from awsenv.config.section_editor import (
@@ -25,6 +24,7 @@ from awsenv.config.section_editor import (
     session_section,
     write_section,
 )
+from awsenv.core.freshness import Freshness
 from awsenv.core.mfa_codes import CodeSource
 from awsenv.core.mfa_process import MfaProcess
 from awsenv.core.plan import (
@@ -35,6 +35,7 @@ from awsenv.core.plan import (
     MfaSession,
     Node,
     StaticSession,
+    keys_in_files,
     walk,
 )
 from awsenv.errors import AwsError, ConfigError, MfaCodeRejected, NoTerminalError
@@ -79,25 +80,15 @@ class Resolver:
             self.on_secret(secret)
         return creds
 
-    def valid_until(self, top: Node, creds: Credentials) -> datetime | None:
-        """When the export of `top` stops being right, by the local clock: its
-        own expiry, or that of a source that tools reading the files (given
-        AWS_PROFILE) depend on; earlier where the local clock is behind STS's."""
-        skew = self._skew(top.cache_key) if _is_cached(top) else None
-        expiries = [creds.deadline(skew)]
-        for node in walk(top)[1:]:
-            expiries.append(self._file_source_expiry(node))
-        known = [e for e in expiries if e is not None]
-        return min(known) if known else None
+    def __post_init__(self) -> None:
+        # The one rule (freshness.py), over what this run staged, then the cache.
+        self.fresh = Freshness(self.margin, self.now, self._staged_or_cached, self._skew)
 
-    def _file_source_expiry(self, node: Node) -> datetime | None:
-        if isinstance(node, StaticSession):
-            return _keys_of(node.profile).expiration
-        if isinstance(node, MfaSession) and node.profile:
-            session = self._cached(node)
-            # An expired one makes the export wrong now: report it as expired.
-            return session.deadline(self._skew(node.cache_key)) if session else self.now()
-        return None
+    def valid_until(self, top: Node, creds: Credentials) -> datetime | None:
+        return self.fresh.valid_until(top, creds)
+
+    def _staged_or_cached(self, key: str) -> Credentials | None:
+        return self._cache_writes.get(key) or self.cache.load(key)
 
     def sync_sections(self, top: Node) -> None:
         """Keep session profiles' sections current even when a cached role above
@@ -145,8 +136,13 @@ class Resolver:
             remove_stale_temps(directory)
 
     def _resolve(self, node: Node) -> Credentials:
-        if isinstance(node, LongTermKeys | StaticSession):
-            return _from_files(node, self.margin, self.now())
+        if isinstance(node, LongTermKeys):
+            return keys_in_files(node.profile)
+        if isinstance(node, StaticSession):
+            refused = self.fresh.refusal(node)
+            if refused is not None:
+                raise ConfigError(refused)
+            return keys_in_files(node.profile)
         key = node.cache_key
         forced = node is self.refresh or key in self._forced
         if not forced and (hit := self._hit(node)) is not None:
@@ -190,7 +186,7 @@ class Resolver:
 
     def _hit(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Credentials | None:
         cached = self._cached(node)
-        if cached is None or not self._sessions_below_valid(node):
+        if cached is None or self.fresh.expiring_source(node) is not None:
             return None
         debug(f"cache hit: {_label(node)}")
         self._from_cache.add(node.cache_key)
@@ -230,7 +226,7 @@ class Resolver:
         )
 
     def _usable(self, creds: Credentials, skew: timedelta | None) -> bool:
-        return creds.valid_for(self.margin, self.now(), skew)
+        return self.fresh.usable(creds, skew)
 
     def _skew(self, key: str) -> timedelta | None:
         """The skew measured when the credentials for `key` were issued."""
@@ -240,7 +236,7 @@ class Resolver:
         """The credentials cached for `node` that are still good, by the local
         clock and by STS's as measured when they were issued."""
         key = node.cache_key
-        creds = self._cache_writes.get(key) or self.cache.load(key)
+        creds = self._staged_or_cached(key)
         if creds is None or not self._usable(creds, None):
             return None
         skew = self._skew(key)
@@ -266,17 +262,6 @@ class Resolver:
             self._clock_note = note
             self.skew_noticed = True
             self.warnings.append(f"{note}; renewed")
-
-    def _sessions_below_valid(self, node: Node) -> bool:
-        # A role over a session profile (or keys in the files) is only as good
-        # as that source: tools given AWS_PROFILE read it. Once the source is
-        # gone, renew both rather than export a profile that no longer works.
-        now = self.now()
-        for below in walk(node)[1:]:
-            expiry = self._file_source_expiry(below)
-            if expiry is not None and expiry - self.margin <= now:
-                return False
-        return True
 
     def _warn_once(self, message: str) -> None:
         if message not in self.warnings:
@@ -368,22 +353,6 @@ class Resolver:
         return call(code_again)
 
 
-def _from_files(
-    node: LongTermKeys | StaticSession, margin: timedelta, now: datetime
-) -> Credentials:
-    creds = _keys_of(node.profile)
-    if isinstance(node, StaticSession) and creds.expiration and not creds.valid_for(margin, now):
-        raise ConfigError(
-            f"the temporary keys in [{node.profile.name}] expire at "
-            f"{format_time(creds.expiration)}; refresh them with the tool that wrote them"
-        )
-    return creds
-
-
-def _is_cached(node: Node) -> TypeGuard[MfaSession | AssumeRole | BotocoreProfile]:
-    return isinstance(node, MfaSession | AssumeRole | BotocoreProfile)
-
-
 def _named_sessions(node: Node) -> list[MfaSession]:
     return [n for n in walk(node) if isinstance(n, MfaSession) and n.profile]
 
@@ -405,22 +374,3 @@ def _label(node: Node) -> str:
     if isinstance(node, AssumeRole):
         return f"role {node.role_arn}"
     return f"profile {node.profile.name}"
-
-
-def _keys_of(profile: Profile) -> Credentials:
-    expiry = profile.get("expiration") or profile.get("aws_expiration")
-    try:
-        expiration = parse_time(expiry) if expiry else None
-    except ValueError:
-        # Never read as "no expiry": that would export dead keys as if eternal.
-        # The value is not echoed: a misplaced paste could be a secret.
-        raise ConfigError(
-            f"[{profile.name}]: its expiration is not an ISO 8601 time between "
-            f"{EARLIEST.year} and {LATEST.year}"
-        ) from None
-    return Credentials(
-        access_key_id=profile.get("aws_access_key_id") or "",
-        secret_access_key=profile.get("aws_secret_access_key") or "",
-        session_token=profile.get("aws_session_token"),
-        expiration=expiration,
-    )
