@@ -6,7 +6,8 @@ shell): the text it printed, the moment it must be renewed (the expiry of the
 credentials or of a source that tools reading the files depend on, less the
 refresh margin), and a fingerprint of everything else the text depends on:
 awsenv's code, templates and settings, the sections of the profile's chain in
-the AWS files, and the chain's own cache entries. `init SHELL` and `unset`
+the AWS files, and the chain's own cache entries. awsenv's code is every file
+of the package, subpackages included (but __pycache__). `init SHELL` and `unset`
 leave one too, whose text depends on the program alone. When a later call asks
 for exactly that and all of it still holds, the memo is printed before
 argparse, configparser, botocore or jinja2 are imported. Anything else falls
@@ -36,7 +37,8 @@ if TYPE_CHECKING:
     from awsenv.config.profiles import AwsFiles
     from awsenv.core.obtain import Outcome
 
-_FORMAT = "awsenv-memo 4"
+# 5: the `awsenv` field covers every file of the package, not its top level only.
+_FORMAT = "awsenv-memo 5"
 # The memo of `awsenv process PROFILE` (credential_process JSON) sits beside
 # the shells' under this name; a memo's "shell" is its output format.
 PROCESS = "process"
@@ -75,13 +77,21 @@ def _stat(path: str) -> str:
     return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def _newest(directory: str) -> int:
-    newest = 0
-    for entry in os.listdir(directory):
-        try:
-            newest = max(newest, os.stat(os.path.join(directory, entry)).st_mtime_ns)
-        except OSError:
-            continue  # an editor's lock file, a dangling link
+def _newest(root: str) -> int:
+    """The newest mtime of every file and folder under `root`, at any depth, but
+    __pycache__ (derived from the sources, and rewritten by any run)."""
+    newest, folders = 0, [root]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.name == "__pycache__":
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    newest = max(newest, entry.stat(follow_symlinks=False).st_mtime_ns)
+                except OSError:
+                    continue  # an editor's lock file, a file removed meanwhile
     return newest
 
 
