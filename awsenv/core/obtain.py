@@ -29,7 +29,7 @@ from awsenv.core.plan import (
     StaticSession,
     build_plan,
 )
-from awsenv.core.resolver import Resolver
+from awsenv.core.resolver import Resolver, Unknown
 from awsenv.settings import bounded
 from awsenv.store.cache import Cache
 from awsenv.store.locks import Locks, lock_timeout
@@ -46,22 +46,29 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Inputs:
+    """What an export was built from, as the run left it: a memo may describe
+    exactly this and nothing else."""
+
+    profiles: tuple[str, ...]  # the chain's sections
+    config: bytes | None = field(repr=False)  # the config file as read (None: absent)
+    credentials: bytes | None = field(repr=False)  # the credentials file as the commit left it
+    cache_entries: tuple[str, ...]  # file names under creds/ the run read or wrote
+    renew_at: datetime  # when a repeat must be worked out afresh
+    asked_duration: int | None  # --duration: another cache entry than the plain call's
+
+
+@dataclass(frozen=True)
 class Outcome:
     exports: Exports
     plan: Plan
     sts_calls: int
     notices: tuple[str, ...]
-    # When a repeat of this export must be worked out afresh (None: never by time).
-    renew_at: datetime | None = None
-    # What the run read, and the sections of the credentials file it wrote over
-    # that: a memo of the export may describe exactly this and nothing else.
-    files: AwsFiles | None = field(default=None, repr=False)
-    sections_written: tuple[tuple[str, Mapping[str, str]], ...] = field(default=(), repr=False)
     # The credentials themselves, for callers that use them in-process (console).
     credentials: Credentials | None = field(default=None, repr=False)
-    # The cache entries the run read or wrote (file names under creds/): with
-    # plan.profiles, all of the files and cache that the exports depend on.
-    cache_entries: tuple[str, ...] = ()
+    # None: no memo may describe this run (long-term keys, or a credentials
+    # file another writer changed under the commit).
+    inputs: Inputs | None = None
 
 
 # A margin beyond an hour would outlast every chained role (1 h at most), so
@@ -137,7 +144,7 @@ def obtain(
             for code in codes.secrets:
                 on_secret(code)
         resolver.sync_sections(plan.top)
-        resolver.commit()
+        left = resolver.commit()
     notices = [*cache.warnings, *resolver.warnings]
     why_not = _why_no_aws_profile(files, request.profile, plan.top)
     aws_profile = None if why_not else request.profile
@@ -156,18 +163,17 @@ def obtain(
         aws_profile=aws_profile,
         valid_until=valid_until if aws_profile else None,
     )
-    renew_at = valid_until - resolver.margin if valid_until else None
-    return Outcome(
-        exports,
-        plan,
-        resolver.sts_calls,
-        tuple(notices),
-        renew_at,
-        files=files,
-        sections_written=resolver.sections_written,
-        credentials=creds,
-        cache_entries=tuple(sorted(cache.touched)),
-    )
+    inputs = None
+    if valid_until is not None and not isinstance(left, Unknown):
+        inputs = Inputs(
+            plan.profiles,
+            files.config_bytes,
+            left,
+            tuple(sorted(cache.touched)),
+            valid_until - resolver.margin,
+            plan.asked_duration,
+        )
+    return Outcome(exports, plan, resolver.sts_calls, tuple(notices), creds, inputs)
 
 
 def _why_no_aws_profile(files: AwsFiles, name: str, top: Node) -> str | None:

@@ -19,6 +19,7 @@ from awsenv.aws.credentials import Credentials, format_time
 from awsenv.aws.sts import Issued, Sts, botocore_credentials
 from awsenv.config.profiles import AwsFiles, Profile
 from awsenv.config.section_editor import (
+    Edit,
     check_replaceable,
     exposure_warning,
     session_section,
@@ -104,20 +105,23 @@ class Resolver:
         """The credentials-file sections `commit` sets, in its order, with their values."""
         return tuple((name, session_section(c)) for name, c in self._section_writes.items())
 
-    def commit(self) -> None:
+    def commit(self) -> bytes | Unknown | None:
         """Write what was staged: the credentials file first, since a failure there
         is an error and must leave the cache as it was; then the cache, which is
-        only an optimisation, so a failure there is a warning."""
+        only an optimisation, so a failure there is a warning. Returns the
+        credentials file's bytes as the commit left them (None: no file), or
+        UNKNOWN when another writer changed it meanwhile."""
         path = self.files.credentials_path
         if self._section_writes:
             self.locks.hold(file_lock_name(path), f"writing {path}")
-        wrote = False
+        left: bytes | Unknown | None = self.files.credentials_bytes
         for section, values in self.sections_written:
             # What the run read of the section, for the compare-and-swap.
             read = self.files.credentials.get(section, {})
-            wrote |= write_section(path, section, values, read=read)
-        if wrote and (warning := exposure_warning(path)):
-            self._warn_once(warning)
+            edit = write_section(path, section, values, read=read)
+            left = _after(left, edit)
+            if edit is not None and edit.wrote and (warning := exposure_warning(path)):
+                self._warn_once(warning)
         try:
             for key, creds in self._cache_writes.items():
                 self.cache.store(key, creds, self._skews.get(key))
@@ -134,6 +138,7 @@ class Resolver:
             *(self.cache.path(k).parent for k in keys),
         }:
             remove_stale_temps(directory)
+        return left
 
     def _resolve(self, node: Node) -> Credentials:
         if isinstance(node, LongTermKeys):
@@ -351,6 +356,20 @@ class Resolver:
         debug(f"STS rejected the typed code for {serial}; retrying with a fresh one")
         self.sts_calls += 1
         return call(code_again)
+
+
+class Unknown:
+    """What a file holds after another writer changed it during the run."""
+
+
+UNKNOWN = Unknown()
+
+
+def _after(expected: bytes | Unknown | None, edit: Edit | None) -> bytes | Unknown | None:
+    """The file's bytes after `edit`, when it was made on the bytes expected."""
+    if isinstance(expected, Unknown) or edit is None or edit.before != (expected or b""):
+        return UNKNOWN  # another writer's session kept, or the file changed meanwhile
+    return edit.after if edit.wrote else expected
 
 
 def _named_sessions(node: Node) -> list[MfaSession]:
