@@ -14,6 +14,7 @@ from pathlib import Path
 
 from awsenv import paths
 from awsenv.config.profiles import AwsFiles, Profile
+from awsenv.core import aws_profile
 from awsenv.core.exports import LEGACY_CREDENTIALS, REGION
 from awsenv.core.freshness import CODE, REFUSED
 from awsenv.core.inventory import Survey
@@ -55,7 +56,6 @@ def explain(
     """`skew`: the clock against STS in words, and whether it is off by more
     than the tolerance (only with --check-sts)."""
     from awsenv.config.strict_readers import refusal
-    from awsenv.core.obtain import _why_no_aws_profile
 
     out = Explanation()
     say = out.lines.append
@@ -81,7 +81,7 @@ def explain(
         say(f"next call: no MFA code ({following.why})")
     say(f"refresh margin: {int(survey.margin.total_seconds())} s before expiry")
     say(_region(files, plan.top, plan.region))
-    why_not = _why_no_aws_profile(files, name, plan.top)
+    why_not = aws_profile.why_not(files, name, plan.top)
     if why_not:
         say(f"AWS_PROFILE: not exported ({why_not})")
     else:

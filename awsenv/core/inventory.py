@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from awsenv.config.profiles import AwsFiles, Kind, Profile
+from awsenv.config.strict_readers import botocore_can_name
 from awsenv.core.freshness import CODE, REFUSED, SERVED, Freshness, for_cache
 from awsenv.core.plan import LongTermKeys, Node, StaticSession, build_plan, walk
 from awsenv.errors import AwsenvError
@@ -97,8 +98,6 @@ _PROBLEMS = (
 
 
 def row(files: AwsFiles, name: str, survey: Survey) -> Row:
-    from awsenv.core.obtain import botocore_can_name
-
     profile = files.profile(name)
     kind = kind_of(profile)
     try:

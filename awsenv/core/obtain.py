@@ -15,20 +15,13 @@ from awsenv import paths
 from awsenv.aws.credentials import Credentials
 from awsenv.aws.sts import Sts
 from awsenv.config.profiles import AwsFiles
+from awsenv.config.strict_readers import botocore_can_name as botocore_can_name  # was here
+from awsenv.core.aws_profile import why_not as aws_profile_refused
 from awsenv.core.exports import Exports
 from awsenv.core.mfa_codes import Ask, CodeSource, ask_terminal
 from awsenv.core.mfa_process import timeout_setting
 from awsenv.core.notices import aws_profile_notice, first_time, session_stamp
-from awsenv.core.plan import (
-    AssumeRole,
-    BotocoreProfile,
-    LongTermKeys,
-    MfaSession,
-    Node,
-    Plan,
-    StaticSession,
-    build_plan,
-)
+from awsenv.core.plan import Plan, build_plan
 from awsenv.core.resolver import Resolver, Unknown
 from awsenv.settings import bounded
 from awsenv.store.cache import Cache
@@ -146,7 +139,7 @@ def obtain(
         resolver.sync_sections(plan.top)
         left = resolver.commit()
     notices = [*cache.warnings, *resolver.warnings]
-    why_not = _why_no_aws_profile(files, request.profile, plan.top)
+    why_not = aws_profile_refused(files, request.profile, plan.top)
     aws_profile = None if why_not else request.profile
     if why_not:
         # Removing the person's AWS_PROFILE is always said; not setting one is
@@ -174,45 +167,3 @@ def obtain(
             plan.asked_duration,
         )
     return Outcome(exports, plan, resolver.sts_calls, tuple(notices), creds, inputs)
-
-
-def _why_no_aws_profile(files: AwsFiles, name: str, top: Node) -> str | None:
-    """Why AWS_PROFILE must not name this profile, or None when it may. Short:
-    it is said in one line of at most 100 characters."""
-    from awsenv.config.strict_readers import refusal
-
-    if not botocore_can_name(name):
-        return "botocore-based tools cannot address its name"
-    refused = refusal(files, name)
-    if refused is not None:
-        # The Go SDK loads the profile AWS_PROFILE names even beside exported
-        # keys, and fails the whole load: terraform and pulumi would stop.
-        return refused.short
-    if resolves_without_prompt(top):
-        return None
-    if isinstance(top, MfaSession):
-        # Long-term keys with their own mfa_serial: the files hold only those keys.
-        return "other tools would use its keys without MFA"
-    return "other tools would ask for an MFA code"
-
-
-def botocore_can_name(name: str) -> bool:
-    """Can AWS_PROFILE name this profile for botocore? awsenv reads profile names
-    as botocore does (sections.config_profile_name; credentials-file sections
-    as they stand), so every name it finds is one botocore finds, but one:
-    `DEFAULT`, which botocore's configparser takes for its defaults section in
-    the credentials file, where awsenv keeps a session profile's keys."""
-    import configparser
-
-    return name != configparser.DEFAULTSECT
-
-
-def resolves_without_prompt(node: Node) -> bool:
-    """Would an SDK that reads this profile from the files reach the same identity
-    without asking for a code? Only then may AWS_PROFILE name it: some SDKs
-    (JavaScript v3) prefer AWS_PROFILE over the exported keys."""
-    if isinstance(node, MfaSession):
-        return node.profile is not None  # its section holds the session
-    if isinstance(node, AssumeRole):
-        return not node.profile.get("mfa_serial") and resolves_without_prompt(node.source)
-    return isinstance(node, LongTermKeys | StaticSession | BotocoreProfile)
