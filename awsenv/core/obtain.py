@@ -22,7 +22,8 @@ from awsenv.core.mfa_codes import Ask, CodeSource, ask_terminal
 from awsenv.core.mfa_process import timeout_setting
 from awsenv.core.notices import aws_profile_notice, first_time, session_stamp
 from awsenv.core.plan import Plan, build_plan
-from awsenv.core.resolver import Resolver, Unknown
+from awsenv.core.resolver import Resolver
+from awsenv.core.staging import Unknown
 from awsenv.settings import bounded
 from awsenv.store.cache import Cache
 from awsenv.store.locks import Locks, lock_timeout

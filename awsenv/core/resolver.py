@@ -7,23 +7,17 @@ a failure leaves every file as it was.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from awsenv.aws import clock
 from awsenv.aws.credentials import Credentials, format_time
 from awsenv.aws.sts import Issued, Sts, botocore_credentials
 from awsenv.config.profiles import AwsFiles, Profile
 from awsenv.config.section_editor import (
-    Edit,
     check_replaceable,
-    exposure_warning,
-    session_section,
-    write_section,
 )
 from awsenv.core.freshness import Freshness
 from awsenv.core.mfa_codes import CodeSource
@@ -39,10 +33,10 @@ from awsenv.core.plan import (
     keys_in_files,
     walk,
 )
+from awsenv.core.staging import Staged, Unknown
 from awsenv.errors import AwsError, ConfigError, MfaCodeRejected, NoTerminalError
-from awsenv.store.atomic import remove_stale_temps
 from awsenv.store.cache import Cache
-from awsenv.store.locks import Locks, check_file_lock, file_lock_name
+from awsenv.store.locks import Locks, check_file_lock
 from awsenv.trace import debug
 
 # STS's answers when a cached source is no longer accepted (clock skew, a
@@ -67,11 +61,8 @@ class Resolver:
     warnings: list[str] = field(default_factory=list)
     skew_noticed: bool = False
     _forced: set[str] = field(default_factory=set)
-    _from_cache: set[str] = field(default_factory=set)
-    _cache_writes: dict[str, Credentials] = field(default_factory=dict)
-    _section_writes: dict[str, Credentials] = field(default_factory=dict)
-    # The local clock minus STS's, per credentials issued in this run.
-    _skews: dict[str, timedelta | None] = field(default_factory=dict)
+    # What this run will write, once the whole chain succeeded.
+    staged: Staged = field(default_factory=Staged)
     # Why a cached entry was renewed by STS's clock alone, for a failure to say.
     _clock_note: str | None = None
 
@@ -89,56 +80,24 @@ class Resolver:
         return self.fresh.valid_until(top, creds)
 
     def _staged_or_cached(self, key: str) -> Credentials | None:
-        return self._cache_writes.get(key) or self.cache.load(key)
+        return self.staged.cache_writes.get(key) or self.cache.load(key)
 
     def sync_sections(self, top: Node) -> None:
         """Keep session profiles' sections current even when a cached role above
         them meant their step was never visited."""
         for node in _named_sessions(top):
-            if node.profile and node.profile.name not in self._section_writes:
+            if node.profile and node.profile.name not in self.staged.section_writes:
                 cached = self._cached(node)
                 if cached is not None:
                     self._keep_section_current(node.profile, cached)
 
-    @property
-    def sections_written(self) -> tuple[tuple[str, dict[str, str]], ...]:
-        """The credentials-file sections `commit` sets, in its order, with their values."""
-        return tuple((name, session_section(c)) for name, c in self._section_writes.items())
-
     def commit(self) -> bytes | Unknown | None:
-        """Write what was staged: the credentials file first, since a failure there
-        is an error and must leave the cache as it was; then the cache, which is
-        only an optimisation, so a failure there is a warning. Returns the
-        credentials file's bytes as the commit left them (None: no file), or
-        UNKNOWN when another writer changed it meanwhile."""
-        path = self.files.credentials_path
-        if self._section_writes:
-            self.locks.hold(file_lock_name(path), f"writing {path}")
-        left: bytes | Unknown | None = self.files.credentials_bytes
-        for section, values in self.sections_written:
-            # What the run read of the section, for the compare-and-swap.
-            read = self.files.credentials.get(section, {})
-            edit = write_section(path, section, values, read=read)
-            left = _after(left, edit)
-            if edit is not None and edit.wrote and (warning := exposure_warning(path)):
-                self._warn_once(warning)
-        try:
-            for key, creds in self._cache_writes.items():
-                self.cache.store(key, creds, self._skews.get(key))
-        except OSError as exc:
-            self.warnings.append(
-                f"cannot write the cache in {self.cache.root} ({exc.strerror}); "
-                "the next call will ask STS again"
-            )
-        # A killed awsenv's temp files hold secrets. The next run may find all
-        # it needs cached and write nothing next to them: it cleans up anyway.
-        keys = self._from_cache | set(self._cache_writes)
-        for directory in {
-            Path(os.path.realpath(path)).parent,
-            *(self.cache.path(k).parent for k in keys),
-        }:
-            remove_stale_temps(directory)
-        return left
+        """Write what was staged (staging.py); the credentials file's bytes as
+        the commit left them, None for no file, or UNKNOWN."""
+        committed = self.staged.commit(self.files, self.cache, self.locks)
+        for warning in committed.warnings:
+            self._warn_once(warning)
+        return committed.credentials
 
     def _resolve(self, node: Node) -> Credentials:
         if isinstance(node, LongTermKeys):
@@ -168,10 +127,10 @@ class Resolver:
         issued = self._fetch(node)
         creds = self._usable_here(node, issued)
         if creds.expiration is not None:
-            self._cache_writes[key] = creds
-            self._skews[key] = issued.skew(self.now())
+            self.staged.cache_writes[key] = creds
+            self.staged.skews[key] = issued.skew(self.now())
         if isinstance(node, MfaSession) and node.profile:
-            self._section_writes[node.profile.name] = creds
+            self.staged.section_writes[node.profile.name] = creds
         return creds
 
     def _refreshed_meanwhile(
@@ -186,7 +145,7 @@ class Resolver:
         if renewed is None or not fresh or not self._usable(renewed, self._skew(key)):
             return None
         debug(f"another awsenv just refreshed {_label(node)}; reusing it")
-        self._from_cache.add(key)
+        self.staged.from_cache.add(key)
         return renewed
 
     def _hit(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Credentials | None:
@@ -194,7 +153,7 @@ class Resolver:
         if cached is None or self.fresh.expiring_source(node) is not None:
             return None
         debug(f"cache hit: {_label(node)}")
-        self._from_cache.add(node.cache_key)
+        self.staged.from_cache.add(node.cache_key)
         return cached
 
     def _usable_here(
@@ -235,7 +194,7 @@ class Resolver:
 
     def _skew(self, key: str) -> timedelta | None:
         """The skew measured when the credentials for `key` were issued."""
-        return self._skews[key] if key in self._skews else self.cache.skews.get(key)
+        return self.staged.skews[key] if key in self.staged.skews else self.cache.skews.get(key)
 
     def _cached(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Credentials | None:
         """The credentials cached for `node` that are still good, by the local
@@ -276,7 +235,7 @@ class Resolver:
         # Tools such as pulumi read the section itself: if someone edited or
         # restored the file, put the current session back.
         if profile.credentials.get("aws_session_token") != creds.session_token:
-            self._section_writes[profile.name] = creds
+            self.staged.section_writes[profile.name] = creds
 
     def _fetch(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Issued:
         if isinstance(node, MfaSession):
@@ -294,11 +253,11 @@ class Resolver:
                 return self._assume(node)
             except AwsError as exc:
                 stale = _cached_step(node.source)
-                if exc.code not in _STALE_SOURCE or stale not in self._from_cache:
+                if exc.code not in _STALE_SOURCE or stale not in self.staged.from_cache:
                     raise
                 debug(f"STS rejected the cached source of {node.role_arn} ({exc.code}); renewing")
                 self._forced.add(stale)
-                self._from_cache.discard(stale)
+                self.staged.from_cache.discard(stale)
                 return self._assume(node)
         return Issued(botocore_credentials(node.profile.name))
 
@@ -356,20 +315,6 @@ class Resolver:
         debug(f"STS rejected the typed code for {serial}; retrying with a fresh one")
         self.sts_calls += 1
         return call(code_again)
-
-
-class Unknown:
-    """What a file holds after another writer changed it during the run."""
-
-
-UNKNOWN = Unknown()
-
-
-def _after(expected: bytes | Unknown | None, edit: Edit | None) -> bytes | Unknown | None:
-    """The file's bytes after `edit`, when it was made on the bytes expected."""
-    if isinstance(expected, Unknown) or edit is None or edit.before != (expected or b""):
-        return UNKNOWN  # another writer's session kept, or the file changed meanwhile
-    return edit.after if edit.wrote else expected
 
 
 def _named_sessions(node: Node) -> list[MfaSession]:
