@@ -6,7 +6,8 @@ shell): the text it printed, the moment it must be renewed (the expiry of the
 credentials or of a source that tools reading the files depend on, less the
 refresh margin), and a fingerprint of everything else the text depends on:
 awsenv's code, templates and settings, the sections of the profile's chain in
-the AWS files, and the chain's own cache entries. `init SHELL` and `unset`
+the AWS files, and the chain's own cache entries. awsenv's code is every file
+of the package, subpackages included (but __pycache__). `init SHELL` and `unset`
 leave one too, whose text depends on the program alone. When a later call asks
 for exactly that and all of it still holds, the memo is printed before
 argparse, configparser, botocore or jinja2 are imported. Anything else falls
@@ -33,10 +34,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from awsenv.config.profiles import AwsFiles
     from awsenv.core.obtain import Outcome
 
-_FORMAT = "awsenv-memo 4"
+# 5: the `awsenv` field covers every file of the package, not its top level only.
+_FORMAT = "awsenv-memo 5"
 # The memo of `awsenv process PROFILE` (credential_process JSON) sits beside
 # the shells' under this name; a memo's "shell" is its output format.
 PROCESS = "process"
@@ -75,13 +76,21 @@ def _stat(path: str) -> str:
     return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def _newest(directory: str) -> int:
-    newest = 0
-    for entry in os.listdir(directory):
-        try:
-            newest = max(newest, os.stat(os.path.join(directory, entry)).st_mtime_ns)
-        except OSError:
-            continue  # an editor's lock file, a dangling link
+def _newest(root: str) -> int:
+    """The newest mtime of every file and folder under `root`, at any depth, but
+    __pycache__ (derived from the sources, and rewritten by any run)."""
+    newest, folders = 0, [root]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.name == "__pycache__":
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    newest = max(newest, entry.stat(follow_symlinks=False).st_mtime_ns)
+                except OSError:
+                    continue  # an editor's lock file, a file removed meanwhile
     return newest
 
 
@@ -230,10 +239,10 @@ class Recording:
             memo.printed(text, outcome)
 
     The memo is written when the block ends without an exception, and only if
-    it describes exactly what the text was built from: the program is the one
-    that started, the config file holds the bytes the run read, and the
-    credentials file the bytes it read with the run's own section writes
-    applied. Anything else (a user's edit during the MFA prompt) leaves no
+    it describes exactly what the text was built from (the outcome's Inputs,
+    a plain record from the core): the program is the one that started, the
+    config file holds the bytes the run read, and the credentials file the
+    bytes the commit left. Anything else (a user's edit during the MFA prompt) leaves no
     memo, and the next call takes the full path. Of the files, the memo then
     depends on the sections of the outcome's chain only (Fingerprint).
 
@@ -271,17 +280,16 @@ class Recording:
             return  # the program changed under the run
         renew_at = "never"
         if outcome is not None:
-            if outcome.renew_at is None or outcome.files is None:
-                return  # long-term keys
-            if outcome.plan.asked_duration is not None:
-                # The memo answers the call without --duration, whose
-                # credentials are another cache entry's.
+            inputs = outcome.inputs
+            # The memo answers the call without --duration, whose credentials
+            # are another cache entry's.
+            if inputs is None or inputs.asked_duration is not None:
                 return
-            files = _as_read(self.environ, outcome.files, outcome.sections_written)
-            if files is None:
-                return
-            after.describe(self.environ, outcome.plan.profiles, files, outcome.cache_entries)
-            renew_at = str(int(outcome.renew_at.timestamp()))
+            files = inputs.config, inputs.credentials
+            if _read_both(self.environ) != files:
+                return  # changed since the run read or committed them
+            after.describe(self.environ, inputs.profiles, files, inputs.cache_entries)
+            renew_at = str(int(inputs.renew_at.timestamp()))
         stamp = after.stamp()
         if stamp is None:
             return
@@ -301,33 +309,10 @@ def recording(environ: Mapping[str, str], subject: str, shell: str, command: str
     return Recording(environ, subject, shell, command)
 
 
-def _as_read(
-    environ: Mapping[str, str],
-    read: AwsFiles,
-    written: Sequence[tuple[str, Mapping[str, str]]],
-) -> tuple[bytes | None, bytes | None] | None:
-    """The AWS files' contents now, when they are exactly what the run read
-    (`read`), but for the credentials file's sections it wrote (`written`);
-    else None."""
-    from awsenv.config.section_editor import update_section
-    from awsenv.errors import ConfigError
-
-    config_path, credentials_path = _file_paths(environ)
-    config, credentials = _read(config_path), _read(credentials_path)
-    if config != read.config_bytes:
-        return None
-    expected = read.credentials_bytes
-    if written:
-        try:
-            text = (expected or b"").decode("utf-8")
-            for section, values in written:
-                text = update_section(text, section, values)
-        except (UnicodeDecodeError, ConfigError):
-            return None
-        expected = text.encode("utf-8")
-    if credentials != expected:
-        return None
-    return config, credentials
+def _read_both(environ: Mapping[str, str]) -> tuple[bytes | None, bytes | None]:
+    """The AWS files' contents now (None: absent)."""
+    config, credentials = _file_paths(environ)
+    return _read(config), _read(credentials)
 
 
 # The calls a memo answers, and the options each may carry: the fast path's

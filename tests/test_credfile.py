@@ -982,7 +982,7 @@ def section_text(values: dict[str, str]) -> str:
 def test_section_as_the_run_read_it_is_written(tmp_path: Path) -> None:
     path = tmp_path / "credentials"
     path.write_text(section_text(SESSION_READ) + "[team]\nk = added meanwhile\n")
-    assert write_section(path, "mfa", OURS, read=SESSION_READ) is True
+    assert write_section(path, "mfa", OURS, read=SESSION_READ).wrote
     assert path.read_text() == section_text(OURS) + "[team]\nk = added meanwhile\n"
 
 
@@ -1007,7 +1007,7 @@ def test_section_now_holding_a_session_lasting_as_long_is_kept(tmp_path: Path, t
     path = tmp_path / "credentials"
     text = section_text({**SESSION_READ, "aws_session_token": "otherToken", "expiration": theirs})
     path.write_text(text)
-    assert write_section(path, "mfa", OURS, read=SESSION_READ) is False
+    assert write_section(path, "mfa", OURS, read=SESSION_READ) is None
     assert path.read_text() == text
 
 
@@ -1025,14 +1025,14 @@ def test_section_changed_otherwise_gets_our_session(
 ) -> None:
     path = tmp_path / "credentials"
     path.write_text(section_text({**SESSION_READ, **changed}))
-    assert write_section(path, "mfa", OURS, read=SESSION_READ) is True
+    assert write_section(path, "mfa", OURS, read=SESSION_READ).wrote
     assert dict(parse(path.read_text()).items("mfa")) == {**SESSION_READ, **changed, **OURS}
 
 
 def test_section_gone_meanwhile_is_written_again(tmp_path: Path) -> None:
     path = tmp_path / "credentials"
     path.write_text("[default]\nregion = x\n")
-    assert write_section(path, "mfa", OURS, read=SESSION_READ) is True
+    assert write_section(path, "mfa", OURS, read=SESSION_READ).wrote
     assert dict(parse(path.read_text()).items("mfa")) == OURS
 
 

@@ -29,11 +29,12 @@ sys.argv = ["awsenv", *ARGS]
 from awsenv.__main__ import main
 code = main()
 with open(OUT, "w") as f:
-    json.dump({"code": code, "loaded": sorted(m for m in HEAVY if m in sys.modules)}, f)
+    loaded = sorted(m for m in HEAVY if m in sys.modules)
+    json.dump({"code": code, "loaded": loaded, "file": sys.modules["awsenv"].__file__}, f)
 """
 
 
-def probe(aws: AwsEnv, out: Path, *args: str) -> dict:
+def probe(aws: AwsEnv, out: Path, *args: str, where: bool = False) -> dict:
     """Run the real entry point in a fresh interpreter; report what it imported."""
     script = (
         PROBE.replace("ARGS", repr(list(args)))
@@ -43,13 +44,17 @@ def probe(aws: AwsEnv, out: Path, *args: str) -> dict:
     proc = subprocess.run(
         [sys.executable, "-c", script],
         env=aws.environ,
+        cwd=aws.root,  # not the checkout: `-c` puts the working directory first on sys.path
         capture_output=True,
         timeout=60,
         start_new_session=True,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    return dict(json.loads(out.read_text()))
+    report = dict(json.loads(out.read_text()))
+    if not where:
+        report.pop("file")
+    return report
 
 
 def memo_file(aws: AwsEnv) -> Path:
@@ -380,3 +385,56 @@ def test_a_killed_writers_temp_files_are_removed_by_a_call_served_from_its_memo(
     assert result.stdout == "export MARKER=1\n"  # the memo served it
     assert [p for p in leftovers if p.exists()] == []
     assert kept.exists()
+
+
+@pytest.mark.parametrize("edited", ["commands/list.py", "core/plan.py", "render/templates.py"])
+def test_an_edit_anywhere_in_the_package_voids_the_memo(
+    aws: AwsEnv, tmp_path: Path, edited: str
+) -> None:
+    """The memo's fingerprint covers every file of the package, subpackages
+    included. A copy is edited, never the checkout other tests run from."""
+    import os
+    import shutil
+    import time
+
+    checkout = Path(__file__).resolve().parent.parent
+    copy = tmp_path / "checkout"
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(checkout / "awsenv", copy / "awsenv", ignore=ignore)
+    shutil.copytree(checkout / "shells", copy / "shells", ignore=ignore)
+    aws.environ["PYTHONPATH"] = str(copy)
+    aws.seed()
+    first = probe(aws, tmp_path / "first.json", "dev", "--shell", "bash", "--mfa-code", CODE)
+    assert first["code"] == 0
+    # A first run may make the copy's __pycache__ folders while it runs, which
+    # changes their parents' mtime: it leaves no memo then. The next one does.
+    probe(aws, tmp_path / "warm.json", "dev", "--shell", "bash")
+    served = probe(aws, tmp_path / "served.json", "dev", "--shell", "bash", where=True)
+    assert served == {"code": 0, "loaded": [], "file": str(copy / "awsenv" / "__init__.py")}
+    later = time.time_ns() + 2_000_000_000  # newer than every file and folder of the copy
+    os.utime(copy / "awsenv" / edited, ns=(later, later))
+    again = probe(aws, tmp_path / "again.json", "dev", "--shell", "bash")
+    assert again["code"] == 0
+    assert "argparse" in again["loaded"]  # the full path answered
+    assert probe(aws, tmp_path / "third.json", "dev", "--shell", "bash")["loaded"] == []
+
+
+def test_compiled_bytecode_does_not_change_the_code_fingerprint(tmp_path: Path) -> None:
+    """__pycache__ is derived from the sources and rewritten by any run; a
+    source file at any depth counts."""
+    import os
+
+    from awsenv.fastpath import _newest
+
+    source = tmp_path / "pkg" / "sub" / "mod.py"
+    compiled = tmp_path / "pkg" / "sub" / "__pycache__" / "mod.cpython-311.pyc"
+    compiled.parent.mkdir(parents=True)
+    source.write_text("")
+    compiled.write_text("")
+    base = os.stat(compiled.parent).st_mtime_ns
+    os.utime(compiled.parent, ns=(base, base))
+    before = _newest(str(tmp_path / "pkg"))
+    os.utime(compiled, ns=(before + 10**9, before + 10**9))
+    assert _newest(str(tmp_path / "pkg")) == before
+    os.utime(source, ns=(before + 2 * 10**9, before + 2 * 10**9))
+    assert _newest(str(tmp_path / "pkg")) == before + 2 * 10**9

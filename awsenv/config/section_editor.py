@@ -28,6 +28,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -161,16 +162,31 @@ def _append_section(text: str, section: str, values: Mapping[str, str], newline:
     return "".join(parts)
 
 
+@dataclass(frozen=True)
+class Edit:
+    """What `write_section` did: the file's bytes the edit was made on (b"" for
+    no file) and the bytes it left, equal when nothing needed writing."""
+
+    before: bytes
+    after: bytes
+
+    @property
+    def wrote(self) -> bool:
+        return self.before != self.after
+
+
 def write_section(
     path: Path,
     section: str,
     values: Mapping[str, str],
     *,
     read: Mapping[str, str] | None = None,
-) -> bool:
-    """Set `values` in `[section]` of the file at `path`, atomically; True if the
-    file was written. `read` is the section as the run read it ({} if it had none):
-    when the file now holds something else there, see the module docstring.
+) -> Edit | None:
+    """Set `values` in `[section]` of the file at `path`, atomically, and say
+    what the file held before and after; None when another writer's session
+    there was kept and nothing was written. `read` is the section as the run
+    read it ({} if it had none): when the file now holds something else there,
+    see the module docstring.
 
     The caller holds the file's lock, which every awsenv takes; other writers
     (`aws configure set`, an editor) take none. So the file is read again right
@@ -180,7 +196,9 @@ def write_section(
         raw = _read(path)
         updated = _edited(path, raw, section, values, read)
         if updated is None:
-            return False
+            return None
+        if updated == raw:
+            return Edit(raw, raw)
         try:
             write_atomic(path, updated, unchanged=_still(path, raw))
         except ChangedMeanwhile:
@@ -193,7 +211,7 @@ def write_section(
             ) from None
         except OSError as exc:
             raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-        return True
+        return Edit(raw, updated)
     raise ConfigError(
         f"{path} changed {ATTEMPTS} times while awsenv wrote it; nothing was written: "
         "run awsenv again when the other writer is done"
@@ -224,7 +242,7 @@ def _edited(
     values: Mapping[str, str],
     read: Mapping[str, str] | None,
 ) -> bytes | None:
-    """The file's new bytes, or None when nothing is to be written."""
+    """The file's new bytes, or None when another writer's session is kept."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -233,8 +251,7 @@ def _edited(
         now_holds = parse_ini(text, path).get(section, {})
         if now_holds != dict(read) and _keep_theirs(path, section, now_holds, values):
             return None
-    updated = update_section(text, section, values)
-    return None if updated == text else updated.encode("utf-8")
+    return update_section(text, section, values).encode("utf-8")
 
 
 def check_replaceable(path: Path) -> None:

@@ -79,3 +79,14 @@ def _fix(profile: Profile) -> str:
 
 def _has_keys(profile: Profile) -> bool:
     return bool(profile.get("aws_access_key_id") and profile.get("aws_secret_access_key"))
+
+
+def botocore_can_name(name: str) -> bool:
+    """Can AWS_PROFILE name this profile for botocore? awsenv reads profile names
+    as botocore does (sections.config_profile_name; credentials-file sections
+    as they stand), so every name it finds is one botocore finds, but one:
+    `DEFAULT`, which botocore's configparser takes for its defaults section in
+    the credentials file, where awsenv keeps a session profile's keys."""
+    import configparser
+
+    return name != configparser.DEFAULTSECT

@@ -14,8 +14,10 @@ from pathlib import Path
 
 from awsenv import paths
 from awsenv.config.profiles import AwsFiles, Profile
+from awsenv.core import aws_profile
 from awsenv.core.exports import LEGACY_CREDENTIALS, REGION
-from awsenv.core.freshness import Survey
+from awsenv.core.freshness import CODE, REFUSED
+from awsenv.core.inventory import Survey
 from awsenv.core.plan import (
     CHAINED_ROLE_MAX,
     AssumeRole,
@@ -54,7 +56,6 @@ def explain(
     """`skew`: the clock against STS in words, and whether it is off by more
     than the tolerance (only with --check-sts)."""
     from awsenv.config.strict_readers import refusal
-    from awsenv.core.obtain import _why_no_aws_profile
 
     out = Explanation()
     say = out.lines.append
@@ -69,14 +70,18 @@ def explain(
     for node in walk(plan.top):
         for line in _step(files, node, survey):
             say(f"  {line}")
-    following = survey.next_call(plan.top)
-    if following.serial:
+    following = survey.fresh.next_call(plan.top)
+    if following.action == REFUSED:
+        say(f"next call: refused: {following.refusal}")
+        fault, _, fix = (following.refusal or "").partition("; ")
+        out.findings.append(f"{fault}, so the export is refused; fix: {fix}")
+    elif following.action == CODE:
         say(f"next call: asks for an MFA code for {following.serial} ({following.why})")
     else:
         say(f"next call: no MFA code ({following.why})")
     say(f"refresh margin: {int(survey.margin.total_seconds())} s before expiry")
     say(_region(files, plan.top, plan.region))
-    why_not = _why_no_aws_profile(files, name, plan.top)
+    why_not = aws_profile.why_not(files, name, plan.top)
     if why_not:
         say(f"AWS_PROFILE: not exported ({why_not})")
     else:
@@ -116,7 +121,7 @@ def _step(files: AwsFiles, node: Node, survey: Survey) -> list[str]:
             )
         else:
             lines.append(f"  duration {node.duration} s")
-        lines.append(f"  cached role credentials: {survey.state(node)}")
+        lines.append(f"  cached role credentials: {survey.fresh.state(node)}")
         return lines
     if isinstance(node, MfaSession):
         owner = node.profile or node.source.profile
@@ -126,7 +131,7 @@ def _step(files: AwsFiles, node: Node, survey: Survey) -> list[str]:
             f"{kind}: GetSessionToken over the keys of {node.source.profile.name}, "
             f"{node.duration} s",
             f"  MFA device {node.serial} ({set_in})",
-            f"  cached session: {survey.state(node)}",
+            f"  cached session: {survey.fresh.state(node)}",
         ]
     if isinstance(node, LongTermKeys):
         p = node.profile
@@ -169,7 +174,7 @@ def _environment(out: Explanation, environ: Mapping[str, str], top: Node, survey
     for var in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE"):
         say(f"{var}: {environ[var]!r} in this shell" if environ.get(var) else f"{var}: not set")
     key_id = environ.get("AWS_ACCESS_KEY_ID")
-    entry = survey.entry(top)
+    entry = survey.fresh.entry(top)
     if not key_id:
         say("exported keys: none in this shell")
     elif entry is not None and entry.access_key_id == key_id:
@@ -177,7 +182,9 @@ def _environment(out: Explanation, environ: Mapping[str, str], top: Node, survey
     else:
         say("exported keys: this shell holds other keys than this profile's cached ones")
     token = environ.get("AWS_SESSION_TOKEN")
-    current = entry is not None and entry.session_token == token and survey.usable(top)
+    current = (
+        entry is not None and entry.session_token == token and survey.fresh.good(top) is not None
+    )
     if token and not current:
         out.findings.append(
             "this shell holds an AWS_SESSION_TOKEN that is not this profile's current "

@@ -1,83 +1,195 @@
-"""What the cache says of a plan, without STS, a prompt or a write: each step's
-cached credentials, and whether the next export will ask for an MFA code and
-why. `list` and `explain` read it; the export itself (resolver.py) decides the
-same question by the same rule when it runs.
+"""The one rule for "is this step fresh?": whether a step is served from the
+cache and until when, and if not, why (expired, within the margin, a source
+below it that tools read from the files expired, another tool's temporary keys
+expiring). The export and `process` (resolver.py), `list` (inventory.py),
+`explain` (diagnosis.py) and the memo's renewal time (obtain.py) all ask here.
+
+Time itself is judged by `Credentials.valid_for` and `Credentials.deadline`,
+with the skew measured when the credentials were issued.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from awsenv.aws.credentials import Credentials, format_time
-from awsenv.core.plan import AssumeRole, BotocoreProfile, LongTermKeys, MfaSession, Node, walk
+from awsenv.core.plan import (
+    AssumeRole,
+    BotocoreProfile,
+    LongTermKeys,
+    MfaSession,
+    Node,
+    StaticSession,
+    keys_in_files,
+    walk,
+)
 from awsenv.store.cache import Cache
+
+# What the next export of a plan does, in four words.
+SERVED = "served"  # from the cache or the files, with no STS call
+RENEW = "renew"  # STS is asked, without an MFA code
+CODE = "code"  # an MFA code is asked for
+REFUSED = "refused"  # no call can serve it until someone else acts
 
 
 @dataclass(frozen=True)
 class NextCall:
-    """The next export of a plan: the MFA device it will ask a code for (None:
-    no prompt) and the reason, in a few words."""
+    """The next export of a plan: what it does, the device a code is asked for,
+    why (a few words), until when what is served stays right, and the export's
+    one-line error when it is refused."""
 
-    serial: str | None
+    action: str
     why: str
+    serial: str | None = None
+    until: datetime | None = None
+    refusal: str | None = None
 
 
-@dataclass(frozen=True)
-class Survey:
-    cache: Cache
-    margin: timedelta
-    now: datetime
+Cached = MfaSession | AssumeRole | BotocoreProfile
+
+
+class Freshness:
+    """`entry(key)`: the credentials cached (or staged) for a step, valid or not;
+    `skew(key)`: the local clock minus STS's when they were issued."""
+
+    def __init__(
+        self,
+        margin: timedelta,
+        now: Callable[[], datetime],
+        entry: Callable[[str], Credentials | None],
+        skew: Callable[[str], timedelta | None],
+    ) -> None:
+        self.margin = margin
+        self.now = now
+        self._entry = entry
+        self._skew = skew
 
     def entry(self, node: Node) -> Credentials | None:
         """The cached credentials of a step, valid or not (None: none cached)."""
-        if isinstance(node, MfaSession | AssumeRole | BotocoreProfile):
-            return self.cache.load(node.cache_key)
+        return self._entry(node.cache_key) if isinstance(node, Cached) else None
+
+    def usable(self, creds: Credentials, skew: timedelta | None = None) -> bool:
+        return creds.valid_for(self.margin, self.now(), skew)
+
+    def good(self, node: Node) -> Credentials | None:
+        """The step's cached credentials when they outlive the margin, by the
+        local clock and by STS's."""
+        creds = self.entry(node)
+        if creds is None or not isinstance(node, Cached):
+            return None
+        if not self.usable(creds, self._skew(node.cache_key)):
+            return None
+        return creds
+
+    def hit(self, node: Node) -> Credentials | None:
+        """Served from the cache: its entry is good, and so is every source below
+        it that tools given AWS_PROFILE read from the files."""
+        if not isinstance(node, Cached) or self.expiring_source(node) is not None:
+            return None
+        return self.good(node)
+
+    def file_source_expiry(self, node: Node) -> datetime | None:
+        """When a source that tools read from the files stops working: another
+        tool's temporary keys, or a session profile's section (an expired one
+        counts as expiring now)."""
+        if isinstance(node, StaticSession):
+            return keys_in_files(node.profile).expiration
+        if isinstance(node, MfaSession) and node.profile:
+            session = self.good(node)
+            return session.deadline(self._skew(node.cache_key)) if session else self.now()
         return None
 
-    def usable(self, node: Node) -> bool:
-        """By the local clock and by STS's, as the export judges it (resolver._cached)."""
-        if not isinstance(node, MfaSession | AssumeRole | BotocoreProfile):
-            return False
-        entry = self.cache.load(node.cache_key)
-        skew = self.cache.skews.get(node.cache_key)
-        return entry is not None and entry.valid_for(self.margin, self.now, skew)
+    def expiring_source(self, node: Node) -> Node | None:
+        """The first source below `node` that is gone or within the margin."""
+        now = self.now()
+        for below in walk(node)[1:]:
+            expiry = self.file_source_expiry(below)
+            if expiry is not None and expiry - self.margin <= now:
+                return below
+        return None
 
-    def hit(self, node: Node) -> bool:
-        """Served from the cache: its entry is usable, and so is every session
-        profile below it, which tools given AWS_PROFILE read (resolver._hit)."""
-        below = [n for n in walk(node)[1:] if isinstance(n, MfaSession) and n.profile]
-        return self.usable(node) and all(self.usable(n) for n in below)
+    def refusal(self, node: StaticSession) -> str | None:
+        """The export's error for another tool's temporary keys that expire within
+        the margin: awsenv cannot renew them."""
+        creds = keys_in_files(node.profile)
+        if creds.expiration is None or self.usable(creds):
+            return None
+        return (
+            f"the temporary keys in [{node.profile.name}] expire at "
+            f"{format_time(creds.expiration)}; refresh them with the tool that wrote them"
+        )
+
+    def valid_until(self, top: Node, creds: Credentials) -> datetime | None:
+        """When the export of `top` stops being right, by the local clock: its
+        own expiry, or that of a source that tools reading the files depend on;
+        earlier where the local clock is behind STS's."""
+        skew = self._skew(top.cache_key) if isinstance(top, Cached) else None
+        expiries = [creds.deadline(skew), *(self.file_source_expiry(n) for n in walk(top)[1:])]
+        known = [e for e in expiries if e is not None]
+        return min(known) if known else None
 
     def state(self, node: Node) -> str:
+        """A step's cache entry in a few words (explain's per-step line)."""
         entry = self.entry(node)
         if entry is None or entry.expiration is None:
             return "none cached"
-        if entry.expiration <= self.now:
+        if entry.expiration <= self.now():
             return f"expired at {format_time(entry.expiration)}"
         return f"valid until {format_time(entry.expiration)}"
 
+    def why_not_served(self, node: Node) -> str:
+        """Why a cached step is renewed: its own entry, or a source below it."""
+        below = self.expiring_source(node)
+        if self.good(node) is not None and below is not None:
+            if isinstance(below, StaticSession):
+                return f"a source below it expires: {self.refusal(below) or below.profile.name}"
+            return f"the session of [{_name(below)}] below it is {self.state(below)}"
+        state = self.state(node)
+        if state.startswith("valid"):
+            state += f", within the {int(self.margin.total_seconds())} s refresh margin"
+        return state
+
     def next_call(self, node: Node) -> NextCall:
+        """What the next export of `node` does, walking the chain as the resolver will."""
         if isinstance(node, LongTermKeys):
-            return NextCall(None, "long-term keys need no code")
-        if not isinstance(node, MfaSession | AssumeRole):
-            return NextCall(None, "no MFA step that awsenv runs")
-        if self.hit(node):
-            entry = self.entry(node)
-            until = format_time(entry.expiration) if entry and entry.expiration else "?"
-            return NextCall(None, f"cached until {until}")
+            return NextCall(SERVED, "long-term keys need no code")
+        if isinstance(node, StaticSession):
+            refused = self.refusal(node)
+            if refused is not None:
+                return NextCall(REFUSED, refused, refusal=refused)
+            return NextCall(SERVED, "no MFA step that awsenv runs")
+        hit = self.hit(node)
+        if hit is not None:
+            until = self.valid_until(node, hit)
+            return NextCall(
+                SERVED, f"cached until {format_time(until) if until else '?'}", None, until
+            )
+        if isinstance(node, BotocoreProfile):
+            return NextCall(RENEW, "no MFA step that awsenv runs")
+        below = self.next_call(node.source)
+        if below.action in (REFUSED, CODE):
+            return below
         serial = node.serial if isinstance(node, MfaSession) else node.mfa_serial
-        if serial:
-            margin = int(self.margin.total_seconds())
-            state = self.state(node)
-            if state.startswith("valid"):
-                state += f", within the {margin} s refresh margin"
-            return NextCall(serial, f"{_what(node)}: {state}")
-        return self.next_call(node.source)
+        why = f"{_what(node)}: {self.why_not_served(node)}"
+        return NextCall(CODE, why, serial) if serial else NextCall(RENEW, f"renews {why}")
+
+
+def for_cache(cache: Cache, margin: timedelta, now: Callable[[], datetime]) -> Freshness:
+    """The rule over what is cached, for the reports (list, explain)."""
+    return Freshness(margin, now, cache.load, cache.skews.get)
+
+
+def _name(node: Node) -> str:
+    profile = getattr(node, "profile", None)
+    return profile.name if profile is not None else "?"
 
 
 def _what(node: MfaSession | AssumeRole) -> str:
     if isinstance(node, AssumeRole):
-        return f"role {node.profile.name} (MFA on AssumeRole)"
+        if node.mfa_serial:
+            return f"role {node.profile.name} (MFA on AssumeRole)"
+        return f"role {node.profile.name}"
     name = node.profile.name if node.profile else node.source.profile.name
     return f"MFA session of {name}"

@@ -9,14 +9,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from awsenv.config.profiles import AwsFiles, Kind, Profile
-from awsenv.core.freshness import Survey
-from awsenv.core.plan import build_plan, walk
+from awsenv.config.strict_readers import botocore_can_name
+from awsenv.core.freshness import CODE, REFUSED, SERVED, Freshness, for_cache
+from awsenv.core.plan import LongTermKeys, Node, StaticSession, build_plan, walk
 from awsenv.errors import AwsenvError
+from awsenv.store.cache import Cache
 
 SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What the reports read: the cache (and its warnings) and the one rule over it."""
+
+    cache: Cache
+    fresh: Freshness
+
+    @property
+    def margin(self) -> timedelta:
+        return self.fresh.margin
+
+    @property
+    def now(self) -> datetime:
+        return self.fresh.now()
 
 
 @dataclass(frozen=True)
@@ -25,7 +43,9 @@ class Row:
     kind: str  # long-term, mfa-session, role, sso, credential_process, other
     chain: tuple[str, ...]  # the profiles below it, nearest first
     region: str | None
-    credentials: str  # valid, expired, none, long-term
+    # valid (served by the next call), stale (cached and unexpired, but the next
+    # call renews it), expired, none, long-term
+    credentials: str
     expires: datetime | None
     minutes_left: int | None
     needs_mfa: bool
@@ -78,8 +98,6 @@ _PROBLEMS = (
 
 
 def row(files: AwsFiles, name: str, survey: Survey) -> Row:
-    from awsenv.core.obtain import botocore_can_name
-
     profile = files.profile(name)
     kind = kind_of(profile)
     try:
@@ -92,20 +110,17 @@ def row(files: AwsFiles, name: str, survey: Survey) -> Row:
         )
     chain = tuple(n.profile.name for n in walk(plan.top)[1:] if hasattr(n, "profile") and n.profile)
     chain = tuple(dict.fromkeys(c for c in chain if c != name))
-    entry = survey.entry(plan.top)
-    expires = entry.expiration if entry else None
-    if kind == "long-term" and expires is None:
-        state = "long-term"
-    elif expires is None:
-        state = "none"
-    else:
-        state = "valid" if expires > survey.now else "expired"
-    left = (
-        int((expires - survey.now).total_seconds() // 60) if state == "valid" and expires else None
-    )
-    following = survey.next_call(plan.top)
+    following = survey.fresh.next_call(plan.top)
+    state = credentials_state(survey.fresh, plan.top, kind, following.action == SERVED)
+    entry = survey.fresh.entry(plan.top)
+    expires = entry.expiration if entry and state != "none" else None
+    left = None
+    if state == "valid" and expires is not None:
+        left = int((expires - survey.now).total_seconds() // 60)
     problem = detail = None
-    if not botocore_can_name(name):
+    if following.action == REFUSED:
+        problem, detail = "source-expiring", following.refusal
+    elif not botocore_can_name(name):
         problem, detail = "unaddressable", "botocore-based tools cannot address this name"
     return Row(
         name,
@@ -113,13 +128,26 @@ def row(files: AwsFiles, name: str, survey: Survey) -> Row:
         chain,
         plan.region,
         state,
-        expires if state != "none" else None,
+        expires,
         left,
-        following.serial is not None,
+        following.action == CODE,
         following.serial,
         problem,
         detail,
     )
+
+
+def credentials_state(fresh: Freshness, top: Node, kind: str, served: bool) -> str:
+    """The `credentials` word of a row, by the one rule: `valid` only when the
+    next call is served from the cache."""
+    entry = fresh.entry(top)
+    if entry is None or entry.expiration is None:
+        if isinstance(top, LongTermKeys | StaticSession) or kind == "long-term":
+            return "long-term"
+        return "none"
+    if entry.expiration <= fresh.now():
+        return "expired"
+    return "valid" if served else "stale"
 
 
 def rows(files: AwsFiles, survey: Survey) -> list[Row]:
@@ -141,7 +169,7 @@ def cells(r: Row) -> tuple[str, ...]:
         until = r.expires.astimezone().strftime("%H:%M")
         state = f"valid until {until} ({r.minutes_left} min left)"
     else:
-        state = {"none": "none cached"}.get(r.credentials, r.credentials)
+        state = {"none": "none cached", "stale": "stale (renews)"}.get(r.credentials, r.credentials)
     return (
         r.name,
         r.kind,
@@ -169,8 +197,7 @@ def as_table(listed: list[Row], *, aligned: bool) -> str:
 def survey_for(environ: Mapping[str, str]) -> Survey:
     from awsenv import paths
     from awsenv.core.obtain import refresh_margin
-    from awsenv.store.cache import Cache
 
-    return Survey(
-        Cache(paths.cache_dir(environ)), refresh_margin(environ), datetime.now(timezone.utc)
-    )
+    cache = Cache(paths.cache_dir(environ))
+    now = datetime.now(timezone.utc)
+    return Survey(cache, for_cache(cache, refresh_margin(environ), lambda: now))

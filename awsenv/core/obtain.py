@@ -15,21 +15,15 @@ from awsenv import paths
 from awsenv.aws.credentials import Credentials
 from awsenv.aws.sts import Sts
 from awsenv.config.profiles import AwsFiles
+from awsenv.config.strict_readers import botocore_can_name as botocore_can_name  # was here
+from awsenv.core.aws_profile import why_not as aws_profile_refused
 from awsenv.core.exports import Exports
 from awsenv.core.mfa_codes import Ask, CodeSource, ask_terminal
 from awsenv.core.mfa_process import timeout_setting
 from awsenv.core.notices import aws_profile_notice, first_time, session_stamp
-from awsenv.core.plan import (
-    AssumeRole,
-    BotocoreProfile,
-    LongTermKeys,
-    MfaSession,
-    Node,
-    Plan,
-    StaticSession,
-    build_plan,
-)
+from awsenv.core.plan import Plan, build_plan
 from awsenv.core.resolver import Resolver
+from awsenv.core.staging import Unknown
 from awsenv.settings import bounded
 from awsenv.store.cache import Cache
 from awsenv.store.locks import Locks, lock_timeout
@@ -46,22 +40,29 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Inputs:
+    """What an export was built from, as the run left it: a memo may describe
+    exactly this and nothing else."""
+
+    profiles: tuple[str, ...]  # the chain's sections
+    config: bytes | None = field(repr=False)  # the config file as read (None: absent)
+    credentials: bytes | None = field(repr=False)  # the credentials file as the commit left it
+    cache_entries: tuple[str, ...]  # file names under creds/ the run read or wrote
+    renew_at: datetime  # when a repeat must be worked out afresh
+    asked_duration: int | None  # --duration: another cache entry than the plain call's
+
+
+@dataclass(frozen=True)
 class Outcome:
     exports: Exports
     plan: Plan
     sts_calls: int
     notices: tuple[str, ...]
-    # When a repeat of this export must be worked out afresh (None: never by time).
-    renew_at: datetime | None = None
-    # What the run read, and the sections of the credentials file it wrote over
-    # that: a memo of the export may describe exactly this and nothing else.
-    files: AwsFiles | None = field(default=None, repr=False)
-    sections_written: tuple[tuple[str, Mapping[str, str]], ...] = field(default=(), repr=False)
     # The credentials themselves, for callers that use them in-process (console).
     credentials: Credentials | None = field(default=None, repr=False)
-    # The cache entries the run read or wrote (file names under creds/): with
-    # plan.profiles, all of the files and cache that the exports depend on.
-    cache_entries: tuple[str, ...] = ()
+    # None: no memo may describe this run (long-term keys, or a credentials
+    # file another writer changed under the commit).
+    inputs: Inputs | None = None
 
 
 # A margin beyond an hour would outlast every chained role (1 h at most), so
@@ -137,9 +138,9 @@ def obtain(
             for code in codes.secrets:
                 on_secret(code)
         resolver.sync_sections(plan.top)
-        resolver.commit()
+        left = resolver.commit()
     notices = [*cache.warnings, *resolver.warnings]
-    why_not = _why_no_aws_profile(files, request.profile, plan.top)
+    why_not = aws_profile_refused(files, request.profile, plan.top)
     aws_profile = None if why_not else request.profile
     if why_not:
         # Removing the person's AWS_PROFILE is always said; not setting one is
@@ -156,57 +157,14 @@ def obtain(
         aws_profile=aws_profile,
         valid_until=valid_until if aws_profile else None,
     )
-    renew_at = valid_until - resolver.margin if valid_until else None
-    return Outcome(
-        exports,
-        plan,
-        resolver.sts_calls,
-        tuple(notices),
-        renew_at,
-        files=files,
-        sections_written=resolver.sections_written,
-        credentials=creds,
-        cache_entries=tuple(sorted(cache.touched)),
-    )
-
-
-def _why_no_aws_profile(files: AwsFiles, name: str, top: Node) -> str | None:
-    """Why AWS_PROFILE must not name this profile, or None when it may. Short:
-    it is said in one line of at most 100 characters."""
-    from awsenv.config.strict_readers import refusal
-
-    if not botocore_can_name(name):
-        return "botocore-based tools cannot address its name"
-    refused = refusal(files, name)
-    if refused is not None:
-        # The Go SDK loads the profile AWS_PROFILE names even beside exported
-        # keys, and fails the whole load: terraform and pulumi would stop.
-        return refused.short
-    if resolves_without_prompt(top):
-        return None
-    if isinstance(top, MfaSession):
-        # Long-term keys with their own mfa_serial: the files hold only those keys.
-        return "other tools would use its keys without MFA"
-    return "other tools would ask for an MFA code"
-
-
-def botocore_can_name(name: str) -> bool:
-    """Can AWS_PROFILE name this profile for botocore? awsenv reads profile names
-    as botocore does (sections.config_profile_name; credentials-file sections
-    as they stand), so every name it finds is one botocore finds, but one:
-    `DEFAULT`, which botocore's configparser takes for its defaults section in
-    the credentials file, where awsenv keeps a session profile's keys."""
-    import configparser
-
-    return name != configparser.DEFAULTSECT
-
-
-def resolves_without_prompt(node: Node) -> bool:
-    """Would an SDK that reads this profile from the files reach the same identity
-    without asking for a code? Only then may AWS_PROFILE name it: some SDKs
-    (JavaScript v3) prefer AWS_PROFILE over the exported keys."""
-    if isinstance(node, MfaSession):
-        return node.profile is not None  # its section holds the session
-    if isinstance(node, AssumeRole):
-        return not node.profile.get("mfa_serial") and resolves_without_prompt(node.source)
-    return isinstance(node, LongTermKeys | StaticSession | BotocoreProfile)
+    inputs = None
+    if valid_until is not None and not isinstance(left, Unknown):
+        inputs = Inputs(
+            plan.profiles,
+            files.config_bytes,
+            left,
+            tuple(sorted(cache.touched)),
+            valid_until - resolver.margin,
+            plan.asked_duration,
+        )
+    return Outcome(exports, plan, resolver.sts_calls, tuple(notices), creds, inputs)

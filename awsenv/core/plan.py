@@ -12,6 +12,7 @@ import getpass
 import re
 from dataclasses import dataclass, replace
 
+from awsenv.aws.credentials import EARLIEST, LATEST, Credentials, parse_time
 from awsenv.config.profiles import BOTOCORE_RESOLVED, AwsFiles, Kind, Profile
 from awsenv.core.mfa_process import MfaProcess
 from awsenv.errors import ConfigError, UsageError
@@ -320,3 +321,23 @@ def default_session_name() -> str:
     except (OSError, KeyError):
         user = "user"
     return ("awsenv-" + re.sub(r"[^\w+=,.@-]", "-", user, flags=re.ASCII))[:64]
+
+
+def keys_in_files(profile: Profile) -> Credentials:
+    """The keys a profile holds in the files, with their expiration if any."""
+    expiry = profile.get("expiration") or profile.get("aws_expiration")
+    try:
+        expiration = parse_time(expiry) if expiry else None
+    except ValueError:
+        # Never read as "no expiry": that would export dead keys as if eternal.
+        # The value is not echoed: a misplaced paste could be a secret.
+        raise ConfigError(
+            f"[{profile.name}]: its expiration is not an ISO 8601 time between "
+            f"{EARLIEST.year} and {LATEST.year}"
+        ) from None
+    return Credentials(
+        access_key_id=profile.get("aws_access_key_id") or "",
+        secret_access_key=profile.get("aws_secret_access_key") or "",
+        session_token=profile.get("aws_session_token"),
+        expiration=expiration,
+    )

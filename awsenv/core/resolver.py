@@ -7,24 +7,19 @@ a failure leaves every file as it was.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import TypeGuard
 
 from awsenv.aws import clock
-from awsenv.aws.credentials import EARLIEST, LATEST, Credentials, format_time, parse_time
+from awsenv.aws.credentials import Credentials, format_time
 from awsenv.aws.sts import Issued, Sts, botocore_credentials
 from awsenv.config.profiles import AwsFiles, Profile
 from awsenv.config.section_editor import (
     check_replaceable,
-    exposure_warning,
-    session_section,
-    write_section,
 )
+from awsenv.core.freshness import Freshness
 from awsenv.core.mfa_codes import CodeSource
 from awsenv.core.mfa_process import MfaProcess
 from awsenv.core.plan import (
@@ -35,12 +30,13 @@ from awsenv.core.plan import (
     MfaSession,
     Node,
     StaticSession,
+    keys_in_files,
     walk,
 )
+from awsenv.core.staging import Staged, Unknown
 from awsenv.errors import AwsError, ConfigError, MfaCodeRejected, NoTerminalError
-from awsenv.store.atomic import remove_stale_temps
 from awsenv.store.cache import Cache
-from awsenv.store.locks import Locks, check_file_lock, file_lock_name
+from awsenv.store.locks import Locks, check_file_lock
 from awsenv.trace import debug
 
 # STS's answers when a cached source is no longer accepted (clock skew, a
@@ -65,11 +61,8 @@ class Resolver:
     warnings: list[str] = field(default_factory=list)
     skew_noticed: bool = False
     _forced: set[str] = field(default_factory=set)
-    _from_cache: set[str] = field(default_factory=set)
-    _cache_writes: dict[str, Credentials] = field(default_factory=dict)
-    _section_writes: dict[str, Credentials] = field(default_factory=dict)
-    # The local clock minus STS's, per credentials issued in this run.
-    _skews: dict[str, timedelta | None] = field(default_factory=dict)
+    # What this run will write, once the whole chain succeeded.
+    staged: Staged = field(default_factory=Staged)
     # Why a cached entry was renewed by STS's clock alone, for a failure to say.
     _clock_note: str | None = None
 
@@ -79,74 +72,41 @@ class Resolver:
             self.on_secret(secret)
         return creds
 
-    def valid_until(self, top: Node, creds: Credentials) -> datetime | None:
-        """When the export of `top` stops being right, by the local clock: its
-        own expiry, or that of a source that tools reading the files (given
-        AWS_PROFILE) depend on; earlier where the local clock is behind STS's."""
-        skew = self._skew(top.cache_key) if _is_cached(top) else None
-        expiries = [creds.deadline(skew)]
-        for node in walk(top)[1:]:
-            expiries.append(self._file_source_expiry(node))
-        known = [e for e in expiries if e is not None]
-        return min(known) if known else None
+    def __post_init__(self) -> None:
+        # The one rule (freshness.py), over what this run staged, then the cache.
+        self.fresh = Freshness(self.margin, self.now, self._staged_or_cached, self._skew)
 
-    def _file_source_expiry(self, node: Node) -> datetime | None:
-        if isinstance(node, StaticSession):
-            return _keys_of(node.profile).expiration
-        if isinstance(node, MfaSession) and node.profile:
-            session = self._cached(node)
-            # An expired one makes the export wrong now: report it as expired.
-            return session.deadline(self._skew(node.cache_key)) if session else self.now()
-        return None
+    def valid_until(self, top: Node, creds: Credentials) -> datetime | None:
+        return self.fresh.valid_until(top, creds)
+
+    def _staged_or_cached(self, key: str) -> Credentials | None:
+        return self.staged.cache_writes.get(key) or self.cache.load(key)
 
     def sync_sections(self, top: Node) -> None:
         """Keep session profiles' sections current even when a cached role above
         them meant their step was never visited."""
         for node in _named_sessions(top):
-            if node.profile and node.profile.name not in self._section_writes:
+            if node.profile and node.profile.name not in self.staged.section_writes:
                 cached = self._cached(node)
                 if cached is not None:
                     self._keep_section_current(node.profile, cached)
 
-    @property
-    def sections_written(self) -> tuple[tuple[str, dict[str, str]], ...]:
-        """The credentials-file sections `commit` sets, in its order, with their values."""
-        return tuple((name, session_section(c)) for name, c in self._section_writes.items())
-
-    def commit(self) -> None:
-        """Write what was staged: the credentials file first, since a failure there
-        is an error and must leave the cache as it was; then the cache, which is
-        only an optimisation, so a failure there is a warning."""
-        path = self.files.credentials_path
-        if self._section_writes:
-            self.locks.hold(file_lock_name(path), f"writing {path}")
-        wrote = False
-        for section, values in self.sections_written:
-            # What the run read of the section, for the compare-and-swap.
-            read = self.files.credentials.get(section, {})
-            wrote |= write_section(path, section, values, read=read)
-        if wrote and (warning := exposure_warning(path)):
+    def commit(self) -> bytes | Unknown | None:
+        """Write what was staged (staging.py); the credentials file's bytes as
+        the commit left them, None for no file, or UNKNOWN."""
+        committed = self.staged.commit(self.files, self.cache, self.locks)
+        for warning in committed.warnings:
             self._warn_once(warning)
-        try:
-            for key, creds in self._cache_writes.items():
-                self.cache.store(key, creds, self._skews.get(key))
-        except OSError as exc:
-            self.warnings.append(
-                f"cannot write the cache in {self.cache.root} ({exc.strerror}); "
-                "the next call will ask STS again"
-            )
-        # A killed awsenv's temp files hold secrets. The next run may find all
-        # it needs cached and write nothing next to them: it cleans up anyway.
-        keys = self._from_cache | set(self._cache_writes)
-        for directory in {
-            Path(os.path.realpath(path)).parent,
-            *(self.cache.path(k).parent for k in keys),
-        }:
-            remove_stale_temps(directory)
+        return committed.credentials
 
     def _resolve(self, node: Node) -> Credentials:
-        if isinstance(node, LongTermKeys | StaticSession):
-            return _from_files(node, self.margin, self.now())
+        if isinstance(node, LongTermKeys):
+            return keys_in_files(node.profile)
+        if isinstance(node, StaticSession):
+            refused = self.fresh.refusal(node)
+            if refused is not None:
+                raise ConfigError(refused)
+            return keys_in_files(node.profile)
         key = node.cache_key
         forced = node is self.refresh or key in self._forced
         if not forced and (hit := self._hit(node)) is not None:
@@ -167,10 +127,10 @@ class Resolver:
         issued = self._fetch(node)
         creds = self._usable_here(node, issued)
         if creds.expiration is not None:
-            self._cache_writes[key] = creds
-            self._skews[key] = issued.skew(self.now())
+            self.staged.cache_writes[key] = creds
+            self.staged.skews[key] = issued.skew(self.now())
         if isinstance(node, MfaSession) and node.profile:
-            self._section_writes[node.profile.name] = creds
+            self.staged.section_writes[node.profile.name] = creds
         return creds
 
     def _refreshed_meanwhile(
@@ -185,15 +145,15 @@ class Resolver:
         if renewed is None or not fresh or not self._usable(renewed, self._skew(key)):
             return None
         debug(f"another awsenv just refreshed {_label(node)}; reusing it")
-        self._from_cache.add(key)
+        self.staged.from_cache.add(key)
         return renewed
 
     def _hit(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Credentials | None:
         cached = self._cached(node)
-        if cached is None or not self._sessions_below_valid(node):
+        if cached is None or self.fresh.expiring_source(node) is not None:
             return None
         debug(f"cache hit: {_label(node)}")
-        self._from_cache.add(node.cache_key)
+        self.staged.from_cache.add(node.cache_key)
         return cached
 
     def _usable_here(
@@ -230,17 +190,17 @@ class Resolver:
         )
 
     def _usable(self, creds: Credentials, skew: timedelta | None) -> bool:
-        return creds.valid_for(self.margin, self.now(), skew)
+        return self.fresh.usable(creds, skew)
 
     def _skew(self, key: str) -> timedelta | None:
         """The skew measured when the credentials for `key` were issued."""
-        return self._skews[key] if key in self._skews else self.cache.skews.get(key)
+        return self.staged.skews[key] if key in self.staged.skews else self.cache.skews.get(key)
 
     def _cached(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Credentials | None:
         """The credentials cached for `node` that are still good, by the local
         clock and by STS's as measured when they were issued."""
         key = node.cache_key
-        creds = self._cache_writes.get(key) or self.cache.load(key)
+        creds = self._staged_or_cached(key)
         if creds is None or not self._usable(creds, None):
             return None
         skew = self._skew(key)
@@ -267,17 +227,6 @@ class Resolver:
             self.skew_noticed = True
             self.warnings.append(f"{note}; renewed")
 
-    def _sessions_below_valid(self, node: Node) -> bool:
-        # A role over a session profile (or keys in the files) is only as good
-        # as that source: tools given AWS_PROFILE read it. Once the source is
-        # gone, renew both rather than export a profile that no longer works.
-        now = self.now()
-        for below in walk(node)[1:]:
-            expiry = self._file_source_expiry(below)
-            if expiry is not None and expiry - self.margin <= now:
-                return False
-        return True
-
     def _warn_once(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
@@ -286,7 +235,7 @@ class Resolver:
         # Tools such as pulumi read the section itself: if someone edited or
         # restored the file, put the current session back.
         if profile.credentials.get("aws_session_token") != creds.session_token:
-            self._section_writes[profile.name] = creds
+            self.staged.section_writes[profile.name] = creds
 
     def _fetch(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Issued:
         if isinstance(node, MfaSession):
@@ -304,11 +253,11 @@ class Resolver:
                 return self._assume(node)
             except AwsError as exc:
                 stale = _cached_step(node.source)
-                if exc.code not in _STALE_SOURCE or stale not in self._from_cache:
+                if exc.code not in _STALE_SOURCE or stale not in self.staged.from_cache:
                     raise
                 debug(f"STS rejected the cached source of {node.role_arn} ({exc.code}); renewing")
                 self._forced.add(stale)
-                self._from_cache.discard(stale)
+                self.staged.from_cache.discard(stale)
                 return self._assume(node)
         return Issued(botocore_credentials(node.profile.name))
 
@@ -368,22 +317,6 @@ class Resolver:
         return call(code_again)
 
 
-def _from_files(
-    node: LongTermKeys | StaticSession, margin: timedelta, now: datetime
-) -> Credentials:
-    creds = _keys_of(node.profile)
-    if isinstance(node, StaticSession) and creds.expiration and not creds.valid_for(margin, now):
-        raise ConfigError(
-            f"the temporary keys in [{node.profile.name}] expire at "
-            f"{format_time(creds.expiration)}; refresh them with the tool that wrote them"
-        )
-    return creds
-
-
-def _is_cached(node: Node) -> TypeGuard[MfaSession | AssumeRole | BotocoreProfile]:
-    return isinstance(node, MfaSession | AssumeRole | BotocoreProfile)
-
-
 def _named_sessions(node: Node) -> list[MfaSession]:
     return [n for n in walk(node) if isinstance(n, MfaSession) and n.profile]
 
@@ -405,22 +338,3 @@ def _label(node: Node) -> str:
     if isinstance(node, AssumeRole):
         return f"role {node.role_arn}"
     return f"profile {node.profile.name}"
-
-
-def _keys_of(profile: Profile) -> Credentials:
-    expiry = profile.get("expiration") or profile.get("aws_expiration")
-    try:
-        expiration = parse_time(expiry) if expiry else None
-    except ValueError:
-        # Never read as "no expiry": that would export dead keys as if eternal.
-        # The value is not echoed: a misplaced paste could be a secret.
-        raise ConfigError(
-            f"[{profile.name}]: its expiration is not an ISO 8601 time between "
-            f"{EARLIEST.year} and {LATEST.year}"
-        ) from None
-    return Credentials(
-        access_key_id=profile.get("aws_access_key_id") or "",
-        secret_access_key=profile.get("aws_secret_access_key") or "",
-        session_token=profile.get("aws_session_token"),
-        expiration=expiration,
-    )
