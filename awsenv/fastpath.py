@@ -76,10 +76,12 @@ def _stat(path: str) -> str:
     return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def _newest(root: str) -> int:
-    """The newest mtime of every file and folder under `root`, at any depth, but
-    __pycache__ (derived from the sources, and rewritten by any run)."""
-    newest, folders = 0, [root]
+def _newest(root: str) -> str:
+    """The newest mtime of the files under `root`, at any depth, and how many
+    there are (a deleted file lowers the count), __pycache__ aside: derived
+    from the sources, and made by the first run that imports a module, so a
+    folder's own mtime, which that changes, is not counted either."""
+    newest, count, folders = 0, 0, [root]
     while folders:
         with os.scandir(folders.pop()) as entries:
             for entry in entries:
@@ -88,10 +90,12 @@ def _newest(root: str) -> int:
                 try:
                     if entry.is_dir(follow_symlinks=False):
                         folders.append(entry.path)
+                        continue
                     newest = max(newest, entry.stat(follow_symlinks=False).st_mtime_ns)
+                    count += 1
                 except OSError:
                     continue  # an editor's lock file, a file removed meanwhile
-    return newest
+    return f"{newest}:{count}"
 
 
 def _code() -> str:
@@ -101,7 +105,7 @@ def _code() -> str:
 def _templates() -> str:
     # The whole directory: a shell's template imports the shared posix.j2.
     try:
-        return str(_newest(template_dir()))
+        return _newest(template_dir())
     except OSError:
         return "absent"
 

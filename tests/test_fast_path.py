@@ -420,21 +420,27 @@ def test_an_edit_anywhere_in_the_package_voids_the_memo(
 
 
 def test_compiled_bytecode_does_not_change_the_code_fingerprint(tmp_path: Path) -> None:
-    """__pycache__ is derived from the sources and rewritten by any run; a
-    source file at any depth counts."""
+    """__pycache__ is derived from the sources and made by the first run that
+    imports a module (which changes its folder's mtime): neither counts. A
+    source file at any depth does, and so does one deleted."""
     import os
 
     from awsenv.fastpath import _newest
 
+    package = str(tmp_path / "pkg")
     source = tmp_path / "pkg" / "sub" / "mod.py"
-    compiled = tmp_path / "pkg" / "sub" / "__pycache__" / "mod.cpython-311.pyc"
-    compiled.parent.mkdir(parents=True)
+    source.parent.mkdir(parents=True)
     source.write_text("")
+    (tmp_path / "pkg" / "other.py").write_text("")
+    before = _newest(package)
+    compiled = tmp_path / "pkg" / "sub" / "__pycache__" / "mod.cpython-311.pyc"
+    compiled.parent.mkdir()
     compiled.write_text("")
-    base = os.stat(compiled.parent).st_mtime_ns
-    os.utime(compiled.parent, ns=(base, base))
-    before = _newest(str(tmp_path / "pkg"))
-    os.utime(compiled, ns=(before + 10**9, before + 10**9))
-    assert _newest(str(tmp_path / "pkg")) == before
-    os.utime(source, ns=(before + 2 * 10**9, before + 2 * 10**9))
-    assert _newest(str(tmp_path / "pkg")) == before + 2 * 10**9
+    later = os.stat(source).st_mtime_ns + 10**9
+    os.utime(compiled, ns=(later, later))
+    assert _newest(package) == before
+    os.utime(source, ns=(later, later))
+    touched = _newest(package)
+    assert touched != before and touched.startswith(f"{later}:")
+    (tmp_path / "pkg" / "other.py").unlink()
+    assert _newest(package) not in (before, touched)
