@@ -49,20 +49,18 @@ from typing import Protocol
 
 from awsenv import ownership
 from awsenv.errors import ConfigError, LockError, LockTimeoutError
-from awsenv.settings import bounded
+from awsenv.settings import LOCK_TIMEOUT
 from awsenv.store.atomic import ensure_private_dir, make_parents
 
-DEFAULT_TIMEOUT = 120.0
+DEFAULT_TIMEOUT = float(LOCK_TIMEOUT.default)
 # How often a waiter looks again at who holds the lock (a loop shows there).
 _LOOK_AGAIN = 0.5
 _FILE = "file|"
 
 
 def lock_timeout(environ: Mapping[str, str]) -> float:
-    """AWSENV_LOCK_TIMEOUT, in seconds (default 120)."""
-    return bounded(
-        environ, "AWSENV_LOCK_TIMEOUT", DEFAULT_TIMEOUT, 0.0, 86400.0, float, "a number of seconds"
-    )
+    """AWSENV_LOCK_TIMEOUT, in seconds (settings.LOCK_TIMEOUT)."""
+    return LOCK_TIMEOUT.number(environ)
 
 
 def file_lock_name(path: Path) -> str:
