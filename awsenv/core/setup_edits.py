@@ -76,7 +76,11 @@ def check(layout: Layout) -> None:
     low, high = SESSION_RANGE
     if not low <= layout.duration <= high:
         raise UsageError(f"--duration must be {low} to {high} seconds, not {layout.duration}")
-    for role in layout.roles:
+    _check_roles(layout.roles)
+
+
+def _check_roles(roles: tuple[Role, ...]) -> None:
+    for role in roles:
         if not _ROLE_ARN.fullmatch(role.arn):
             raise UsageError(f"{role.name}: a role ARN is arn:aws:iam::ACCOUNT:role/NAME")
         if role.region is not None and not _REGION.fullmatch(role.region):
