@@ -222,6 +222,7 @@ def _write_both(files: object, after: tuple[str, str], console: Console) -> None
     session, or an editor, may have changed one while the question waited."""
     from awsenv import paths
     from awsenv.config.profiles import AwsFiles
+    from awsenv.config.section_editor import check_unchanged, replace_if_unchanged
     from awsenv.core.obtain import run_locks
     from awsenv.store.cache import Cache
     from awsenv.store.locks import file_lock_name, lock_timeout
@@ -232,49 +233,15 @@ def _write_both(files: object, after: tuple[str, str], console: Console) -> None
         (files.config_path, files.config_bytes, after[0]),
         (files.credentials_path, files.credentials_bytes, after[1]),
     )
+    changed = "{} changed since the diff was shown; nothing was written: run awsenv setup again"
     with run_locks(cache, lock_timeout(os.environ), console.say) as locks:
         for path, _read, _new in targets:
             locks.hold(file_lock_name(path), f"writing {path}")
         for path, read, _new in targets:
-            try:
-                now: bytes | None = path.read_bytes()
-            except FileNotFoundError:
-                now = None
-            except OSError as exc:
-                raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-            if now != read:
-                raise ConfigError(
-                    f"{path} changed since the diff was shown; nothing was written: "
-                    "run awsenv setup again"
-                )
+            check_unchanged(path, read, changed.format(path))
         for path, read, new in targets:
-            _write(path, _text(read), new)
-
-
-def _write(path: Path, before: str, after: str) -> None:
-    """Replace `path`, and only while it still holds `before`: checked once
-    more right before the rename, for writers that take no lock (an editor,
-    `aws configure set`)."""
-    from awsenv.store.atomic import ChangedMeanwhile, write_atomic
-
-    if before == after:
-        return
-    read = before.encode("utf-8") if path.exists() else None
-    try:
-        write_atomic(path, after.encode("utf-8"), unchanged=lambda: _current(path) == read)
-    except ChangedMeanwhile:
-        raise ConfigError(
-            f"{path} changed while awsenv wrote it; nothing was written: run awsenv setup again"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-
-
-def _current(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
+            if _text(read) != new:
+                replace_if_unchanged(path, read, new.encode("utf-8"), changed.format(path))
 
 
 def _offer_rc(args: object, ask: _Asker | None, console: Console) -> None:
@@ -314,22 +281,14 @@ def _write_rc(rc: Path, read: bytes | None, updated: str) -> None:
     """Add the line with the care the AWS files get: never through a dangling
     symlink (no directories made for it), never over a read-only or hard-linked
     file, and only if the file still holds what was read before the question."""
-    from awsenv.config.section_editor import check_replaceable
+    from awsenv.config.section_editor import replace_if_unchanged
 
     if rc.is_symlink() and not rc.exists():
         raise ConfigError(
             f"{rc} is a symlink to {rc.readlink()}, which does not exist; nothing was added"
         )
-    check_replaceable(rc)
-    try:
-        now: bytes | None = rc.read_bytes()
-    except FileNotFoundError:
-        now = None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {rc}: {exc.strerror}") from None
-    if now != read:
-        raise ConfigError(f"{rc} changed while awsenv asked; nothing was added: run setup again")
-    _write(rc, "" if read is None else read.decode("utf-8"), updated)
+    changed = f"{rc} changed while awsenv asked; nothing was added: run setup again"
+    replace_if_unchanged(rc, read, updated.encode("utf-8"), changed)
 
 
 class _Asker:

@@ -265,6 +265,37 @@ def _edited(
     return None if updated == text else updated.encode("utf-8")
 
 
+def check_unchanged(path: Path, expected: bytes | None, changed: str) -> None:
+    """Refuse, with `changed` ("{path} changed since the diff was shown; …"),
+    when the file no longer holds `expected` (None: it did not exist)."""
+    if _current(path) != expected:
+        raise ConfigError(changed)
+
+
+def replace_if_unchanged(path: Path, expected: bytes | None, new: bytes, changed: str) -> None:
+    """setup's compare-and-swap: replace `path` with `new` only while it holds
+    `expected` (None: absent), checked now and once more right before the
+    rename, for writers that take no lock (an editor, `aws configure set`).
+    The caller holds the file's lock; `changed` is the refusal's one line."""
+    check_replaceable(path)
+    check_unchanged(path, expected, changed)
+    try:
+        write_atomic(path, new, unchanged=lambda: _current(path) == expected)
+    except ChangedMeanwhile:
+        raise ConfigError(changed) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _current(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+
+
 def check_replaceable(path: Path) -> None:
     """Refuse, with one line, a file awsenv must not replace (module docstring),
     or cannot: the directory its replacement is made in must be writable."""
