@@ -132,7 +132,7 @@ def _offer_rc(request: SetupRequest, ask: Asker | None, console: Console) -> Non
     if shell not in edits.RC_FILES:
         return
     rc = Path(paths.home(os.environ), edits.RC_FILES[shell])
-    line = edits.rc_line(shell)
+    line = rc_line(shell)
     try:
         raw: bytes | None = rc.read_bytes()
         text = raw.decode("utf-8") if raw is not None else ""
@@ -165,3 +165,11 @@ def _write_rc(rc: Path, read: bytes | None, updated: str) -> None:
         )
     changed = f"{rc} changed while awsenv asked; nothing was added: run setup again"
     replace_if_unchanged(rc, read, updated.encode("utf-8"), changed)
+
+
+def rc_line(shell: str) -> str:
+    """The exact line that loads the integration (each template's `install`)."""
+    from awsenv.render.templates import render_macro
+    from awsenv.shell import SHELLS
+
+    return render_macro(SHELLS[shell], "install").strip()

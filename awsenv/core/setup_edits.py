@@ -208,14 +208,6 @@ RC_FILES = {
 }
 
 
-def rc_line(shell: str) -> str:
-    """The exact line that loads the integration (each template's `install`)."""
-    from awsenv.render.templates import render_macro
-    from awsenv.shell import SHELLS
-
-    return render_macro(SHELLS[shell], "install").strip()
-
-
 def with_rc_line(text: str, line: str) -> str | None:
     """The rc file with the init line added, or None when it already has it."""
     if any(existing.strip() == line for existing in text.splitlines()):
