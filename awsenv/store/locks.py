@@ -3,9 +3,8 @@
 Built on flock on POSIX and on filelock (msvcrt) on Windows: the OS drops a
 lock when its holder dies, so a killed awsenv never blocks the next one. POSIX
 calls fcntl directly because the filelock package imports asyncio, which costs
-a first call several times a bare interpreter's start. This module is imported
-only when something must be refreshed or written; a cache hit, and the fast
-path, never pay for it.
+a first call several times a bare interpreter's start. The fast path (a
+memo served) never imports this module; the full path does, with the core.
 
 Two kinds of lock, by where they live:
 - a refresh of a source (a cache key) locks in the cache (`locks/`): only
