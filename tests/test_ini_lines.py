@@ -123,3 +123,16 @@ def test_the_first_delimiter_ends_the_key() -> None:
     assert ini_lines.option_key("a b \t= c") == "a b"
     assert ini_lines.option_key("= c") is None
     assert ini_lines.option_key("no delimiter") is None
+
+
+def test_the_reader_and_the_name_reader_import_nothing_heavy() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, awsenv.profile_names; "
+        "print(','.join(m for m in ('re', 'configparser', 'typing', 'dataclasses') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
