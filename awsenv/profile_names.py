@@ -2,7 +2,7 @@
 
 `awsenv list --names` (the shell completers' source) must cost little more
 than starting Python, so this reads headers by configparser's own line rules
-without importing configparser, argparse, jinja2 or botocore. The full reader
+(ini_lines) without importing configparser, argparse, jinja2 or botocore. The full reader
 (profiles.AwsFiles) names profiles through `sections.config_profile_name` too, so
 the two cannot disagree on the naming rule; tests/test_list.py proves that they
 also agree on which lines are headers. Where this reader cannot be sure (a file
@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import os
 
-from awsenv import paths
-from awsenv.sections import DEFAULTS_SENTINEL, config_profile_name, is_option
+from awsenv import ini_lines, paths
+from awsenv.ini_lines import HEADER
+from awsenv.sections import DEFAULTS_SENTINEL, config_profile_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,67 +24,19 @@ if TYPE_CHECKING:
 
 
 def section_headers(text: str) -> list[str] | None:
-    """The section names configparser (as awsenv and botocore configure it:
-    `#`/`;` full-line comments, no inline comments, indented continuation
-    lines) finds in `text`, in order; None for text it would reject."""
-    headers: list[str] = []
-    in_section = False
-    option = False  # the last line started an option: deeper lines continue it
-    indent_level = 0
-    # Universal newlines only, as configparser reads a file (str.splitlines
-    # would also split at form feeds and other separators).
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if not line:
-            continue
-        if not line[0].isspace():
-            # Most lines (a key or a header at the margin) take this short way,
-            # which decides exactly as the general one below: with no indent,
-            # a line never continues a value, and its key is never empty.
-            first = line[0]
-            if first in "#;":
-                continue
-            indent_level = 0
-            if first == "[":
-                stripped = line.rstrip()
-                if "]" in stripped[2:]:
-                    header = stripped[1 : stripped.rindex("]")]
-                    if header == DEFAULTS_SENTINEL:
-                        return None  # the full reader's defaults sentinel: let it judge
-                    headers.append(header)
-                    in_section, option = True, False
-                    continue
-            if not in_section:
-                return None  # configparser: a line before any [section]
-            # The first `=` or `:`: a `:` counts only before the first `=`.
-            equals = line.find("=")
-            colon = line.find(":", 0, equals) if equals >= 0 else line.find(":")
-            delimiter = colon if colon >= 0 else equals
-            if delimiter <= 0:
-                return None  # not `key = value`: configparser rejects the file
-            option = True
-            continue
-        stripped = line.strip()
-        if not stripped or stripped.startswith(("#", ";")):
-            continue
-        indent = len(line) - len(line.lstrip())
-        if in_section and option and indent > indent_level:
-            continue  # a continuation line, even if it looks like [a header]
-        indent_level = indent
-        if stripped.startswith("[") and "]" in stripped[2:]:
-            # configparser's `\[(?P<header>.+)\]`, matched at the start: the
-            # name runs to the last `]` on the line.
-            header = stripped[1 : stripped.rindex("]")]
-            if header == DEFAULTS_SENTINEL:
-                return None  # the full reader's defaults sentinel: let it judge
-            headers.append(header)
-            in_section, option = True, False
-        elif not in_section:
-            return None  # configparser: a line before any [section]
-        else:
-            if not is_option(stripped):
-                return None  # not `key = value`: configparser rejects the file
-            option = True
-    return headers
+    """The section names configparser (set up as awsenv and botocore set it
+    up: ini_lines) finds in `text`, in order; None for text it would reject.
+    The full reader's defaults section is not a section to configparser."""
+    lines = ini_lines.split(text)
+    kinds = ini_lines.kinds(lines)
+    if ini_lines.REJECTED.intersection(kinds):
+        return None
+    headers = [
+        ini_lines.header_name(line.strip())
+        for line, kind in zip(lines, kinds, strict=True)
+        if kind == HEADER
+    ]
+    return [name for name in headers if name is not None and name != DEFAULTS_SENTINEL]
 
 
 def _text(path: str) -> str | None:

@@ -67,37 +67,56 @@ def _cheap_name(header: str, config: bool) -> str | None:
 
 
 class Sections:
-    """A file's bytes split at its header lines: (profile or None or UNKNOWN,
-    bytes) per section, the text before the first header first (name None).
-    `exact_only` is set when a header-like line is indented or padded, which
-    configparser reads as a header or as a value's continuation depending on
-    the lines before it: then only the whole file may be compared."""
+    """A file's bytes split at the lines configparser reads as headers
+    (ini_lines): (profile or None or UNKNOWN, bytes) per section, the text
+    before the first header first (name None). `exact_only` is set when a
+    header-like line is indented or padded, which configparser reads as a
+    header or as a value's continuation depending on the lines before it, or
+    when the file is not UTF-8: then only the whole file may be compared."""
 
-    __slots__ = ("exact_only", "parts")
+    __slots__ = ("_readable", "exact_only", "parts")
 
     def __init__(self, data: bytes, *, config: bool) -> None:
+        # Imported here: a repeat call whose files are unchanged never splits them.
+        from awsenv import ini_lines
+
         self.exact_only = False
         self.parts: list[tuple[str | None, bytes]] = []
+        self._readable: list[bool] = []  # per part: see others_readable
+        try:
+            lines = ini_lines.split(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            self.exact_only = True
+            lines = []
+        kinds = ini_lines.kinds(lines)
         name: str | None = None
         start = 0
-        offset = 0
-        # bytes.splitlines splits at \n, \r\n and \r, as universal newlines do.
-        for line in data.splitlines(keepends=True):
-            if line[:1] == b"[":
-                body = line.rstrip(b"\r\n")
-                if body[-1:] != b"]":
-                    self.exact_only = True
-                else:
-                    self.parts.append((name, data[start:offset]))
-                    try:
-                        name = _cheap_name(body[1:-1].decode("utf-8"), config)
-                    except UnicodeDecodeError:
-                        self.exact_only = True
-                    start = offset
-            elif line.lstrip()[:1] == b"[":
-                self.exact_only = True
-            offset += len(line)
-        self.parts.append((name, data[start:]))
+        for index, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
+            stripped = line.strip()
+            if stripped[:1] == "[" and not (kind == ini_lines.HEADER and line[0] == "["):
+                self.exact_only = True  # indented, or not a header: either way by context
+            elif kind == ini_lines.HEADER and not line.rstrip("\r\n").endswith("]"):
+                self.exact_only = True  # padded: `[a] ` or `[a] ; note`
+            elif kind == ini_lines.HEADER:
+                self._add(name, lines[start:index], kinds[start:index])
+                name = _section_name(stripped[1:-1], config)
+                start = index
+        self._add(name, lines[start:], kinds[start:])
+        if not lines:
+            self.parts, self._readable = [(None, data)], [False]
+
+    def _add(self, name: str | None, lines: list[str], kinds: list[int]) -> None:
+        from awsenv.ini_lines import BLANK, CONTINUATION, HEADER, OPTION
+
+        self.parts.append((name, "".join(lines).encode("utf-8")))
+        # Conservative: an option must sit at the margin, as awsenv's and most
+        # files' keys do.
+        self._readable.append(
+            all(
+                kind in (BLANK, HEADER, CONTINUATION) or (kind == OPTION and not line[0].isspace())
+                for line, kind in zip(lines, kinds, strict=True)
+            )
+        )
 
     def digest(self, profiles: frozenset[str]) -> int:
         """A checksum of the sections `profiles` depend on: the text before the
@@ -115,31 +134,19 @@ class Sections:
 
     def others_readable(self, profiles: frozenset[str]) -> bool:
         """Would configparser still read the sections `profiles` do not depend
-        on? Conservative: every line there is blank, a comment, its header, a
-        `key = value` line at the margin, or an indented line after one (a
-        continuation). Anything else means the full path must decide."""
-        for index, (name, chunk) in enumerate(self.parts):
-            if index == 0 or name == UNKNOWN or name in profiles:
-                continue
-            try:
-                text = chunk.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-                lines = text.split("\n")[1:]
-            except UnicodeDecodeError:
-                return False
-            option = False
-            for line in lines:
-                stripped = line.strip()
-                if not stripped or stripped[0] in "#;":
-                    continue
-                if line[0] in " \t" and option:
-                    continue  # a continuation of the option above
-                if line[0] in " \t" or not is_option(stripped):
-                    return False
-                option = True
-        return True
+        on? Each of their lines is blank, a comment, its header, a `key = value`
+        line at the margin, or a continuation (as ini_lines reads them).
+        Anything else means the full path must decide."""
+        return all(
+            readable
+            for index, ((name, _), readable) in enumerate(
+                zip(self.parts, self._readable, strict=True)
+            )
+            if not (index == 0 or name == UNKNOWN or name in profiles)
+        )
 
 
-def is_option(line: str) -> bool:
-    """Is this stripped line `key = value` (or `key: value`) to configparser?"""
-    cut = min((i for i in (line.find("="), line.find(":")) if i >= 0), default=-1)
-    return cut > 0 and bool(line[:cut].rstrip())
+def _section_name(header: str, config: bool) -> str | None:
+    """The profile a header names, or UNKNOWN: also for the full reader's
+    defaults section, whose keys every profile reads."""
+    return UNKNOWN if header == DEFAULTS_SENTINEL else _cheap_name(header, config)

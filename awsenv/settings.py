@@ -1,35 +1,163 @@
-"""awsenv's own settings from the environment: numbers with a range, each one
-usage error when out of it (a huge margin once overflowed the time arithmetic)."""
+"""awsenv's settings: every AWSENV_* variable a person may set, with its default
+and its bounds, in one table (SETTINGS). README's settings table is checked
+against it (tests/test_settings.py). Cheap to import: the fast path may read
+names from it, so no typing, dataclasses or re at run time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TypeVar
-
 from awsenv.errors import UsageError
 
-Number = TypeVar("Number", int, float)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+
+class Setting:
+    """One variable: `default` when unset or empty; a number is parsed with
+    `parse` and refused outside [low, high] (a huge margin once overflowed the
+    time arithmetic). `kind` says what it must be ("a whole number of seconds");
+    `shown` is the default as README shows it; `meaning` is README's text."""
+
+    __slots__ = ("default", "high", "kind", "low", "meaning", "name", "parse", "read_by", "shown")
+
+    def __init__(
+        self,
+        name: str,
+        default: float | str,
+        *,
+        meaning: str,
+        read_by: str,
+        kind: str = "",
+        parse: Callable[[str], float] | None = None,
+        low: float | None = None,
+        high: float | None = None,
+        shown: str | None = None,
+    ) -> None:
+        self.name = name
+        self.default = default
+        self.meaning = meaning
+        self.read_by = read_by
+        self.kind = kind
+        self.parse = parse
+        self.low = low
+        self.high = high
+        self.shown = shown if shown is not None else f"{default:g}"
+
+    @property
+    def bounds(self) -> str:
+        """ "LOW to HIGH" for a bounded number, else ""."""
+        if self.low is None or self.high is None:
+            return ""
+        return f"{self.low:g} to {self.high:g}"
+
+    def text(self, environ: Mapping[str, str]) -> str:
+        """The value as set, or "" when unset (what a fingerprint records)."""
+        return environ.get(self.name, "")
+
+    def number(self, environ: Mapping[str, str]) -> float:
+        """The value of a bounded number, or its default; one UsageError when
+        it does not parse or lies outside the bounds (NaN included)."""
+        assert self.parse is not None and self.low is not None and self.high is not None
+        raw = environ.get(self.name)
+        if not raw:
+            return float(self.default)
+        try:
+            value: float | None = self.parse(raw)
+        except ValueError:
+            value = None
+        # `not low <= value <= high` also refuses NaN.
+        if value is None or not self.low <= value <= self.high:
+            raise UsageError(f"{self.name} must be {self.kind} from {self.bounds}")
+        return value
+
+    def string(self, environ: Mapping[str, str]) -> str:
+        """The value as set, or the default when unset or empty."""
+        return environ.get(self.name) or str(self.default)
+
+
+REFRESH_MARGIN = Setting(
+    "AWSENV_REFRESH_MARGIN",
+    300,
+    parse=int,
+    low=0,
+    high=3600,  # beyond an hour every chained role (1 h at most) would renew at once
+    kind="a whole number of seconds",
+    read_by="awsenv",
+    meaning="seconds before expiry at which cached credentials are renewed",
+)
+WARN_MINUTES = Setting(
+    "AWSENV_WARN_MINUTES",
+    10,
+    read_by="prompt hook",
+    meaning="prompt hook: warn this many minutes before expiry",
+)
+AUTO_REFRESH = Setting(
+    "AWSENV_AUTO_REFRESH",
+    "",
+    shown="off",
+    read_by="prompt hook",
+    meaning="prompt hook: `1` renews a role silently while its MFA session is valid",
+)
+MFA_PROCESS_TIMEOUT = Setting(
+    "AWSENV_MFA_PROCESS_TIMEOUT",
+    30.0,
+    parse=float,
+    low=1.0,
+    high=3600.0,
+    kind="a number of seconds",
+    read_by="awsenv",
+    meaning="seconds an `mfa_process` helper has to print its code",
+)
+FEDERATION_ENDPOINT = Setting(
+    "AWSENV_FEDERATION_ENDPOINT",
+    "https://signin.aws.amazon.com/federation",
+    shown="`https://signin.aws.amazon.com/federation`",
+    read_by="awsenv console",
+    meaning=(
+        "`awsenv console`: the federation endpoint (https:// AWS sign-in, or http:// on loopback)"
+    ),
+)
+LOCK_TIMEOUT = Setting(
+    "AWSENV_LOCK_TIMEOUT",
+    120.0,
+    parse=float,
+    low=0.0,
+    high=86400.0,
+    kind="a number of seconds",
+    read_by="awsenv",
+    meaning="seconds to wait for another awsenv's lock before giving up with exit 6",
+)
+
+# In README's order.
+SETTINGS = (
+    REFRESH_MARGIN,
+    WARN_MINUTES,
+    AUTO_REFRESH,
+    MFA_PROCESS_TIMEOUT,
+    FEDERATION_ENDPOINT,
+    LOCK_TIMEOUT,
+)
+
+# Not settings: what awsenv sets for others to read (core.exports.MANAGED),
+# and its internal markers (core.recursion, the init wrappers).
+SET_BY_AWSENV = ("AWSENV_PROFILE", "AWSENV_EXPIRATION_EPOCH")
+MARKERS = ("AWSENV_RESOLVING", "AWSENV_DEPTH", "AWSENV_SHELL_INTEGRATION")
 
 
 def bounded(
     environ: Mapping[str, str],
     name: str,
-    default: Number,
-    low: Number,
-    high: Number,
-    parse: Callable[[str], Number],
+    default: float,
+    low: float,
+    high: float,
+    parse: Callable[[str], float],
     kind: str,
-) -> Number:
-    """The setting `name` read with `parse`, or `default` when unset or empty;
-    `kind` says what it must be ("a whole number of seconds")."""
-    raw = environ.get(name)
-    if not raw:
-        return default
-    try:
-        value = parse(raw)
-    except ValueError:
-        value = None
-    # `not low <= value <= high` also refuses NaN.
-    if value is None or not low <= value <= high:
-        raise UsageError(f"{name} must be {kind} from {low:g} to {high:g}")
-    return value
+) -> float:
+    """The old reader, kept until core/obtain.refresh_margin reads
+    REFRESH_MARGIN.number (WP-Z); everything else reads the table."""
+    for setting in SETTINGS:
+        if setting.name == name:
+            return setting.number(environ)
+    return Setting(
+        name, default, parse=parse, low=low, high=high, kind=kind, read_by="", meaning=""
+    ).number(environ)

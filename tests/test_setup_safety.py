@@ -225,3 +225,23 @@ def test_rc_edited_while_the_question_waits_is_kept(aws: AwsEnv) -> None:
     assert child.exitstatus == 3, child.before
     assert "changed while awsenv asked; nothing was added" in (child.before or "")
     assert rc.read_text() == "# mine\nexport EDITOR=vi\n"
+
+
+def test_a_secrets_continuation_lines_are_masked_even_when_its_key_line_is_outside_the_hunk() -> (
+    None
+):
+    """The diff masks by each file's own lines (ini_lines), not by the lines
+    the diff happens to show: a secret's continuation lines stay masked when
+    its key line is too far above the change to be in the hunk."""
+    from pathlib import Path
+
+    from awsenv.core.setup_edits import MASKED, diff
+
+    before = (
+        "[team]\naws_session_token = head\n  SecretTailDoNotShow1\n  SecretTailDoNotShow2\n"
+        "  SecretTailDoNotShow3\n  SecretTailDoNotShow4\nregion = x\n"
+    )
+    after = before + "\n[mfa]\nregion = y\n"
+    shown = diff(Path("credentials"), before, after)
+    assert "SecretTail" not in shown
+    assert f"  {MASKED}" in shown

@@ -19,9 +19,10 @@ from collections.abc import Mapping
 
 from awsenv.aws.credentials import Credentials
 from awsenv.errors import AwsError, EndpointError, UsageError
+from awsenv.settings import FEDERATION_ENDPOINT
 from awsenv.trace import debug
 
-DEFAULT_ENDPOINT = "https://signin.aws.amazon.com/federation"
+DEFAULT_ENDPOINT = str(FEDERATION_ENDPOINT.default)
 ISSUER = "awsenv"
 
 
@@ -47,7 +48,7 @@ _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 def endpoint(environ: Mapping[str, str] = os.environ) -> str:
     """The federation endpoint, checked before anything is sent to it: the
     request carries the role's secret key and session token."""
-    url = environ.get("AWSENV_FEDERATION_ENDPOINT") or DEFAULT_ENDPOINT
+    url = FEDERATION_ENDPOINT.string(environ)
     parts = _parts(url, query=False)
     if parts is not None:
         scheme, host = parts
@@ -56,7 +57,7 @@ def endpoint(environ: Mapping[str, str] = os.environ) -> str:
         if scheme == "http" and host in LOOPBACK:
             return url
     raise UsageError(
-        f"AWSENV_FEDERATION_ENDPOINT ({_shown(url)}) is refused: the role's keys go only "
+        f"{FEDERATION_ENDPOINT.name} ({_shown(url)}) is refused: the role's keys go only "
         "to https:// AWS sign-in (signin.aws.amazon.com, REGION.signin.aws.amazon.com, "
         "signin.amazonaws-us-gov.com, signin.amazonaws.cn), or to http:// 127.0.0.1, "
         "[::1] or localhost"

@@ -25,25 +25,18 @@ both are refused with one line before any MFA code is asked for.
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from awsenv import ini_lines
 from awsenv.aws.credentials import Credentials, format_time, parse_time
 from awsenv.config.profiles import parse_ini
 from awsenv.errors import ConfigError
+from awsenv.ini_lines import BLANK, CONTINUATION, HEADER, OPTION
 from awsenv.store.atomic import ChangedMeanwhile, OwnerNotKept, write_atomic
-
-# The reader is configparser (awsenv's own and botocore's), so lines, headers,
-# keys and continuation lines are recognised by its rules, not by guesses.
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # universal newlines only
-_HEADER = re.compile(r"\[(?P<name>.+)\]")  # on the stripped line; the name is not stripped
-_KEY = re.compile(
-    r"(?P<indent>\s*)(?P<key>.*?)(?P<before>\s*)(?P<delim>[=:])(?P<after>\s*)(?P<value>.*)"
-)
 
 
 def session_section(creds: Credentials) -> dict[str, str]:
@@ -62,80 +55,119 @@ def update_section(
     text: str, section: str, values: Mapping[str, str], remove: Collection[str] = ()
 ) -> str:
     """Return `text` with `values` set in `[section]` and the keys in `remove`
-    (with their continuation lines) taken out of it; nothing else changes."""
+    (with their continuation lines) taken out of it; nothing else changes.
+    As the AWS CLI's ConfigFileWriter does: find the section, replace or remove
+    its keys, insert the missing ones, or append the section."""
+    _check_one_line(section, values)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = ini_lines.split(text)
+    kinds = ini_lines.kinds(lines)
+    blocks = _blocks(lines, kinds, section)
+    if not blocks:
+        return _append_section(text, section, values, newline)
+    wanted = {key.lower(): value for key, value in values.items()}  # configparser's optionxform
+    edit = _Replace(wanted, {key.lower() for key in remove} - set(wanted))
+    out: list[tuple[str, int]] = []  # (line, kind)
+    first = -1  # where the first [section] starts in `out`
+    done = 0
+    for start, end in blocks:
+        out.extend(zip(lines[done:start], kinds[done:start], strict=True))
+        first = len(out) if first < 0 else first
+        out.extend(edit.block(lines[start:end], kinds[start:end]))
+        done = end
+    out.extend(zip(lines[done:], kinds[done:], strict=True))
+    # Every occurrence was replaced (configparser lets the last one win); the
+    # keys that none of them held go into the first.
+    missing = {key.lower(): key for key in values if key.lower() not in edit.seen}
+    if missing:
+        _insert(out, first, [(key, values[key]) for key in missing.values()], newline)
+    return "".join(line for line, _ in out)
+
+
+def _check_one_line(section: str, values: Mapping[str, str]) -> None:
     if not section or any(c in section for c in "\r\n\0"):
         raise ConfigError(f"refusing to write section {section!r}: not a one-line name")
     for key, value in values.items():
         if not key or any(c in value for c in "\r\n\0") or any(c in key for c in "\r\n\0=:"):
             raise ConfigError(f"refusing to write [{section}] {key!r}: not a one-line key = value")
-    newline = "\r\n" if "\r\n" in text else "\n"
-    wanted = {key.lower(): value for key, value in values.items()}  # configparser's optionxform
-    pending = {key.lower(): key for key in values}
-    removed = {key.lower() for key in remove} - set(wanted)
-    out: list[str] = []
-    sections_seen = 0
-    in_target = False
-    insert_at = 0  # in the first [section]: after its last key line and continuations
-    insert_indent = ""  # that key line's (or the header's) indentation
-    after_key = False  # whether insert_at follows a key line rather than the header
-    option_indent: int | None = None  # a more indented line continues that option's value
-    replaced = False  # the current option is one being replaced: drop its continuations
-    for line in _LINE.findall(text):
-        stripped = line.strip()
-        if not stripped or stripped.startswith(("#", ";")):
-            out.append(line)  # blank lines and comments do not end a value
-            continue
-        indent = len(line) - len(line.lstrip())
-        if option_indent is not None and indent > option_indent:
-            if not (in_target and replaced):
-                out.append(line)
-                if in_target and sections_seen == 1:
-                    insert_at = len(out)
-            continue
-        header = _HEADER.match(stripped)
-        if header:
-            option_indent = None
-            in_target = header.group("name") == section
-            sections_seen += in_target
-            out.append(line)
-            if in_target and sections_seen == 1:
-                insert_at, insert_indent, after_key = len(out), line[:indent], False
-            continue
-        option = _KEY.match(line.rstrip("\r\n"))
-        if not option or not option.group("key"):
-            option_indent = None if option_indent is None else indent
-            out.append(line)
-            continue
-        option_indent = indent
-        name = option.group("key").lower()
-        replaced = in_target and (name in wanted or name in removed)
-        if replaced and name in removed:
-            continue  # its continuation lines go too (`replaced`)
-        if replaced:
-            # Every occurrence: configparser lets the last duplicate win.
-            value = wanted[name]
-            pending.pop(name, None)
-            before, after = option.group("before", "after")
-            if not after and not option.group("value") and value:
-                after = before  # `key =` gets `key = value`, `key=` gets `key=value`
-            ending = line[len(line.rstrip("\r\n")) :]
-            head = "".join(option.group("indent", "key", "before", "delim"))
-            line = f"{head}{after}{value}{ending}"
-        out.append(line)
-        if in_target and sections_seen == 1:
-            insert_at, insert_indent, after_key = len(out), line[:indent], True
-    if not sections_seen:
-        return _append_section(text, section, values, newline)
-    if pending:
-        if not out[insert_at - 1].endswith(("\n", "\r")):
-            out[insert_at - 1] += newline
-        key_indent = _new_key_indent(out[insert_at:], insert_indent, after_key)
-        added = [f"{key_indent}{key} = {values[key]}{newline}" for key in pending.values()]
-        out[insert_at:insert_at] = added
-    return "".join(out)
 
 
-def _new_key_indent(rest: list[str], indent: str, after_key: bool) -> str:
+def _blocks(lines: list[str], kinds: list[int], section: str) -> list[tuple[int, int]]:
+    """Find: (first line, end) of every occurrence of `[section]`."""
+    headers = [index for index, kind in enumerate(kinds) if kind == HEADER]
+    ends = [*headers[1:], len(lines)]
+    return [
+        (start, end)
+        for start, end in zip(headers, ends, strict=False)
+        if ini_lines.header_name(lines[start].strip()) == section
+    ]
+
+
+class _Replace:
+    """Replace and remove, block by block: a wanted key's line gets the new
+    value, a removed key's line goes, and the continuation lines of either go."""
+
+    def __init__(self, wanted: Mapping[str, str], removed: set[str]) -> None:
+        self.wanted = wanted
+        self.removed = removed
+        self.seen: set[str] = set()
+
+    def block(self, lines: list[str], kinds: list[int]) -> list[tuple[str, int]]:
+        out: list[tuple[str, int]] = []
+        dropping = False  # the option above is replaced or removed
+        for line, kind in zip(lines, kinds, strict=True):
+            if kind == OPTION:
+                key = (ini_lines.option_key(line.strip()) or "").lower()
+                dropping = key in self.wanted or key in self.removed
+                if key in self.wanted:
+                    self.seen.add(key)
+                    out.append((_set_value(line, self.wanted[key]), kind))
+                elif not dropping:
+                    out.append((line, kind))
+            elif kind != CONTINUATION or not dropping:
+                out.append((line, kind))
+        return out
+
+
+def _set_value(line: str, value: str) -> str:
+    """The option line with `value` after its delimiter, its own spacing kept;
+    `key =` gets `key = value` and `key=` gets `key=value`."""
+    body = line.rstrip("\r\n")
+    cut = ini_lines.delimiter(body)
+    rest = body[cut + 1 :]
+    old = rest.lstrip()
+    after = rest[: len(rest) - len(old)]
+    if not after and not old and value:
+        head = body[:cut]
+        after = head[len(head.rstrip()) :]
+    return f"{body[: cut + 1]}{after}{value}{line[len(body) :]}"
+
+
+def _insert(
+    out: list[tuple[str, int]], header: int, added: list[tuple[str, str]], newline: str
+) -> None:
+    """Insert `added` in the section whose header is at `header`: after its
+    last key line and that key's continuation lines (not after trailing
+    comments), or right after the header; indented so that configparser reads
+    them, and every line after them, as meant."""
+    end = next((i for i in range(header + 1, len(out)) if out[i][1] == HEADER), len(out))
+    block = out[header:end]
+    keys = [i for i, (_, kind) in enumerate(block) if kind == OPTION]
+    ends = [i for i, (_, kind) in enumerate(block) if kind in (OPTION, CONTINUATION)]
+    at = header + (ends[-1] + 1 if ends else 1)
+    indent = _indent(block[keys[-1] if keys else 0][0])
+    key_indent = _new_key_indent(out[at:], indent, after_key=bool(keys))
+    above, kind = out[at - 1]
+    if not above.endswith(("\n", "\r")):
+        out[at - 1] = (above + newline, kind)
+    out[at:at] = [(f"{key_indent}{key} = {value}{newline}", OPTION) for key, value in added]
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _new_key_indent(rest: list[tuple[str, int]], indent: str, *, after_key: bool) -> str:
     """How far to indent a key inserted before `rest` so that configparser reads
     it, and every line after it, as before: a line indented deeper than the key
     above it continues that key's value (an indented `  [next]` header included).
@@ -143,12 +175,8 @@ def _new_key_indent(rest: list[str], indent: str, after_key: bool) -> str:
     than it. Below a header, the key must be at least as deep as the next line."""
     if after_key:
         return indent
-    for line in rest:
-        stripped = line.strip()
-        if stripped and not stripped.startswith(("#", ";")):
-            following = line[: len(line) - len(line.lstrip())]
-            return following if len(following) > len(indent) else indent
-    return indent
+    following = next((_indent(line) for line, kind in rest if kind != BLANK), indent)
+    return following if len(following) > len(indent) else indent
 
 
 def _append_section(text: str, section: str, values: Mapping[str, str], newline: str) -> str:
@@ -252,6 +280,37 @@ def _edited(
         if now_holds != dict(read) and _keep_theirs(path, section, now_holds, values):
             return None
     return update_section(text, section, values).encode("utf-8")
+
+
+def check_unchanged(path: Path, expected: bytes | None, changed: str) -> None:
+    """Refuse, with `changed` ("{path} changed since the diff was shown; …"),
+    when the file no longer holds `expected` (None: it did not exist)."""
+    if _current(path) != expected:
+        raise ConfigError(changed)
+
+
+def replace_if_unchanged(path: Path, expected: bytes | None, new: bytes, changed: str) -> None:
+    """setup's compare-and-swap: replace `path` with `new` only while it holds
+    `expected` (None: absent), checked now and once more right before the
+    rename, for writers that take no lock (an editor, `aws configure set`).
+    The caller holds the file's lock; `changed` is the refusal's one line."""
+    check_replaceable(path)
+    check_unchanged(path, expected, changed)
+    try:
+        write_atomic(path, new, unchanged=lambda: _current(path) == expected)
+    except ChangedMeanwhile:
+        raise ConfigError(changed) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _current(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
 
 
 def check_replaceable(path: Path) -> None:

@@ -26,18 +26,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from awsenv.errors import ConfigError
-from awsenv.settings import bounded
+from awsenv.settings import MFA_PROCESS_TIMEOUT
 
-TIMEOUT = 30.0  # seconds: long enough to touch a key, short enough for a script
+# seconds: long enough to touch a key, short enough for a script
+TIMEOUT = float(MFA_PROCESS_TIMEOUT.default)
 _CODE = re.compile(r"[0-9]{6}")
 _POLL = 0.05  # seconds between looks at whether the helper has exited
 
 
 def timeout_setting(environ: Mapping[str, str]) -> float:
-    """AWSENV_MFA_PROCESS_TIMEOUT, in seconds (default 30)."""
-    return bounded(
-        environ, "AWSENV_MFA_PROCESS_TIMEOUT", TIMEOUT, 1.0, 3600.0, float, "a number of seconds"
-    )
+    """AWSENV_MFA_PROCESS_TIMEOUT, in seconds (settings.MFA_PROCESS_TIMEOUT)."""
+    return MFA_PROCESS_TIMEOUT.number(environ)
 
 
 @dataclass(frozen=True)

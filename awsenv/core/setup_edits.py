@@ -15,10 +15,12 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from awsenv import ini_lines
 from awsenv.config.profiles import LEGACY_SESSION_SOURCE, SESSION_SOURCE
 from awsenv.config.section_editor import update_section
 from awsenv.core.plan import SESSION_DEFAULT
 from awsenv.errors import UsageError
+from awsenv.ini_lines import CONTINUATION, OPTION
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,11 @@ def check(layout: Layout) -> None:
     low, high = SESSION_RANGE
     if not low <= layout.duration <= high:
         raise UsageError(f"--duration must be {low} to {high} seconds, not {layout.duration}")
-    for role in layout.roles:
+    _check_roles(layout.roles)
+
+
+def _check_roles(roles: tuple[Role, ...]) -> None:
+    for role in roles:
         if not _ROLE_ARN.fullmatch(role.arn):
             raise UsageError(f"{role.name}: a role ARN is arn:aws:iam::ACCOUNT:role/NAME")
         if role.region is not None and not _REGION.fullmatch(role.region):
@@ -142,47 +148,57 @@ def edit(layout: Layout, config: str, credentials: str) -> tuple[str, str]:
 
 def diff(path: Path, before: str, after: str, secrets: tuple[str, ...] = ()) -> str:
     """A unified diff of one file, with every secret masked: the value of each
-    line (context, removed or added) of a secret-valued key, and `secrets`
-    (the ones typed in this run) wherever they stand. A changed secret still
-    shows as a removed and an added line, both masked."""
-    lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
-        fromfile=str(path),
-        tofile=str(path),
-    )
+    line (context, removed or added) of a secret-valued key and its continuation
+    lines, as configparser reads each file (ini_lines), and `secrets` (the ones
+    typed in this run) wherever they stand. A changed secret still shows as a
+    removed and an added line, both masked."""
+    old, new = ini_lines.split(before), ini_lines.split(after)
+    shown_old, shown_new = _masked(old), _masked(new)
     out: list[str] = []
-    secret_indent: int | None = None
-    for line in lines:
-        line = line if line.endswith("\n") else line + "\n"
-        if line.startswith(("---", "+++", "@@")):
-            out.append(line)
-            secret_indent = None
-            continue
-        masked, secret_indent = _masked(line[0], line[1:], secret_indent)
-        out.append(masked)
-    text = "".join(out)
+    for group in difflib.SequenceMatcher(None, old, new, autojunk=False).get_grouped_opcodes(3):
+        if not out:
+            out += [f"--- {path}\n", f"+++ {path}\n"]
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out += [f" {line}" for line in shown_old[i1:i2]]
+                continue
+            out += [f"-{line}" for line in shown_old[i1:i2]]
+            out += [f"+{line}" for line in shown_new[j1:j2]]
+    text = "".join(line if line.endswith("\n") else line + "\n" for line in out)
     for secret in secrets:
         if secret:
             text = text.replace(secret, MASKED)
     return text
 
 
-def _masked(mark: str, line: str, secret_indent: int | None) -> tuple[str, int | None]:
-    """One diff line with a secret value masked; the indent of the secret key
-    it is, or continues (a deeper indented line goes on with its value)."""
-    body = line.rstrip("\r\n")
-    ending = line[len(body) :]
-    indent = len(body) - len(body.lstrip())
-    if secret_indent is not None and body.strip() and indent > secret_indent:
-        return f"{mark}{body[:indent]}{MASKED}{ending}", secret_indent
-    match = _KEY_LINE.match(body)
-    if match and match.group("key").strip().lower() in SECRET_KEYS:
-        return f"{mark}{match.group('head')}{MASKED}{ending}", indent
-    return f"{mark}{line}", None
+def _range(start: int, stop: int) -> str:
+    """A hunk's line range as unified diffs write it (difflib's own rule)."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
 
 
-_KEY_LINE = re.compile(r"(?P<head>\s*(?P<key>[^=:\[#;]+?)\s*[=:]\s*).*")
+def _masked(lines: list[str]) -> list[str]:
+    """The lines with the value of each secret-valued key masked, and each of
+    its continuation lines."""
+    out = []
+    secret = False  # the option above holds a secret
+    for line, kind in zip(lines, ini_lines.kinds(lines), strict=True):
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :]
+        if kind == OPTION:
+            secret = (ini_lines.option_key(body.strip()) or "").lower() in SECRET_KEYS
+            if secret:
+                cut = ini_lines.delimiter(body) + 1
+                value = body[cut:].lstrip()
+                line = f"{body[: len(body) - len(value)]}{MASKED}{ending}"
+        elif kind == CONTINUATION and secret:
+            line = f"{body[: len(body) - len(body.lstrip())]}{MASKED}{ending}"
+        out.append(line)
+    return out
 
 
 RC_FILES = {
@@ -190,14 +206,6 @@ RC_FILES = {
     "zsh": ".zshrc",
     "fish": ".config/fish/config.fish",
 }
-
-
-def rc_line(shell: str) -> str:
-    """The exact line that loads the integration (each template's `install`)."""
-    from awsenv.render.templates import render_macro
-    from awsenv.shell import SHELLS
-
-    return render_macro(SHELLS[shell], "install").strip()
 
 
 def with_rc_line(text: str, line: str) -> str | None:

@@ -3,9 +3,8 @@
 Built on flock on POSIX and on filelock (msvcrt) on Windows: the OS drops a
 lock when its holder dies, so a killed awsenv never blocks the next one. POSIX
 calls fcntl directly because the filelock package imports asyncio, which costs
-a first call several times a bare interpreter's start. This module is imported
-only when something must be refreshed or written; a cache hit, and the fast
-path, never pay for it.
+a first call several times a bare interpreter's start. The fast path (a
+memo served) never imports this module; the full path does, with the core.
 
 Two kinds of lock, by where they live:
 - a refresh of a source (a cache key) locks in the cache (`locks/`): only
@@ -49,20 +48,18 @@ from typing import Protocol
 
 from awsenv import ownership
 from awsenv.errors import ConfigError, LockError, LockTimeoutError
-from awsenv.settings import bounded
+from awsenv.settings import LOCK_TIMEOUT
 from awsenv.store.atomic import ensure_private_dir, make_parents
 
-DEFAULT_TIMEOUT = 120.0
+DEFAULT_TIMEOUT = float(LOCK_TIMEOUT.default)
 # How often a waiter looks again at who holds the lock (a loop shows there).
 _LOOK_AGAIN = 0.5
 _FILE = "file|"
 
 
 def lock_timeout(environ: Mapping[str, str]) -> float:
-    """AWSENV_LOCK_TIMEOUT, in seconds (default 120)."""
-    return bounded(
-        environ, "AWSENV_LOCK_TIMEOUT", DEFAULT_TIMEOUT, 0.0, 86400.0, float, "a number of seconds"
-    )
+    """AWSENV_LOCK_TIMEOUT, in seconds (settings.LOCK_TIMEOUT)."""
+    return LOCK_TIMEOUT.number(environ)
 
 
 def file_lock_name(path: Path) -> str:

@@ -1,0 +1,195 @@
+"""setup's questions: the flags parsed into a typed SetupRequest, then each
+answer the flags left open taken from an earlier setup, asked on a terminal,
+or defaulted, giving the Layout to write."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+from awsenv.config.profiles import AwsFiles, Kind, Profile
+from awsenv.core.setup_edits import Layout, Role
+from awsenv.errors import AwsenvError, ConfigError, UsageError
+from awsenv.stderr import Console
+
+
+@dataclass(frozen=True)
+class SetupRequest:
+    """What the flags said; None (or empty) is asked on a terminal, or defaulted."""
+
+    source: str | None
+    mfa_serial: str | None
+    session: str | None
+    duration: int | None
+    roles: tuple[Role, ...]
+    process: bool
+    rc: bool
+    shell: str | None
+    yes: bool
+    dry_run: bool
+
+
+def from_args(args: argparse.Namespace) -> SetupRequest:
+    """The request the flags make; roles are checked here, before anything
+    is asked or looked up."""
+    return SetupRequest(
+        source=args.source,
+        mfa_serial=args.mfa_serial,
+        session=args.session,
+        duration=args.duration,
+        roles=tuple(_role(text, args.region) for text in args.role),
+        process=args.process,
+        rc=args.rc,
+        shell=args.shell,
+        yes=args.yes,
+        dry_run=args.dry_run,
+    )
+
+
+def layout_for(request: SetupRequest, files: AwsFiles, ask: Asker | None) -> Layout:
+    from awsenv.core.plan import SESSION_DEFAULT
+
+    existing = _existing_session(files, request.session)
+    if existing is not None and ask:
+        ask.console.say(f"updating session profile {existing.name}")
+    source, new_keys = _source(request, files, ask, existing)
+    serial = request.mfa_serial or (existing.get("mfa_serial") if existing else None)
+    if not serial:
+        serial = _device(files, source, new_keys, ask)
+    session = (
+        request.session
+        or (existing.name if existing else None)
+        or (ask.line("session profile name", "mfa") if ask else "mfa")
+    )
+    roles = request.roles or (_more_roles(ask) if ask else ())
+    duration = request.duration or _duration_of(existing) or SESSION_DEFAULT
+    process = request.process or bool(
+        ask and roles and ask.yes("also add NAME-process profiles for tools without a shell?")
+    )
+    return Layout(source, serial, session, duration, roles, process, new_keys)
+
+
+def _more_roles(ask: Asker) -> tuple[Role, ...]:
+    roles = []
+    while text := ask.line("role profile as NAME=ARN (empty: done)", ""):
+        region = ask.line("its region (empty: none)", "") or None
+        roles.append(_role(text, region))
+    return tuple(roles)
+
+
+def _existing_session(files: AwsFiles, named: str | None) -> Profile | None:
+    """The session profile this setup updates: the one named, else `mfa`, else
+    the only one in the files. Its keys, device and duration are the defaults,
+    so running setup again (to add a role, or to move an earlier setup's
+    session profile into the form every SDK reads) asks nothing it knows."""
+    sessions = [n for n in files.names if _kind(files, n) is Kind.MFA_SESSION]
+    if named is None:
+        named = "mfa" if "mfa" in sessions or len(sessions) != 1 else sessions[0]
+    return files.profile(named) if named in sessions else None
+
+
+def _duration_of(profile: Profile | None) -> int | None:
+    raw = profile.get("duration_seconds") if profile else None
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def _source(
+    request: SetupRequest, files: AwsFiles, ask: Asker | None, existing: Profile | None
+) -> tuple[str, tuple[str, str] | None]:
+    """The long-term key profile, and new keys when the person typed them."""
+    long_term = [n for n in files.names if _kind(files, n) is Kind.LONG_TERM]
+    source = request.source or (existing.session_source if existing else None)
+    new_keys = None
+    if source is None and ask:
+        source = ask.choose("long-term key profile", [*long_term, "(new keys)"])
+        if source == "(new keys)":
+            source = ask.line("name for the new key profile", "default")
+            new_keys = (ask.line("access key ID"), ask.secret("secret access key"))
+    source = source or ("default" if "default" in long_term else None)
+    if source is None:
+        raise UsageError("no long-term key profile: pass --source PROFILE")
+    if new_keys is None and source not in long_term:
+        raise ConfigError(f"profile {source!r} holds no long-term keys; pass --source PROFILE")
+    return source, new_keys
+
+
+def _device(
+    files: AwsFiles, source: str, new_keys: tuple[str, str] | None, ask: Asker | None
+) -> str:
+    """The MFA device: looked up with IAM, then chosen or typed."""
+    try:
+        found = _find_devices(files, source, new_keys)
+    except AwsenvError as exc:
+        if not ask:
+            raise
+        ask.console.say(f"could not list the MFA devices: {exc}")
+        found = []
+    if ask:
+        return ask.choose("MFA device", found) if found else ask.line("MFA device ARN")
+    if len(found) == 1:
+        return found[0]
+    raise UsageError(f"{len(found)} MFA devices found for {source!r}; pass --mfa-serial ARN")
+
+
+def _kind(files: AwsFiles, name: str) -> Kind | None:
+    try:
+        return files.profile(name).kind
+    except AwsenvError:
+        return None
+
+
+def _role(text: str, region: str | None) -> Role:
+    name, _, arn = text.partition("=")
+    if not name or not arn.startswith("arn:"):
+        raise UsageError("a role is NAME=ARN, with an arn:aws:iam::ACCOUNT:role/NAME")
+    return Role(name.strip(), arn.strip(), region)
+
+
+def _find_devices(files: AwsFiles, source: str, new_keys: tuple[str, str] | None) -> list[str]:
+    from awsenv.aws import sts
+    from awsenv.aws.credentials import Credentials
+
+    if new_keys:
+        creds = Credentials(*new_keys)
+    else:
+        profile = files.profile(source)
+        creds = Credentials(
+            profile.get("aws_access_key_id") or "", profile.get("aws_secret_access_key") or ""
+        )
+    return sts.mfa_devices(creds, files.profile(source).get("region") if not new_keys else None)
+
+
+class Asker:
+    """Questions on the terminal: prompts on stderr, answers from stdin."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def line(self, question: str, default: str | None = None) -> str:
+        shown = f" [{default}]" if default else ""
+        sys.stderr.write(f"{question}{shown}: ")
+        sys.stderr.flush()
+        answer = sys.stdin.readline()
+        if not answer:
+            raise UsageError("setup was cut short: no answer")
+        return answer.strip() or (default or "")
+
+    def secret(self, question: str) -> str:
+        import getpass
+
+        value = getpass.getpass(f"{question} (not shown): ", stream=sys.stderr).strip()
+        self.console.redact.add(value)
+        return value
+
+    def yes(self, question: str) -> bool:
+        return self.line(f"{question} [y/N]").lower() in ("y", "yes")
+
+    def choose(self, question: str, options: list[str]) -> str:
+        for number, option in enumerate(options, 1):
+            sys.stderr.write(f"  {number}) {option}\n")
+        answer = self.line(f"{question} (number)", "1")
+        try:
+            return options[int(answer) - 1]
+        except (ValueError, IndexError):
+            raise UsageError(f"no such choice: {answer}") from None
