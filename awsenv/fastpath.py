@@ -26,6 +26,7 @@ import time
 from awsenv import __version__, ownership, paths
 from awsenv.commandline import NAMES, OUTPUT, read
 from awsenv.sections import Sections
+from awsenv.settings import REFRESH_MARGIN
 from awsenv.shell import SHELLS, parent_shell, template_dir
 
 # Annotations only (typing and collections.abc cost more to import than the
@@ -224,7 +225,7 @@ class Fingerprint:
 def _settings(environ: Mapping[str, str]) -> tuple[str, str]:
     """(margin, login) as an export reads them."""
     login = "\x1f".join(environ.get(name, "") for name in LOGIN_SOURCES)
-    return environ.get("AWSENV_REFRESH_MARGIN", ""), login
+    return environ.get(REFRESH_MARGIN.name, ""), login
 
 
 def _file_paths(environ: Mapping[str, str]) -> tuple[str, str]:

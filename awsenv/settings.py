@@ -142,22 +142,3 @@ SETTINGS = (
 # and its internal markers (core.recursion, the init wrappers).
 SET_BY_AWSENV = ("AWSENV_PROFILE", "AWSENV_EXPIRATION_EPOCH")
 MARKERS = ("AWSENV_RESOLVING", "AWSENV_DEPTH", "AWSENV_SHELL_INTEGRATION")
-
-
-def bounded(
-    environ: Mapping[str, str],
-    name: str,
-    default: float,
-    low: float,
-    high: float,
-    parse: Callable[[str], float],
-    kind: str,
-) -> float:
-    """The old reader, kept until core/obtain.refresh_margin reads
-    REFRESH_MARGIN.number (WP-Z); everything else reads the table."""
-    for setting in SETTINGS:
-        if setting.name == name:
-            return setting.number(environ)
-    return Setting(
-        name, default, parse=parse, low=low, high=high, kind=kind, read_by="", meaning=""
-    ).number(environ)

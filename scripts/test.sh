@@ -19,4 +19,5 @@ bash tests/clients-setup.sh
 .venv/bin/ruff check awsenv tests
 .venv/bin/ruff format --check awsenv tests
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache
 exec .venv/bin/python -m pytest -n 2 "$@"

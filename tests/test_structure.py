@@ -35,3 +35,45 @@ def test_every_module_imports_alone() -> None:
     failed = {name: err for name, err in failed.items() if procs[name].returncode != 0}
     assert failed == {}
     assert len(procs) > 40
+
+
+def readme_layers() -> list[tuple[str, str]]:
+    """(package, may import) from the README's "How it is built" table."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("## How it is built\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `awsenv/")]
+    return [(row.split("|")[1].strip(), row.split("|")[3].strip()) for row in rows]
+
+
+def test_the_readme_table_is_the_tree_and_the_contracts() -> None:
+    from pathlib import Path
+
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    contracts = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in contracts["contracts"] if c["id"] == "layers")["layers"]
+    rows = readme_layers()
+    # One row per layer, in the contract's order, top first.
+    named = [cell.split("`")[1].removeprefix("awsenv/").removesuffix("/") for cell, _ in rows]
+    wanted = ["__main__.py", *(layer.removeprefix("awsenv.") for layer in layers[2:])]
+    assert named == wanted
+    packages = {m.name for m in pkgutil.iter_modules(awsenv.__path__) if m.ispkg}
+    assert set(named[1:]) == packages
+    # Each package may import exactly the packages below it.
+    for index, (_cell, may) in enumerate(rows[1:], start=1):
+        below = named[index + 1 :]
+        listed = [word.strip("`") for word in may.split(", ") if word.startswith("`")]
+        assert listed == below, (named[index], listed, below)
+
+
+def test_the_readme_names_every_top_level_module() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| top level |"))
+    top = {m.name for m in pkgutil.iter_modules(awsenv.__path__) if not m.ispkg}
+    top -= {"__main__", "cli"}  # the entry, its own row
+    assert {name for name in top if f"`{name}.py`" not in row} == set()

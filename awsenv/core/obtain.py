@@ -24,11 +24,9 @@ from awsenv.core.notices import aws_profile_notice, first_time, session_stamp
 from awsenv.core.plan import Plan, build_plan
 from awsenv.core.resolver import Resolver
 from awsenv.core.staging import Unknown
-from awsenv.settings import bounded
+from awsenv.settings import REFRESH_MARGIN
 from awsenv.store.cache import Cache
 from awsenv.store.locks import Locks, lock_timeout
-
-DEFAULT_MARGIN = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -65,22 +63,8 @@ class Outcome:
     inputs: Inputs | None = None
 
 
-# A margin beyond an hour would outlast every chained role (1 h at most), so
-# each export would be renewed at once, forever.
-MAX_MARGIN = timedelta(hours=1)
-
-
 def refresh_margin(environ: Mapping[str, str]) -> timedelta:
-    seconds = bounded(
-        environ,
-        "AWSENV_REFRESH_MARGIN",
-        int(DEFAULT_MARGIN.total_seconds()),
-        0,
-        int(MAX_MARGIN.total_seconds()),
-        int,
-        "a whole number of seconds",
-    )
-    return timedelta(seconds=seconds)
+    return timedelta(seconds=REFRESH_MARGIN.number(environ))
 
 
 def run_locks(cache: Cache, timeout: float, on_wait: Callable[[str], None]) -> Locks:
