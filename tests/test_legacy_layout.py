@@ -151,3 +151,23 @@ def test_a_hand_made_profile_the_go_sdk_refuses_is_named_with_its_own_fix(
         "refuses [profile ci] (source_profile and credential_process together) and every "
         "profile over it; fix: keep one of them in [profile ci]"
     ) in result.stdout
+
+
+def test_a_source_profile_left_beside_awsenvs_key_is_moved_by_setup(aws: AwsEnv, tmp_path) -> None:
+    """Half-moved by hand: awsenv's key added, `source_profile` kept. The Go
+    SDK still refuses it; the fix is the same setup run."""
+    aws.write(
+        SEED_CONFIG.replace(
+            "awsenv_source_profile = default\n",
+            "awsenv_source_profile = default\nsource_profile = default\n",
+        ),
+        SEED_CREDENTIALS,
+    )
+    env, stderr = exported(aws, tmp_path, "--mfa-code", CODE)
+    assert "AWS_PROFILE" not in env
+    assert f"Go SDKs refuse profile mfa; fix: {FIX}" in stderr
+    fixed = aws.run("setup", "--session", "mfa", "--shell", "bash", "--yes")
+    assert fixed.returncode == 0, fixed.stderr
+    assert "-source_profile = default" in fixed.stdout
+    env, _stderr = exported(aws, tmp_path)
+    assert env["AWS_PROFILE"] == "dev"

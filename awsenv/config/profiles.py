@@ -69,7 +69,7 @@ class Profile:
     def session_source(self) -> str | None:
         """The long-term key profile of an MFA session profile (None: not one).
         Its own key in either file, with `mfa_serial`; or the earlier form, both
-        in the config file and no `role_arn` (see `legacy_session`)."""
+        in the config file and no `role_arn`, which the Go SDK refuses."""
         if self.get("role_arn"):
             return None
         if self.get(SESSION_SOURCE) and self.get("mfa_serial"):
@@ -78,11 +78,6 @@ class Profile:
         if legacy and self.config.get("mfa_serial", "").strip():
             return legacy
         return None
-
-    @property
-    def legacy_session(self) -> bool:
-        """A session profile in the earlier form, which the Go SDK refuses."""
-        return self.session_source is not None and not self.get(SESSION_SOURCE)
 
     @property
     def has_long_term_keys_in_credentials_file(self) -> bool:

@@ -72,7 +72,9 @@ def _refused(profile: Profile, *, top: bool) -> Refusal | None:
 
 
 def _fix(profile: Profile) -> str:
-    if profile.legacy_session:
+    if profile.session_source is not None:
+        # awsenv's own session profile, in the earlier form or with a
+        # `source_profile` left beside `awsenv_source_profile`: setup moves it.
         return f"awsenv setup --session {profile.name}"
     return f"add role_arn to [profile {profile.name}] or remove its source settings"
 
