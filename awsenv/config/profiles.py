@@ -58,12 +58,17 @@ class Profile:
             return Kind.OTHER
         if self.get("web_identity_token_file"):
             return Kind.OTHER
-        if self.get("aws_access_key_id") and self.get("aws_secret_access_key"):
+        if self.has_keys:
             return Kind.TEMPORARY_KEYS if self.get("aws_session_token") else Kind.LONG_TERM
         raise ConfigError(
             f"profile {self.name!r} has no credentials: it needs keys, role_arn + "
             f"source_profile, {SESSION_SOURCE} + mfa_serial, SSO or credential_process"
         )
+
+    @property
+    def has_keys(self) -> bool:
+        """An access key and its secret, from either file."""
+        return bool(self.get("aws_access_key_id") and self.get("aws_secret_access_key"))
 
     @property
     def session_source(self) -> str | None:

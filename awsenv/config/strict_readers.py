@@ -46,7 +46,7 @@ def refusal(files: AwsFiles, name: str) -> Refusal | None:
         except ConfigError:
             return None  # a missing source is awsenv's own error, said elsewhere
         found = _refused(profile, top=not seen)
-        if found is not None or (seen and _has_keys(profile)):
+        if found is not None or (seen and profile.has_keys):
             return found
         seen.add(name)
         name = profile.get("source_profile") or ""
@@ -59,7 +59,7 @@ def _refused(profile: Profile, *, top: bool) -> Refusal | None:
     without_role = [key for key in _NEED_ROLE if profile.get(key)]
     if without_role and not profile.get("role_arn"):
         return Refusal(profile.name, f"{without_role[0]} without role_arn", _fix(profile))
-    if not top and _has_keys(profile):
+    if not top and profile.has_keys:
         return None
     kinds = [key for key in _ONE_OF if profile.get(key)]
     if len(kinds) > 1:
@@ -77,10 +77,6 @@ def _fix(profile: Profile) -> str:
         # `source_profile` left beside `awsenv_source_profile`: setup moves it.
         return f"awsenv setup --session {profile.name}"
     return f"add role_arn to [profile {profile.name}] or remove its source settings"
-
-
-def _has_keys(profile: Profile) -> bool:
-    return bool(profile.get("aws_access_key_id") and profile.get("aws_secret_access_key"))
 
 
 def botocore_can_name(name: str) -> bool:
