@@ -118,7 +118,7 @@ class Command:
         if self.options:
             parts.extend(o.usage() for o in self.options) if full else parts.append("[options]")
         if self.rest:
-            parts.append("-- COMMAND [ARGS...]")
+            parts.append("[-- COMMAND [ARGS...]]")
         return " ".join(parts)
 
 
@@ -179,15 +179,30 @@ TABLE = (
         "process",
         "print credential_process JSON for SDKs and tools",
         profile=EITHER,
-        options=CREDENTIALS,
+        options=(
+            *CREDENTIALS,
+            Option(
+                "--format",
+                metavar="FORMAT",
+                help="json (credential_process, the default) or dotenv "
+                "(KEY=value lines for docker --env-file and compose env_file)",
+            ),
+        ),
         writes="the credential_process JSON",
         resolves=True,
     ),
     Command(
         "exec",
-        "run COMMAND with the profile's credentials in its environment",
+        "run COMMAND (else $SHELL) with the profile's credentials in its environment",
         profile=EITHER,
-        options=CREDENTIALS,
+        options=(
+            *CREDENTIALS,
+            Option(
+                "--server",
+                help="serve the credentials to COMMAND from a local endpoint that renews "
+                "them (the container-credentials protocol), instead of keys in its environment",
+            ),
+        ),
         resolves=True,
         rest=True,
     ),

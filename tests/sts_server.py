@@ -164,6 +164,10 @@ class LocalSts:
         # text put in every issued credential, a Date header in every answer.
         self.answer_expiration: str | None = None
         self.answer_date: str | None = None
+        # Role sessions that last this many seconds (real STS: 900 at least), so
+        # that a test can outlive several; a key past its end is ExpiredToken.
+        self.role_lifetime: float | None = None
+        self._ends: dict[str, float] = {}
         self._holds: dict[str, tuple[threading.Event, threading.Event]] = {}
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -287,6 +291,8 @@ class LocalSts:
             self.role_max_session.clear()
             self.one_use_codes = False
             self.answer_expiration = self.answer_date = None
+            self.role_lifetime = None
+            self._ends.clear()
 
     # -- moto ------------------------------------------------------------------
 
@@ -368,6 +374,12 @@ class LocalSts:
                 self.successes[request.action] += 1
                 issued = self._record_issued(payload)
             self.requests_log.append({**_log_entry(request, status, payload), "issued": issued})
+            if status == 200 and issued and self.role_lifetime and request.action == "AssumeRole":
+                end = time.time() + self.role_lifetime
+                self._ends[issued] = end
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end))
+                expiration = f"<Expiration>{stamp}</Expiration>".encode()
+                payload = re.sub(rb"<Expiration>[^<]*</Expiration>", expiration, payload)
             if status == 200 and self.answer_expiration is not None:
                 expiration = f"<Expiration>{self.answer_expiration}</Expiration>".encode()
                 payload = re.sub(rb"<Expiration>[^<]*</Expiration>", expiration, payload)
@@ -389,7 +401,7 @@ class LocalSts:
 
         akid = request.access_key_id
         if akid is not None:
-            if akid in self._expired:
+            if akid in self._expired or time.time() >= self._ends.get(akid, float("inf")):
                 return StsError("ExpiredToken", MSG_EXPIRED, 403)
             if self.check_keys:
                 refusal = self._check_credentials(request, handler, body)

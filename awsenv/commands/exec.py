@@ -1,9 +1,13 @@
-"""`awsenv exec PROFILE [options] -- COMMAND [ARGS...]`: run COMMAND with the
-profile's credentials in its environment, for CI and scripts.
+"""`awsenv exec PROFILE [options] [-- COMMAND [ARGS...]]`: run COMMAND (else
+the person's $SHELL) with the profile's credentials in its environment, for
+CI, scripts and a shell of its own.
 
 The environment is the one an export would leave in a shell; the secrets
 travel in it, never on a command line. On POSIX awsenv becomes COMMAND
 (execvp): no awsenv lingers, signals reach COMMAND, its status is the status.
+With --server, awsenv stays beside COMMAND and serves the credentials from a
+local endpoint instead (exec_server.py). Either way COMMAND's environment
+holds AWSENV_EXEC=PROFILE, so an awsenv exec inside it knows it is nested.
 """
 
 from __future__ import annotations
@@ -12,15 +16,17 @@ import os
 import shutil
 import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from awsenv.commandline import BY_NAME
 from awsenv.commands.shared import obtain_for, parse, profile_of
-from awsenv.errors import CommandError, UsageError
+from awsenv.errors import CommandError
 from awsenv.stderr import Console
 
 USAGE = BY_NAME["exec"].usage()
+# The profile of the `awsenv exec` whose COMMAND (or shell) this is.
+MARKER = "AWSENV_EXEC"
 
 
 def run(argv: Sequence[str], console: Console) -> int:
@@ -30,12 +36,32 @@ def run(argv: Sequence[str], console: Console) -> int:
     own, command = words[:cut], words[cut + 1 :]
     args = parse("exec", own)
     profile = profile_of(args, console)
-    if not command:
-        raise UsageError(f"no command to run; usage: {USAGE}")
+    outer = os.environ.get(MARKER)
+    if outer:
+        console.say(
+            f"nested: this runs inside `awsenv exec {outer}` ({MARKER}={outer}); "
+            f"{'COMMAND' if command else 'the new shell'} gets {profile}'s credentials, "
+            "and `exit` returns to the outer one"
+        )
+    command = command or [login_shell(os.environ)]
     # Found before a code is spent or a file written: a typo costs nothing.
     program = find(command[0], os.environ.get("PATH"))
     outcome = obtain_for(args, profile, console)
-    return launch(program, command, outcome.exports.applied_to(os.environ))
+    if args.server:
+        from awsenv.commands.exec_server import serve
+
+        return serve(program, command, outcome, args, console, {MARKER: profile})
+    env = outcome.exports.applied_to(os.environ)
+    env[MARKER] = profile
+    return launch(program, command, env)
+
+
+def login_shell(environ: Mapping[str, str]) -> str:
+    """The shell `awsenv exec PROFILE` starts: the person's $SHELL, as su and
+    aws-vault take it; else the system's."""
+    if sys.platform == "win32":
+        return environ.get("COMSPEC") or "cmd.exe"
+    return environ.get("SHELL") or "/bin/sh"
 
 
 def find(name: str, path: str | None) -> str:
