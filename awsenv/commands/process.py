@@ -21,7 +21,10 @@ from awsenv.commands.shared import (
     write,
 )
 from awsenv.core.exports import Exports
+from awsenv.errors import UsageError
+from awsenv.render.dotenv import dotenv
 from awsenv.stderr import Console
+from awsenv.stdout import carrying
 
 
 def run(argv: Sequence[str], console: Console) -> int:
@@ -29,15 +32,21 @@ def run(argv: Sequence[str], console: Console) -> int:
     console.errors_to_terminal = True
     args = parse("process", argv)
     profile = profile_of(args, console)
+    form = args.format or "json"
+    if form not in FORMATS:
+        raise UsageError(f"--format is {' or '.join(FORMATS)}, not {form!r}")
     check_stdout()
     from awsenv import fastpath
 
     with fastpath.recording(os.environ, profile, fastpath.PROCESS) as memo:
         outcome = obtain_for(args, profile, console, notices=False)
-        text = credential_json(outcome.exports)
+        text = FORMATS[form](outcome.exports)
+        if form != "json":
+            carrying(f"the {form} lines")
         write(text)
         say_notices(outcome, console)
-        memo.printed(text, outcome)
+        if form == "json":  # the memo answers the plain call, whose output is JSON
+            memo.printed(text, outcome)
     return 0
 
 
@@ -55,3 +64,7 @@ def credential_json(exports: Exports) -> str:
     if "AWS_CREDENTIAL_EXPIRATION" in values:
         document["Expiration"] = values["AWS_CREDENTIAL_EXPIRATION"]
     return json.dumps(document) + "\n"
+
+
+# --format: the credential_process document, or lines for docker and compose.
+FORMATS = {"json": credential_json, "dotenv": dotenv}
