@@ -155,7 +155,12 @@ def test_the_wizard_asks_shows_the_diff_and_writes_on_yes(aws: AwsEnv) -> None:
     config = aws.config.read_text()
     assert only_insertions(NO_SESSION_CONFIG, config)
     assert f"[profile mfa]\nawsenv_source_profile = default\nmfa_serial = {MFA_SERIAL}\n" in config
-    assert "[profile admin-process]\ncredential_process = awsenv process admin\n" in config
+    # This awsenv by absolute path, and the role's region (issue 18: the AWS CLI
+    # reading only admin-process needs it).
+    assert (
+        f"[profile admin-process]\ncredential_process = {AWSENV} process admin\n"
+        "region = eu-west-2\n"
+    ) in config
     assert aws.credentials.read_text() == SEED_CREDENTIALS
     assert "awsenv init bash" in (aws.home / ".bashrc").read_text()
     assert json.dumps(MFA_SERIAL)[1:-1] in config

@@ -120,8 +120,12 @@ def runners(value: str, tmp_path) -> dict[str, list[str]]:  # type: ignore[no-un
     stand_in.write_text(f"#!{sys.executable}\nimport json, sys\nprint(json.dumps(sys.argv[1:]))\n")
     stand_in.chmod(0o755)
     env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    # The awsenv that ran setup, by absolute path; the stand-in takes its place.
+    program = shlex.quote(AWSENV) + " "
+    assert value.startswith(program), value
+    line = shlex.quote(str(stand_in)) + " " + value[len(program) :]
     by_sh = subprocess.run(
-        ["sh", "-c", value], env=env, cwd=tmp_path, capture_output=True, text=True, check=True
+        ["sh", "-c", line], env=env, cwd=tmp_path, capture_output=True, text=True, check=True
     )
     import json
 

@@ -53,7 +53,7 @@ def run(argv: Sequence[str], console: Console) -> int:
     interactive = sys.stdin is not None and sys.stdin.isatty() and not request.yes
     ask = Asker(console) if interactive else None
     files = load_files(os.environ)
-    layout = layout_for(request, files, ask)
+    layout = layout_for(request, files, ask, this_awsenv())
     edits.check(layout)
     if layout.new_keys:
         console.redact.add(layout.new_keys[1])
@@ -88,6 +88,22 @@ def run(argv: Sequence[str], console: Console) -> int:
     console.say(f"      awsenv explain {role}")
     console.say(f"      awsenv {role}")
     return 0
+
+
+def this_awsenv() -> tuple[str, ...]:
+    """The words that run the awsenv running now, by absolute path, for a
+    `-process` profile. Not through symlinks: ~/.local/bin/awsenv (pipx) or
+    /opt/homebrew/bin/awsenv stays right across upgrades, where the file it
+    points to moves."""
+    import shutil
+
+    started = sys.argv[0] if sys.argv else ""
+    if Path(started).name.lower() in ("awsenv", "awsenv.exe") and Path(started).is_file():
+        return (str(Path(started).absolute()),)
+    if Path(started).name == "__main__.py":  # python -m awsenv
+        return (str(Path(sys.executable).absolute()), "-m", "awsenv")
+    found = shutil.which("awsenv")
+    return (str(Path(found).absolute()),) if found else ("awsenv",)
 
 
 def _text(raw: bytes | None) -> str:

@@ -47,7 +47,12 @@ def from_args(args: argparse.Namespace) -> SetupRequest:
     )
 
 
-def layout_for(request: SetupRequest, files: AwsFiles, ask: Asker | None) -> Layout:
+def layout_for(
+    request: SetupRequest,
+    files: AwsFiles,
+    ask: Asker | None,
+    program: tuple[str, ...] = ("awsenv",),
+) -> Layout:
     from awsenv.core.plan import SESSION_DEFAULT
 
     existing = _existing_session(files, request.session)
@@ -67,7 +72,25 @@ def layout_for(request: SetupRequest, files: AwsFiles, ask: Asker | None) -> Lay
     process = request.process or bool(
         ask and roles and ask.yes("also add NAME-process profiles for tools without a shell?")
     )
-    return Layout(source, serial, session, duration, roles, process, new_keys)
+    regions = {
+        role.name: region
+        for role in roles
+        if (region := _region_in_files(files, (role.name, session, source)))
+    }
+    return Layout(source, serial, session, duration, roles, process, new_keys, program, regions)
+
+
+def _region_in_files(files: AwsFiles, chain: tuple[str, ...]) -> str | None:
+    """The first region the files give along a role's chain (as the plan reads
+    it: the role's own section, then its source's)."""
+    for name in chain:
+        try:
+            region = files.profile(name).get("region")
+        except AwsenvError:
+            continue  # a section setup is about to write
+        if region:
+            return region
+    return None
 
 
 def _more_roles(ask: Asker) -> tuple[Role, ...]:

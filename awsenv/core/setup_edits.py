@@ -12,6 +12,8 @@ import configparser
 import difflib
 import re
 import shlex
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +41,14 @@ class Layout:
     roles: tuple[Role, ...] = ()
     process: bool = False  # also NAME-process profiles for tools without a shell
     new_keys: tuple[str, str] | None = field(default=None, repr=False)  # secrets
+    # The words that run this awsenv, by absolute path: what a `-process`
+    # profile runs (a GUI app's PATH seldom holds a pipx or venv bin).
+    program: tuple[str, ...] = ("awsenv",)
+    # By role name: the region its chain has in the files already (its own
+    # section's, else its session profile's or keys profile's), which the
+    # export uses and a `-process` profile must name for tools that read
+    # only that profile (the AWS CLI, with no --region).
+    regions: Mapping[str, str] = field(default_factory=dict)
 
 
 # Keys whose values are secrets, in either file: a diff never shows them.
@@ -104,11 +114,17 @@ def process_profile(role: str) -> str:
     return f"{role}-process"
 
 
-def credential_process(role: str) -> str:
+def credential_process(role: str, program: tuple[str, ...] = ("awsenv",)) -> str:
     """The command line a `-process` profile runs. botocore splits it as shlex
     does; the Go SDK, Ruby and the JavaScript SDK hand it to `sh -c`: quoting
-    for sh is read the same way by both."""
-    return f"awsenv process {shlex.quote(role)}"
+    for sh is read the same way by both. (On Windows every SDK splits it as
+    the C runtime does.)"""
+    words = [*program, "process", role]
+    if sys.platform == "win32":
+        import subprocess
+
+        return subprocess.list2cmdline(words)
+    return " ".join(shlex.quote(word) for word in words)
 
 
 def edit(layout: Layout, config: str, credentials: str) -> tuple[str, str]:
@@ -138,11 +154,11 @@ def edit(layout: Layout, config: str, credentials: str) -> tuple[str, str]:
             values["region"] = role.region
         config = update_section(config, config_section(role.name), values)
         if layout.process:
-            config = update_section(
-                config,
-                config_section(process_profile(role.name)),
-                {"credential_process": credential_process(role.name)},
-            )
+            process = {"credential_process": credential_process(role.name, layout.program)}
+            region = role.region or layout.regions.get(role.name)
+            if region:
+                process["region"] = region
+            config = update_section(config, config_section(process_profile(role.name)), process)
     return config, credentials
 
 
