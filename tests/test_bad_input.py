@@ -636,8 +636,23 @@ CASES = [
         ),
     ),
     row("mfa-code-dash-empty-stdin", "dev --mfa-code -", USAGE, "no code on stdin"),
-    row("exec-no-separator", "exec dev", USAGE, "no command to run"),
-    row("exec-nothing-after-separator", "exec dev --", USAGE, "no command to run"),
+    # No COMMAND: the person's $SHELL, found before any code is spent.
+    row(
+        "exec-shell-not-found",
+        "exec dev",
+        127,
+        "/no/such/shell: No such file or directory",
+        env={"SHELL": "/no/such/shell"},
+    ),
+    row(
+        "exec-nothing-after-separator",
+        "exec dev --",
+        127,
+        "/no/such/shell: No such file or directory",
+        env={"SHELL": "/no/such/shell"},
+    ),
+    row("exec-server-long-term-keys", "exec other --server -- true", USAGE, "long-term keys"),
+    row("process-unknown-format", "process dev --format yaml", USAGE, "--format is json or dotenv"),
     row(
         "exec-command-not-found",
         "exec dev -- no-such-command-awsenv",

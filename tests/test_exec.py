@@ -38,7 +38,8 @@ def test_child_environment_is_the_export_variable_by_variable(aws: AwsEnv, tmp_p
     }
     result = aws.run("exec", "dev", "--", "env", "-0", env=stale)
     assert result.returncode == 0, result.stderr
-    expected = {**aws.environ, "UNRELATED": "kept", **shell}
+    # ... and the marker of an exec (test_exec_shell.py: a nested exec says so).
+    expected = {**aws.environ, "UNRELATED": "kept", **shell, "AWSENV_EXEC": "dev"}
     assert child_environment(result.stdout) == expected
 
 
