@@ -139,6 +139,7 @@ SETTINGS = (
 )
 
 # Not settings: what awsenv sets for others to read (core.exports.MANAGED),
-# and its internal markers (core.recursion, the init wrappers).
+# and its markers (core.recursion, the init wrappers, the profile of the
+# `awsenv exec` a program runs under: commands/exec.py).
 SET_BY_AWSENV = ("AWSENV_PROFILE", "AWSENV_EXPIRATION_EPOCH")
-MARKERS = ("AWSENV_RESOLVING", "AWSENV_DEPTH", "AWSENV_SHELL_INTEGRATION")
+MARKERS = ("AWSENV_RESOLVING", "AWSENV_DEPTH", "AWSENV_SHELL_INTEGRATION", "AWSENV_EXEC")
