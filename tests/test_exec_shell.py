@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 
 import pexpect
 from conftest import AWSENV, CODE, AwsEnv, require
@@ -50,3 +51,23 @@ def test_without_shell_it_is_the_systems_sh(aws: AwsEnv) -> None:
     )
     assert proc.returncode == 3, proc.stderr
     assert proc.stdout == "dev eu-central-1\n"
+
+
+def test_a_shell_beside_the_endpoint(aws: AwsEnv) -> None:
+    """`awsenv exec dev --server`: the shell's SDKs ask the endpoint; the
+    shell's exit ends both, with its status."""
+    require("bash")
+    aws.seed()
+    env = {**aws.environ, "SHELL": shutil.which("bash") or "bash", "TERM": "dumb"}
+    child = pexpect.spawn(
+        AWSENV, ["exec", "dev", "--server", "--mfa-code", CODE], env=env, encoding="utf-8",
+        timeout=60,
+    )  # fmt: skip
+    method = "import boto3; print('method=' + boto3.Session().get_credentials().method)"
+    child.sendline(f'{sys.executable} -c "{method}"; echo "keys=${{AWS_ACCESS_KEY_ID:-none}}"')
+    child.expect("method=container-role")
+    child.expect("keys=none")
+    child.sendline("exit 4")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 4
