@@ -291,3 +291,32 @@ def test_the_status_of_command_is_the_status(aws: AwsEnv) -> None:
     assert result.returncode == 9, result.stderr
     killed = aws.run("exec", "dev", "--server", "--", "sh", "-c", "kill -TERM $$")
     assert killed.returncode == 128 + signal.SIGTERM
+
+
+def test_debug_output_across_renewals_holds_no_secret(aws: AwsEnv, tmp_path: Path) -> None:
+    from test_secrets import assert_no_secret, secrets_of
+
+    aws.seed()
+    aws.sts.role_lifetime = 6
+    job = script(
+        tmp_path,
+        "job.py",
+        """\
+        import os, time
+        import boto3
+        sts = boto3.Session().client("sts")
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            sts.get_caller_identity()
+            time.sleep(0.25)
+        print(os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"])
+        """,
+    )
+    result = aws.run(
+        "exec", "dev", "--server", "--debug", "--mfa-code", CODE, "--", sys.executable, job,
+        env={"AWSENV_REFRESH_MARGIN": "2"}, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert aws.sts.successes["AssumeRole"] >= 2
+    assert "AssumeRole" in result.stderr  # the renewals are in the debug output
+    assert_no_secret(result.stderr, [*secrets_of(aws), result.stdout.strip()])

@@ -52,6 +52,7 @@ def serve(
         margin=refresh_margin(os.environ),
         on_error=console.error,
     )
+    console.redact.add(endpoint.token)
     env = child_environment(outcome.exports, os.environ, endpoint.url, endpoint.token)
     env.update(marks)
     try:
