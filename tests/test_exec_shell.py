@@ -27,7 +27,10 @@ def test_a_real_bash_in_a_pty_gets_the_credentials_and_its_status_is_the_status(
     child.expect(r"\[dev\|eu-central-1\|token\|(\d+)\|5\]")
     assert int(child.match.group(1)) == child.pid  # bash is awsenv's process: no awsenv waits
     child.sendline(f"{AWSENV} exec prod -- sh -c 'echo inner=$AWSENV_EXEC-$((1+1))'")
-    child.expect(r"awsenv: nested: this runs inside `awsenv exec dev` \(AWSENV_EXEC=dev\)")
+    child.expect(
+        r"awsenv: nested: this runs inside `awsenv exec dev` \(AWSENV_EXEC=dev\); "
+        r"COMMAND gets prod's credentials\r?\n"
+    )
     child.expect("inner=prod-2")
     child.sendline("exit 5")
     child.expect(pexpect.EOF)

@@ -38,10 +38,11 @@ def run(argv: Sequence[str], console: Console) -> int:
     profile = profile_of(args, console)
     outer = os.environ.get(MARKER)
     if outer:
+        what = "COMMAND gets" if command else "the new shell gets"
+        after = "" if command else ", and `exit` returns to the outer one"
         console.say(
             f"nested: this runs inside `awsenv exec {outer}` ({MARKER}={outer}); "
-            f"{'COMMAND' if command else 'the new shell'} gets {profile}'s credentials, "
-            "and `exit` returns to the outer one"
+            f"{what} {profile}'s credentials{after}"
         )
     command = command or [login_shell(os.environ)]
     # Found before a code is spent or a file written: a typo costs nothing.
