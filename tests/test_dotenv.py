@@ -7,7 +7,7 @@ machines, so the request goes to a small daemon stand-in on loopback that
 records it. compose: no compose from Debian or the project's registries here;
 its reader is modelled from compose-go's dotenv parser (dotenv/parser.go:
 values trimmed, a leading quote quotes, `#` starts a comment in an unquoted
-value (from compose 2.2x only after white space), `$` substitutes). Checked
+value (in newer composes only after white space), `$` substitutes). Checked
 once by hand against docker compose v2.40.3 (`compose config`): the same
 values back, and each refused character changed as modelled.
 """
