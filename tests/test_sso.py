@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -110,7 +110,7 @@ def tabs(log: Path) -> list[str]:
 
 
 def token_file(aws: AwsEnv, name: str) -> Path:
-    digest = hashlib.sha1(name.encode()).hexdigest()
+    digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()
     return aws.home / ".aws" / "sso" / "cache" / f"{digest}.json"
 
 
@@ -127,7 +127,7 @@ def write_cli_token(aws: AwsEnv, name: str, document: dict[str, str]) -> None:
 
 
 def cli_login(aws: AwsEnv, sso: LocalSso, *, expires: timedelta = timedelta(hours=1)) -> str:
-    token = "cli-token-" + hashlib.sha1(str(time.time()).encode()).hexdigest()
+    token = "cli-token-" + secrets.token_hex(16)
     sso.accept_token(token)
     write_cli_token(
         aws,
@@ -407,7 +407,7 @@ def test_setup_writes_an_sso_profile_that_awsenv_and_botocore_read(
         "region": "eu-west-1",
     }
     assert aws.config.read_text().startswith("[default]\nregion = eu-west-1\n")
-    env, log = browser(aws)
+    env, _log = browser(aws)
     result = aws.run("process", "work", env=env)
     assert result.returncode == 0, result.stderr
     assert sso.role_requests == [(SSO_ACCOUNT, "PowerUser")]
