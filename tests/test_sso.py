@@ -227,13 +227,17 @@ def test_four_parallel_calls_open_one_tab_and_all_succeed(aws: AwsEnv, sso: Loca
 
 
 def test_the_aws_cli_uses_awsenvs_login(aws: AwsEnv, sso: LocalSso) -> None:
-    from clients import awscli_whoami
+    import clients
 
-    require("bash")
+    problem = clients.available()["awscli"]
+    if problem:
+        if os.environ.get("AWSENV_REQUIRE_CLIENTS"):
+            pytest.fail(f"awscli is required (AWSENV_REQUIRE_CLIENTS): {problem}")
+        pytest.skip(problem)
     env, log = browser(aws)
     assert aws.run("login", "sso-dev", env=env).returncode == 0
     before = sso.calls["GetRoleCredentials"]
-    identity = awscli_whoami({**aws.environ, "AWS_PROFILE": "sso-dev"})
+    identity = clients.awscli_whoami({**aws.environ, "AWS_PROFILE": "sso-dev"})
     assert identity["Account"] == ACCOUNT  # moto's STS answers for its own account
     # The AWS CLI got the role itself, with awsenv's token, and signed in nowhere.
     assert sso.calls["GetRoleCredentials"] == before + 1
@@ -337,6 +341,57 @@ def test_a_repeat_call_asks_nothing_of_identity_center(aws: AwsEnv, sso: LocalSs
     assert second.returncode == 0, second.stderr
     assert second.stdout == first.stdout
     assert dict(sso.calls) == calls
+
+
+def test_a_repeat_call_is_served_by_the_fast_path(aws: AwsEnv, sso: LocalSso, tmp_path) -> None:
+    from test_fast_path import probe
+
+    cli_login(aws, sso)
+    assert aws.run("sso-dev", "--shell", "bash").returncode == 0
+    calls = dict(sso.calls)
+    assert probe(aws, tmp_path / "p.json", "sso-dev", "--shell", "bash") == {
+        "code": 0,
+        "loaded": [],
+    }
+    assert dict(sso.calls) == calls
+
+
+def test_an_edit_of_the_sso_session_bypasses_the_memo(aws: AwsEnv, sso: LocalSso) -> None:
+    cli_login(aws, sso)
+    first = aws.run("process", "sso-dev")
+    assert first.returncode == 0, first.stderr
+    aws.config.write_text(CONFIG.replace(START_URL, "https://other.awsapps.com/start"))
+    again = aws.run("process", "sso-dev")
+    assert again.returncode == 0, again.stderr
+    # Another portal now: its role is asked for afresh, not served by the memo.
+    assert again.stdout != first.stdout
+    assert sso.calls["GetRoleCredentials"] == 2
+
+
+def test_login_of_a_role_over_sso_signs_in_its_session(aws: AwsEnv, sso: LocalSso) -> None:
+    env, log = browser(aws)
+    result = aws.run("login", "sso-admin", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert len(tabs(log)) == 1
+    assert token_file(aws, "corp").exists()
+
+
+def test_login_of_a_profile_without_sso_is_one_line(aws: AwsEnv, sso: LocalSso) -> None:
+    aws.write(CONFIG + "\n[profile keys]\n", "[keys]\naws_access_key_id = AKIAX\n"
+              "aws_secret_access_key = s\n")  # fmt: skip
+    result = aws.run("login", "keys")
+    assert result.returncode == 3
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "is not an IAM Identity Center profile" in result.stderr
+
+
+def test_an_sso_session_that_is_not_there_is_one_line(aws: AwsEnv, sso: LocalSso) -> None:
+    aws.write(CONFIG.replace("sso_session = corp", "sso_session = nope"), "")
+    result = aws.run("process", "sso-dev")
+    assert result.returncode == 3 and result.stdout == ""
+    assert result.stderr.strip().endswith("has no [sso-session nope] section")
 
 
 def test_a_revoked_token_is_renewed_once(aws: AwsEnv, sso: LocalSso) -> None:
