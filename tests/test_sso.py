@@ -394,6 +394,26 @@ def test_an_sso_session_that_is_not_there_is_one_line(aws: AwsEnv, sso: LocalSso
     assert result.stderr.strip().endswith("has no [sso-session nope] section")
 
 
+def test_debug_shows_no_token_and_no_key(aws: AwsEnv, sso: LocalSso) -> None:
+    old = cli_login(aws, sso, expires=timedelta(minutes=-5))
+    sso.accept_refresh("cli-refresh", "cli-client", "cli-client-secret")
+    result = aws.run("process", "sso-dev", "--debug")
+    assert result.returncode == 0, result.stderr
+    assert "refreshed the IAM Identity Center token" in result.stderr  # --debug did speak
+    token = json.loads(token_file(aws, "corp").read_text())
+    document = credential_json(result.stdout)
+    for secret in (
+        old,
+        "cli-refresh",
+        "cli-client-secret",
+        token["accessToken"],
+        token["refreshToken"],
+        document["SecretAccessKey"],
+        document["SessionToken"],
+    ):
+        assert secret not in result.stderr
+
+
 def test_a_revoked_token_is_renewed_once(aws: AwsEnv, sso: LocalSso) -> None:
     token = cli_login(aws, sso)
     sso.revoke(token)
@@ -415,6 +435,9 @@ def test_list_and_explain_show_the_login(aws: AwsEnv, sso: LocalSso) -> None:
     assert explained.returncode == 0, explained.stderr
     assert "token: none" in explained.stdout
     assert f"next call: logs in to {START_URL}" in explained.stdout
+    over = aws.run("explain", "sso-admin").stdout
+    assert f"sso-dev: IAM Identity Center role Developer in account {SSO_ACCOUNT}" in over
+    assert f"next call: logs in to {START_URL}" in over
 
     cli_login(aws, sso)
     explained = aws.run("explain", "sso-dev").stdout

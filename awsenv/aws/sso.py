@@ -54,7 +54,19 @@ class Pending(Exception):
         self.slow_down = slow_down
 
 
+_CLIENTS: dict[tuple[str, str], Any] = {}
+
+
 def _client(service: str, region: str) -> Any:
+    """One client per service and region for the run: a login polls CreateToken
+    every few seconds, and a client costs more to make than a call."""
+    key = (service, region)
+    if key not in _CLIENTS:
+        _CLIENTS[key] = _new_client(service, region)
+    return _CLIENTS[key]
+
+
+def _new_client(service: str, region: str) -> Any:
     import botocore.config
     import botocore.session
     from botocore import UNSIGNED

@@ -55,10 +55,11 @@ class Profile:
             return Kind.OTHER
         if self.session_source is not None:
             return Kind.MFA_SESSION
-        if self.get("credential_process"):
-            return Kind.OTHER
+        # botocore's chain asks SSO before credential_process.
         if self.get("sso_session") or self.get("sso_start_url"):
             return Kind.SSO
+        if self.get("credential_process"):
+            return Kind.OTHER
         if self.get("web_identity_token_file"):
             return Kind.OTHER
         if self.has_keys:

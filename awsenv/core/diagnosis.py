@@ -111,7 +111,9 @@ def _step(files: AwsFiles, node: Node, survey: Survey) -> list[str]:
             f"{p.name}: AssumeRole {node.role_arn} (role_arn from {where(files, p, 'role_arn')}), "
             f"source_profile {p.get('source_profile')} ({where(files, p, 'source_profile')})"
         ]
-        temporary = any(isinstance(n, MfaSession | StaticSession) for n in walk(node.source))
+        temporary = any(
+            isinstance(n, MfaSession | StaticSession | SsoRole) for n in walk(node.source)
+        )
         if node.mfa_serial:
             lines.append(
                 f"  MFA device {node.mfa_serial} ({where(files, p, 'mfa_serial')}): "

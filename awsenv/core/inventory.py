@@ -78,8 +78,6 @@ def kind_of(profile: Profile) -> str:
     except AwsenvError:
         return "other"
     if kind is Kind.OTHER:
-        if profile.get("sso_start_url") or profile.get("sso_session"):
-            return "sso"
         if profile.get("credential_process"):
             return "credential_process"
         return "other"
