@@ -104,16 +104,26 @@ class SsoTokens:
         self.person.show(device.verification_uri_complete, device.user_code)
         if not self.person.open(device.verification_uri_complete):
             debug("no browser could be opened; the URL is shown")
-        issued = self._poll(session, registration, device)
+        return self._store(session, registration, self._poll(session, registration, device))
+
+    def _store(
+        self,
+        session: SsoSession,
+        registration: sso.Registration,
+        issued: sso.Token,
+        refresh_token: str | None = None,
+    ) -> SsoToken:
+        """Keep a token CreateToken issued, in the AWS CLI's cache; a refresh that
+        brings no new refresh token keeps `refresh_token`."""
         token = SsoToken(
-            start_url=url,
-            region=region,
+            start_url=session.start_url,
+            region=session.region,
             access_token=issued.access_token,
             expires_at=self.now() + timedelta(seconds=issued.expires_in),
             client_id=registration.client_id,
             client_secret=registration.client_secret,
             registration_expires_at=registration.expires_at,
-            refresh_token=issued.refresh_token,
+            refresh_token=issued.refresh_token or refresh_token,
         )
         sso_tokens.store(session.cache_name, token)
         return token
@@ -168,17 +178,7 @@ class SsoTokens:
             debug(f"the token for {session.start_url} could not be refreshed ({exc})")
             return None
         self._secrets(issued)
-        renewed = SsoToken(
-            start_url=session.start_url,
-            region=session.region,
-            access_token=issued.access_token,
-            expires_at=self.now() + timedelta(seconds=issued.expires_in),
-            client_id=token.client_id,
-            client_secret=token.client_secret,
-            registration_expires_at=token.registration_expires_at,
-            refresh_token=issued.refresh_token or token.refresh_token,
-        )
-        sso_tokens.store(session.cache_name, renewed)
+        renewed = self._store(session, registration, issued, token.refresh_token)
         debug(f"refreshed the IAM Identity Center token for {session.start_url}")
         return renewed
 
