@@ -201,11 +201,18 @@ def test_login_polls_slower_when_told_to(aws: AwsEnv, sso: LocalSso) -> None:
     assert sso.calls["CreateToken"] >= 2
 
 
-def test_four_parallel_calls_open_one_tab_and_all_succeed(aws: AwsEnv, sso: LocalSso) -> None:
+@pytest.mark.parametrize(
+    "profiles",
+    [("sso-dev",) * 4, ("sso-dev", "sso-admin", "sso-dev", "sso-admin")],
+    ids=["one-profile", "a-role-over-it-too"],
+)
+def test_four_parallel_calls_open_one_tab_and_all_succeed(
+    aws: AwsEnv, sso: LocalSso, profiles: tuple[str, ...]
+) -> None:
     env, log = browser(aws)
     procs = [
         subprocess.Popen(
-            [AWSENV, "process", "sso-dev"],
+            [AWSENV, "process", profile],
             env={**aws.environ, **env},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -213,7 +220,7 @@ def test_four_parallel_calls_open_one_tab_and_all_succeed(aws: AwsEnv, sso: Loca
             text=True,
             start_new_session=True,
         )
-        for _ in range(4)
+        for profile in profiles
     ]
     results = [proc.communicate(timeout=120) for proc in procs]
     for proc, (stdout, stderr) in zip(procs, results, strict=True):
@@ -222,7 +229,8 @@ def test_four_parallel_calls_open_one_tab_and_all_succeed(aws: AwsEnv, sso: Loca
     assert len(tabs(log)) == 1
     assert sso.calls["StartDeviceAuthorization"] == 1
     assert sso.calls["RegisterClient"] == 1
-    # One call signed in and got the role; the other three found it cached.
+    # One call signed in and got the role; the others found it cached (the
+    # roles over it assumed their own role from it).
     assert sso.calls["GetRoleCredentials"] == 1
 
 
