@@ -234,7 +234,8 @@ def test_four_parallel_calls_open_one_tab_and_all_succeed(
     assert sso.calls["GetRoleCredentials"] == 1
 
 
-def test_the_aws_cli_uses_awsenvs_login(aws: AwsEnv, sso: LocalSso) -> None:
+@pytest.mark.parametrize("profile", ["sso-dev", "legacy"])
+def test_the_aws_cli_uses_awsenvs_login(aws: AwsEnv, sso: LocalSso, profile: str) -> None:
     import clients
 
     problem = clients.available()["awscli"]
@@ -243,9 +244,12 @@ def test_the_aws_cli_uses_awsenvs_login(aws: AwsEnv, sso: LocalSso) -> None:
             pytest.fail(f"awscli is required (AWSENV_REQUIRE_CLIENTS): {problem}")
         pytest.skip(problem)
     env, log = browser(aws)
-    assert aws.run("login", "sso-dev", env=env).returncode == 0
+    assert aws.run("login", profile, env=env).returncode == 0
     before = sso.calls["GetRoleCredentials"]
-    identity = clients.awscli_whoami({**aws.environ, "AWS_PROFILE": "sso-dev"})
+    # The legacy profile names no region of its own.
+    identity = clients.awscli_whoami(
+        {**aws.environ, "AWS_PROFILE": profile, "AWS_DEFAULT_REGION": "us-east-1"}
+    )
     assert identity["Account"] == ACCOUNT  # moto's STS answers for its own account
     # The AWS CLI got the role itself, with awsenv's token, and signed in nowhere.
     assert sso.calls["GetRoleCredentials"] == before + 1
