@@ -257,6 +257,27 @@ def test_the_aws_cli_uses_awsenvs_login(aws: AwsEnv, sso: LocalSso, profile: str
     assert len(tabs(log)) == 1
 
 
+def test_the_ruby_sdk_uses_awsenvs_login(aws: AwsEnv, sso: LocalSso) -> None:
+    import clients
+
+    problem = clients.available()["ruby"]
+    if problem:
+        if os.environ.get("AWSENV_REQUIRE_CLIENTS"):
+            pytest.fail(f"ruby is required (AWSENV_REQUIRE_CLIENTS): {problem}")
+        pytest.skip(problem)
+    env, log = browser(aws)
+    assert aws.run("login", "sso-dev", env=env).returncode == 0
+    before = sso.calls["GetRoleCredentials"]
+    result = clients.whoami(
+        "ruby",
+        {**aws.environ, "AWS_PROFILE": "sso-dev", "AWSENV_TEST_SSO_ENDPOINT": sso.endpoint},
+    )
+    assert result.identity["Account"] == ACCOUNT
+    assert result.access_key_id is not None and result.access_key_id.startswith("ASIA")
+    assert sso.calls["GetRoleCredentials"] == before + 1
+    assert len(tabs(log)) == 1
+
+
 def test_a_token_left_by_aws_sso_login_is_used(aws: AwsEnv, sso: LocalSso) -> None:
     cli_login(aws, sso)
     result = aws.run("process", "sso-dev")
