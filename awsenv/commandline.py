@@ -207,6 +207,14 @@ TABLE = (
         rest=True,
     ),
     Command(
+        "login",
+        "sign in to IAM Identity Center (SSO) for a profile, in the browser",
+        about="Sign in to IAM Identity Center (SSO) with the device-authorization flow and "
+        "keep the token where the AWS CLI keeps it (~/.aws/sso/cache), for awsenv, the "
+        "AWS CLI and every SDK.",
+        profile=POSITIONAL,
+    ),
+    Command(
         "list",
         "list the profiles: kind, source, region, cached credentials, MFA",
         options=(
@@ -240,6 +248,16 @@ TABLE = (
             Option("--process", help="also NAME-process credential_process profiles"),
             Option("--rc", help="add the init line to the shell's rc file"),
             Option("--shell", metavar="SHELL", help="the shell whose rc file to use"),
+            Option(
+                "--sso-start-url", metavar="URL", help="IAM Identity Center: the portal's start URL"
+            ),
+            Option("--sso-region", metavar="REGION", help="IAM Identity Center's region"),
+            Option("--sso-account", metavar="ACCOUNT", help="the account id of the role"),
+            Option(
+                "--sso-role",
+                metavar="[NAME=]ROLE",
+                help="the permission set (profile NAME, else ROLE-ACCOUNT)",
+            ),
             Option("--yes", help="write without asking"),
             Option("--dry-run", help="show the diff, write nothing"),
         ),

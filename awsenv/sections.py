@@ -59,6 +59,10 @@ def _simple_split(section: str) -> list[str] | None:
 def _cheap_name(header: str, config: bool) -> str | None:
     if not config:
         return header  # credentials-file sections are profile names as they stand
+    if header.startswith("sso-session"):
+        # Where an SSO profile's start URL and region live: every memo counts
+        # it as its own, since naming the profiles that use one needs configparser.
+        return UNKNOWN
     if header == "default" or not header.startswith("profile"):
         return config_profile_name(header)
     if _simple_split(header) is None:

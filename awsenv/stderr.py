@@ -67,6 +67,12 @@ class Console:
         if self.errors_to_terminal:
             _to_terminal(self.redact(f"awsenv: {message}") + "\n", self.stream)
 
+    def tell(self, message: str) -> None:
+        """A line the person must see even under an SDK that hides stderr (an
+        IAM Identity Center login's URL and code): stderr and the terminal."""
+        self.say(message)
+        _to_terminal(self.redact(f"awsenv: {message}") + "\n", self.stream)
+
     def progress(self, message: str) -> None:
         """A line about something under way (waiting for another awsenv's lock).
         Said where a person watches, on a terminal; elsewhere only with --debug,

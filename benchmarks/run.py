@@ -44,6 +44,7 @@ from conftest import (  # noqa: E402
     STANDARD_CREDENTIALS,
     isolated_environ,
 )
+from sso_server import LocalSso  # noqa: E402
 from sts_server import LocalSts  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -207,6 +208,7 @@ def awsenv_cases(sts: LocalSts, tmp: Path, peer_bin: Path | None) -> list[Case]:
         process = [AWSENV, "process", "dev"]
         subprocess.run(process, env=env, capture_output=True, check=False)
         cases.append(Case("awsenv: process, cached", process, env))
+    cases.append(sso_case(sts, tmp))
     cold = Home(tmp / "cold", sts.endpoint, SEED_CONFIG, SEED_CREDENTIALS)
     cases.append(Case("awsenv: cold first call", [*dev, "--mfa-code", CODE], cold.env, cold.reset))
     with_list = awsenv_has("list")
@@ -220,6 +222,44 @@ def awsenv_cases(sts: LocalSts, tmp: Path, peer_bin: Path | None) -> list[Case]:
             subprocess.run(names, env=many.env, capture_output=True, check=False)
             cases.append(Case(f"awsenv: list --names, {count} profiles", names, many.env))
     return cases
+
+
+SSO_CONFIG = """\
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-west-1
+
+[profile sso-dev]
+sso_session = corp
+sso_account_id = 111122223333
+sso_role_name = Developer
+"""
+
+
+def sso_case(sts: LocalSts, tmp: Path) -> Case:
+    """A repeat call for an IAM Identity Center profile, with a token in the
+    AWS CLI's cache and the local IAM Identity Center (tests/sso_server.py)."""
+    import hashlib
+    import json
+
+    portal = LocalSso().start()  # daemon threads: it ends with this process
+    home = Home(tmp / "sso", sts.endpoint, SSO_CONFIG, "")
+    home.env.update(AWS_ENDPOINT_URL_SSO_OIDC=portal.endpoint, AWS_ENDPOINT_URL_SSO=portal.endpoint)
+    portal.accept_token("bench-token", lifetime=86400)
+    expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)
+    cache = home.root / "home" / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    digest = hashlib.sha1(b"corp", usedforsecurity=False).hexdigest()
+    token = {
+        "startUrl": "https://corp.awsapps.com/start",
+        "region": "eu-west-1",
+        "accessToken": "bench-token",
+        "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    (cache / f"{digest}.json").write_text(json.dumps(token))
+    argv = [AWSENV, "sso-dev", "--shell", "bash"]
+    home.call(*argv)
+    return Case("awsenv: SSO profile, cached", argv, home.env)
 
 
 def peer_cases(sts: LocalSts, tmp: Path, peer_bin: Path) -> list[Case]:
@@ -326,6 +366,7 @@ def targets(by_label: dict[str, Case], bare: float, served: dict[str, float]) ->
         ("init bash", ratio("awsenv: init bash"), 2.0),
         ("unset", ratio("awsenv: unset"), 2.0),
         ("process, cached", ratio("awsenv: process, cached"), 2.0),
+        ("SSO profile, cached", ratio("awsenv: SSO profile, cached"), 1.5),
         ("list --names, 10 profiles", ratio("awsenv: list --names, 10 profiles"), 2.0),
     ]
     cold, awsume_cold = ratio("awsenv: cold first call"), ratio("awsume: first call")

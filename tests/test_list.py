@@ -28,7 +28,7 @@ from awsenv.sections import config_profile_name
 
 FIELDS = {
     "name", "kind", "chain", "region", "credentials", "expires",
-    "minutes_left", "needs_mfa", "mfa_serial", "problem", "detail",
+    "minutes_left", "needs_mfa", "mfa_serial", "problem", "detail", "needs_login",
 }  # fmt: skip
 
 

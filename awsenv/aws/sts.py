@@ -55,7 +55,7 @@ class Sts:
             retries={"mode": "standard", "max_attempts": 2},
         )
         try:
-            with _without_aws_environment():
+            with without_aws_environment():
                 if self._session is None:
                     self._session = session = botocore.session.Session()
                     # botocore lists every service's data directory (~400) to
@@ -145,7 +145,7 @@ _AWS_ENVIRONMENT = (
 
 
 @contextlib.contextmanager
-def _without_aws_environment() -> Iterator[None]:
+def without_aws_environment() -> Iterator[None]:
     saved = {name: os.environ.pop(name) for name in _AWS_ENVIRONMENT if name in os.environ}
     try:
         yield
@@ -160,7 +160,7 @@ def botocore_credentials(profile: str) -> Credentials:
     import botocore.session
 
     try:
-        with _without_aws_environment():
+        with without_aws_environment():
             resolved = botocore.session.Session(profile=profile).get_credentials()
             if resolved is None:
                 raise ConfigError(
@@ -329,7 +329,7 @@ def mfa_devices(source: Credentials, region: str | None) -> list[str]:
     not every implementation does."""
     import botocore.session
 
-    with _without_aws_environment():
+    with without_aws_environment():
         session = botocore.session.Session()
         keys = {
             "aws_access_key_id": source.access_key_id,

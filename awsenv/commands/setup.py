@@ -5,6 +5,7 @@ profile and roles over it. Shows a unified diff and asks before writing;
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Sequence
@@ -37,6 +38,16 @@ def parser() -> Parser:
         "--rc", action="store_true", help="add the init line to the shell's rc file"
     )
     parser.add_argument("--shell", metavar="SHELL", help="the shell whose rc file to use")
+    parser.add_argument(
+        "--sso-start-url", metavar="URL", help="IAM Identity Center: the portal's start URL"
+    )
+    parser.add_argument("--sso-region", metavar="REGION", help="IAM Identity Center's region")
+    parser.add_argument("--sso-account", metavar="ACCOUNT", help="the account id of the role")
+    parser.add_argument(
+        "--sso-role",
+        metavar="[NAME=]ROLE",
+        help="the permission set (profile NAME, else ROLE-ACCOUNT)",
+    )
     parser.add_argument("--yes", action="store_true", help="write without asking")
     parser.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
     return parser
@@ -53,6 +64,8 @@ def run(argv: Sequence[str], console: Console) -> int:
     interactive = sys.stdin is not None and sys.stdin.isatty() and not request.yes
     ask = Asker(console) if interactive else None
     files = load_files(os.environ)
+    if any((args.sso_start_url, args.sso_region, args.sso_account, args.sso_role)):
+        return _sso(args, files, ask, console)
     layout = layout_for(request, files, ask, this_awsenv())
     edits.check(layout)
     if layout.new_keys:
@@ -73,15 +86,8 @@ def run(argv: Sequence[str], console: Console) -> int:
         ):
             if before != after:
                 check_replaceable(path)
-    # The diff is what `setup` produces: stdout, so it can be saved or reviewed.
-    write(shown or "the files already hold this layout\n")
-    if shown and not request.dry_run:
-        if request.yes or (ask and ask.yes("write these changes?")):
-            _write_both(files, (config_after, credentials_after), console)
-            console.say("written")
-        else:
-            console.say("nothing was written")
-            return 0
+    if not _confirmed(files, shown, (config_after, credentials_after), request, ask, console):
+        return 0
     _offer_rc(request, ask, console)
     role = layout.roles[0].name if layout.roles else layout.session
     console.say("next: awsenv list")
@@ -104,6 +110,49 @@ def this_awsenv() -> tuple[str, ...]:
         return (str(Path(sys.executable).absolute()), "-m", "awsenv")
     found = shutil.which("awsenv")
     return (str(Path(found).absolute()),) if found else ("awsenv",)
+
+
+def _confirmed(
+    files: AwsFiles,
+    shown: str,
+    after: tuple[str, str],
+    request: SetupRequest,
+    ask: Asker | None,
+    console: Console,
+) -> bool:
+    """Show the diff, ask, write; False when the person said no."""
+    # The diff is what `setup` produces: stdout, so it can be saved or reviewed.
+    write(shown or "the files already hold this layout\n")
+    if shown and not request.dry_run:
+        if request.yes or (ask and ask.yes("write these changes?")):
+            _write_both(files, after, console)
+            console.say("written")
+        else:
+            console.say("nothing was written")
+            return False
+    return True
+
+
+def _sso(args: argparse.Namespace, files: AwsFiles, ask: Asker | None, console: Console) -> int:
+    """An IAM Identity Center profile: `[sso-session ...]` and the profile over it."""
+    from awsenv.commands.setup_wizard import from_args, sso_layout
+    from awsenv.config.section_editor import check_replaceable
+    from awsenv.core import setup_edits as edits
+
+    layout = sso_layout(args, ask)
+    edits.check_sso(layout)
+    before = _text(files.config_bytes)
+    after = edits.edit_sso(layout, before)
+    shown = edits.diff(files.config_path, before, after)
+    request = from_args(args)
+    if shown and not request.dry_run:
+        check_replaceable(files.config_path)
+    if not _confirmed(files, shown, (after, _text(files.credentials_bytes)), request, ask, console):
+        return 0
+    _offer_rc(request, ask, console)
+    console.say(f"next: awsenv login {layout.profile}")
+    console.say(f"      awsenv {layout.profile}")
+    return 0
 
 
 def _text(raw: bytes | None) -> str:

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 
 from awsenv.config.profiles import AwsFiles, Kind, Profile
-from awsenv.core.setup_edits import Layout, Role
+from awsenv.core.setup_edits import Layout, Role, SsoLayout, sso_session_for
 from awsenv.errors import AwsenvError, ConfigError, UsageError
 from awsenv.stderr import Console
 
@@ -44,6 +44,35 @@ def from_args(args: argparse.Namespace) -> SetupRequest:
         shell=args.shell,
         yes=args.yes,
         dry_run=args.dry_run,
+    )
+
+
+def sso_layout(args: argparse.Namespace, ask: Asker | None) -> SsoLayout:
+    """The IAM Identity Center profile the flags describe; what they leave open
+    is asked on a terminal, else named as missing."""
+
+    def value(flag: str, given: str | None, question: str) -> str:
+        if given:
+            return str(given)
+        if ask is None:
+            raise UsageError(f"{flag} is needed to write an IAM Identity Center profile")
+        return ask.line(question)
+
+    start_url = value("--sso-start-url", args.sso_start_url, "IAM Identity Center start URL")
+    sso_region = value("--sso-region", args.sso_region, "IAM Identity Center region")
+    account = value("--sso-account", args.sso_account, "account id")
+    # NAME=ROLE names the profile; a bare ROLE gets `aws configure sso`'s ROLE-ACCOUNT.
+    named, equals, role = value("--sso-role", args.sso_role, "permission set").partition("=")
+    if not equals:
+        named, role = "", named
+    return SsoLayout(
+        session=sso_session_for(start_url),
+        start_url=start_url,
+        sso_region=sso_region,
+        account_id=account,
+        role_name=role,
+        profile=named or f"{role}-{account}",
+        region=args.region,
     )
 
 

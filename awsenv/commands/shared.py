@@ -142,11 +142,15 @@ def obtain_for(
 
     code = _mfa_code(args.mfa_code)
     console.redact.add(code)
+    from awsenv.commands.sso_person import PersonHere
+
     outcome = obtain(
         Request(profile, args.duration, args.refresh, code),
         ask=_no_prompt if args.no_prompt else ask_terminal,
         on_secret=console.redact.add,
         on_wait=console.progress,
+        # --no-prompt (hooks, scripts): no login either.
+        person=None if args.no_prompt else PersonHere(console),
     )
     if notices:
         say_notices(outcome, console)

@@ -33,6 +33,7 @@ class Kind(enum.Enum):
     TEMPORARY_KEYS = "temporary keys"  # a session token written by hand or another tool
     MFA_SESSION = "MFA session profile"
     ROLE = "role"
+    SSO = "IAM Identity Center (SSO)"  # sso_session, or the legacy sso_start_url form
     OTHER = "botocore-resolved"  # SSO, credential_process, credential_source, web identity
 
 
@@ -54,7 +55,10 @@ class Profile:
             return Kind.OTHER
         if self.session_source is not None:
             return Kind.MFA_SESSION
-        if any(self.get(key) for key in BOTOCORE_RESOLVED):
+        # botocore's chain asks SSO before credential_process.
+        if self.get("sso_session") or self.get("sso_start_url"):
+            return Kind.SSO
+        if self.get("credential_process"):
             return Kind.OTHER
         if self.get("web_identity_token_file"):
             return Kind.OTHER
@@ -105,6 +109,8 @@ class AwsFiles:
     # is built from them can later be checked against the files as they are.
     config_bytes: bytes | None = field(default=None, repr=False)
     credentials_bytes: bytes | None = field(default=None, repr=False)  # secrets
+    # `[sso-session NAME]` sections of the config file, by NAME.
+    sso_sessions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(
@@ -120,10 +126,13 @@ class AwsFiles:
         config_shown = _shown(config_path, config_var)
         config_bytes = _read_bytes(config_path, config_shown)
         config: dict[str, dict[str, str]] = {}
+        sso_sessions: dict[str, dict[str, str]] = {}
         for section, values in _read_ini(config_path, config_bytes, config_shown).items():
             name = config_profile_name(section)
             if name is not None:
                 config[name] = values  # a later section of the same name wins, whole
+            elif (session := sso_session_name(section)) is not None:
+                sso_sessions[session] = values
         # Credentials-file sections are profile names as they stand, in botocore too.
         credentials_shown = _shown(credentials_path, credentials_var)
         credentials_bytes = _read_bytes(credentials_path, credentials_shown)
@@ -141,6 +150,7 @@ class AwsFiles:
             missing,
             config_bytes,
             credentials_bytes,
+            sso_sessions,
         )
 
     @property
@@ -153,6 +163,20 @@ class AwsFiles:
             absent = "".join(f"; {shown} does not exist" for shown in self.missing)
             raise ConfigError(f"unknown profile {name!r}; known profiles: {known}{absent}")
         return Profile(name, self.config.get(name, {}), self.credentials.get(name, {}))
+
+
+def sso_session_name(section: str) -> str | None:
+    """The name of an `[sso-session NAME]` section, split as botocore splits
+    it (configloader.build_profile_map: shlex, exactly two parts), else None."""
+    if not section.startswith("sso-session"):
+        return None
+    import shlex
+
+    try:
+        parts = shlex.split(section)
+    except ValueError:
+        return None
+    return parts[1] if len(parts) == 2 and parts[0] == "sso-session" else None
 
 
 def _shown(path: Path, chosen_by: str | None) -> str:

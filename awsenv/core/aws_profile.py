@@ -12,6 +12,7 @@ from awsenv.core.plan import (
     LongTermKeys,
     MfaSession,
     Node,
+    SsoRole,
     StaticSession,
 )
 
@@ -42,4 +43,5 @@ def resolves_without_prompt(node: Node) -> bool:
         return node.profile is not None  # its section holds the session
     if isinstance(node, AssumeRole):
         return not node.profile.get("mfa_serial") and resolves_without_prompt(node.source)
-    return isinstance(node, LongTermKeys | StaticSession | BotocoreProfile)
+    # An SSO profile: every SDK reads the same token from ~/.aws/sso/cache.
+    return isinstance(node, LongTermKeys | StaticSession | BotocoreProfile | SsoRole)

@@ -48,6 +48,15 @@ def open_url(url: str, cache_root: Path) -> None:
     remove_later(page, PAGE_LIFETIME)
 
 
+def open_plain(url: str) -> bool:
+    """Open a URL that is no secret (an IAM Identity Center verification page)
+    in the browser; False when none could be opened."""
+    try:
+        return _open_quietly(url)
+    except (OSError, webbrowser.Error):  # a browser that fails is one not opened
+        return False
+
+
 def write_page(directory: Path, url: str) -> Path:
     """A new 0600 page in `directory` that sends the browser on to `url`."""
     shown = html.escape(url, quote=True)

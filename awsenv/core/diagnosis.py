@@ -16,7 +16,7 @@ from awsenv import paths
 from awsenv.config.profiles import AwsFiles, Profile
 from awsenv.core import aws_profile
 from awsenv.core.exports import LEGACY_CREDENTIALS, REGION
-from awsenv.core.freshness import CODE, REFUSED
+from awsenv.core.freshness import CODE, LOGIN, REFUSED
 from awsenv.core.inventory import Survey
 from awsenv.core.plan import (
     CHAINED_ROLE_MAX,
@@ -25,6 +25,7 @@ from awsenv.core.plan import (
     LongTermKeys,
     MfaSession,
     Node,
+    SsoRole,
     StaticSession,
     build_plan,
     walk,
@@ -77,6 +78,8 @@ def explain(
         out.findings.append(f"{fault}, so the export is refused; fix: {fix}")
     elif following.action == CODE:
         say(f"next call: asks for an MFA code for {following.serial} ({following.why})")
+    elif following.action == LOGIN:
+        say(f"next call: {following.why}")
     else:
         say(f"next call: no MFA code ({following.why})")
     say(f"refresh margin: {int(survey.margin.total_seconds())} s before expiry")
@@ -108,7 +111,9 @@ def _step(files: AwsFiles, node: Node, survey: Survey) -> list[str]:
             f"{p.name}: AssumeRole {node.role_arn} (role_arn from {where(files, p, 'role_arn')}), "
             f"source_profile {p.get('source_profile')} ({where(files, p, 'source_profile')})"
         ]
-        temporary = any(isinstance(n, MfaSession | StaticSession) for n in walk(node.source))
+        temporary = any(
+            isinstance(n, MfaSession | StaticSession | SsoRole) for n in walk(node.source)
+        )
         if node.mfa_serial:
             lines.append(
                 f"  MFA device {node.mfa_serial} ({where(files, p, 'mfa_serial')}): "
@@ -142,8 +147,37 @@ def _step(files: AwsFiles, node: Node, survey: Survey) -> list[str]:
             f"{p.name}: temporary keys written by hand or another tool "
             f"({where(files, p, 'aws_session_token')})"
         ]
+    if isinstance(node, SsoRole):
+        return _sso_step(files, node, survey)
     assert isinstance(node, BotocoreProfile)
     return [f"{node.profile.name}: resolved by botocore (SSO, credential_process or similar)"]
+
+
+def _sso_step(files: AwsFiles, node: SsoRole, survey: Survey) -> list[str]:
+    from awsenv.aws.credentials import format_time
+    from awsenv.core.sso_login import token_state
+    from awsenv.store.sso_tokens import token_path
+
+    p, access = node.profile, node.access
+    session = access.session
+    if session.name is not None:
+        origin = f"sso_session {session.name} from {files.config_path} [sso-session {session.name}]"
+    else:
+        origin = f"sso_start_url from {where(files, p, 'sso_start_url')}"
+    state, expiry = token_state(session, survey.now)
+    when = format_time(expiry) if expiry else ""
+    token = {
+        "valid": f"valid until {when}",
+        "refreshable": f"expired at {when}, refreshed with its refresh token on the next call",
+        "expired": f"expired at {when}; the next call logs in",
+        "none": "none; the next call logs in",
+    }[state]
+    return [
+        f"{p.name}: IAM Identity Center role {access.role_name} in account {access.account_id} "
+        f"({origin}; start URL {session.start_url}, region {session.region})",
+        f"  token: {token} ({token_path(session.cache_name)})",
+        f"  cached role credentials: {survey.fresh.state(node)}",
+    ]
 
 
 def _serial_origin(files: AwsFiles, node: MfaSession) -> str:

@@ -21,6 +21,7 @@ from awsenv.core.plan import (
     LongTermKeys,
     MfaSession,
     Node,
+    SsoRole,
     StaticSession,
     keys_in_files,
     walk,
@@ -32,6 +33,7 @@ SERVED = "served"  # from the cache or the files, with no STS call
 RENEW = "renew"  # STS is asked, without an MFA code
 CODE = "code"  # an MFA code is asked for
 REFUSED = "refused"  # no call can serve it until someone else acts
+LOGIN = "login"  # an IAM Identity Center login is needed (a browser, or `awsenv login`)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class NextCall:
     refusal: str | None = None
 
 
-Cached = MfaSession | AssumeRole | BotocoreProfile
+Cached = MfaSession | AssumeRole | BotocoreProfile | SsoRole
 
 
 class Freshness:
@@ -168,12 +170,33 @@ class Freshness:
             )
         if isinstance(node, BotocoreProfile):
             return NextCall(RENEW, "no MFA step that awsenv runs")
+        if isinstance(node, SsoRole):
+            return self._sso_next(node)
         below = self.next_call(node.source)
-        if below.action in (REFUSED, CODE):
+        if below.action in (REFUSED, CODE, LOGIN):
             return below
         serial = node.serial if isinstance(node, MfaSession) else node.mfa_serial
         why = f"{_what(node)}: {self.why_not_served(node)}"
         return NextCall(CODE, why, serial) if serial else NextCall(RENEW, f"renews {why}")
+
+    def _sso_next(self, node: SsoRole) -> NextCall:
+        from awsenv.core.sso_login import login_hint, token_state
+
+        session = node.access.session
+        state, expiry = token_state(session, self.now())
+        role = f"role {node.access.role_name} of {node.access.account_id}"
+        cached = self.why_not_served(node)
+        if state == "valid":
+            until = format_time(expiry) if expiry else "?"
+            return NextCall(RENEW, f"renews {role} ({cached}) with the token valid until {until}")
+        if state == "refreshable":
+            return NextCall(RENEW, f"renews {role} ({cached}) after refreshing the token")
+        gone = "no token" if expiry is None else f"the token expired at {format_time(expiry)}"
+        return NextCall(
+            LOGIN,
+            f"logs in to {session.start_url} ({gone}; with no terminal or browser: "
+            f"{login_hint(node.profile.name)})",
+        )
 
 
 def for_cache(cache: Cache, margin: timedelta, now: Callable[[], datetime]) -> Freshness:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from awsenv.config.profiles import AwsFiles, Kind, Profile
 from awsenv.config.strict_readers import botocore_can_name
-from awsenv.core.freshness import CODE, REFUSED, SERVED, Freshness, for_cache
+from awsenv.core.freshness import CODE, LOGIN, REFUSED, SERVED, Freshness, for_cache
 from awsenv.core.plan import LongTermKeys, Node, StaticSession, build_plan, walk
 from awsenv.errors import AwsenvError
 from awsenv.store.cache import Cache
@@ -52,6 +52,8 @@ class Row:
     mfa_serial: str | None
     problem: str | None  # one word, when the AWS CLI cannot address it or awsenv cannot use it
     detail: str | None
+    # The next call needs an IAM Identity Center login (no token, or one past refreshing).
+    needs_login: bool = False
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -66,6 +68,7 @@ class Row:
             "mfa_serial": self.mfa_serial,
             "problem": self.problem,
             "detail": self.detail,
+            "needs_login": self.needs_login,
         }
 
 
@@ -75,8 +78,6 @@ def kind_of(profile: Profile) -> str:
     except AwsenvError:
         return "other"
     if kind is Kind.OTHER:
-        if profile.get("sso_start_url") or profile.get("sso_session"):
-            return "sso"
         if profile.get("credential_process"):
             return "credential_process"
         return "other"
@@ -84,6 +85,7 @@ def kind_of(profile: Profile) -> str:
         Kind.LONG_TERM: "long-term",
         Kind.MFA_SESSION: "mfa-session",
         Kind.ROLE: "role",
+        Kind.SSO: "sso",
     }.get(kind, "other")
 
 
@@ -134,6 +136,7 @@ def row(files: AwsFiles, name: str, survey: Survey) -> Row:
         following.serial,
         problem,
         detail,
+        following.action == LOGIN,
     )
 
 
@@ -176,7 +179,7 @@ def cells(r: Row) -> tuple[str, ...]:
         " > ".join(r.chain) or "-",
         r.region or "-",
         state,
-        "needs code" if r.needs_mfa else "-",
+        "needs code" if r.needs_mfa else "needs login" if r.needs_login else "-",
         r.problem or "-",
     )
 

@@ -23,6 +23,7 @@ from awsenv.core.mfa_process import timeout_setting
 from awsenv.core.notices import aws_profile_notice, first_time, session_stamp
 from awsenv.core.plan import Plan, build_plan
 from awsenv.core.resolver import Resolver
+from awsenv.core.sso_login import Nobody, Person
 from awsenv.core.staging import Unknown
 from awsenv.settings import REFRESH_MARGIN
 from awsenv.store.cache import Cache
@@ -92,8 +93,10 @@ def obtain(
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     on_secret: Callable[[str], None] = lambda _secret: None,
     on_wait: Callable[[str], None] = lambda _message: None,
+    person: Person | None = None,
 ) -> Outcome:
-    """Resolve `request.profile` to credentials and the Exports that carry them."""
+    """Resolve `request.profile` to credentials and the Exports that carry them.
+    `person`: who an IAM Identity Center login is shown to (None: no login)."""
     from awsenv.core import recursion
 
     recursion.check_running(environ, request.profile)
@@ -114,6 +117,7 @@ def obtain(
             locks=locks,
             refresh=plan.top if request.refresh else None,
             on_secret=on_secret,
+            person=person or Nobody(),
         )
         try:
             with recursion.resolving(request.profile):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from awsenv.aws.credentials import EARLIEST, LATEST, Credentials, parse_time
 from awsenv.config.profiles import BOTOCORE_RESOLVED, AwsFiles, Kind, Profile
+from awsenv.config.sso import SsoAccess, sso_access
 from awsenv.core.mfa_process import MfaProcess
 from awsenv.errors import ConfigError, UsageError
 
@@ -103,7 +104,22 @@ class BotocoreProfile:
         return f"botocore|{self.profile.name}|{settings}"
 
 
-Node = LongTermKeys | StaticSession | MfaSession | AssumeRole | BotocoreProfile
+@dataclass(frozen=True)
+class SsoRole:
+    """An IAM Identity Center profile: GetRoleCredentials with the session's token."""
+
+    profile: Profile
+    access: SsoAccess
+
+    @property
+    def cache_key(self) -> str:
+        # The role of one account through one portal: profiles that name the
+        # same share it.
+        session = self.access.session
+        return f"sso|{session.start_url}|{self.access.account_id}|{self.access.role_name}"
+
+
+Node = LongTermKeys | StaticSession | MfaSession | AssumeRole | BotocoreProfile | SsoRole
 
 
 def _identity(node: Node) -> str:
@@ -183,6 +199,8 @@ class _Builder:
             return keys
         if kind is Kind.TEMPORARY_KEYS:
             return StaticSession(profile)
+        if kind is Kind.SSO:
+            return SsoRole(profile, sso_access(self.files, profile))
         return BotocoreProfile(profile)
 
     def _session_profile(

@@ -12,27 +12,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from awsenv.aws import clock
+from awsenv.aws import clock, sso
 from awsenv.aws.credentials import Credentials, format_time
 from awsenv.aws.sts import Issued, Sts, botocore_credentials
 from awsenv.config.profiles import AwsFiles, Profile
 from awsenv.config.section_editor import (
     check_replaceable,
 )
-from awsenv.core.freshness import Freshness
+from awsenv.core.freshness import Cached, Freshness
 from awsenv.core.mfa_codes import CodeSource
 from awsenv.core.mfa_process import MfaProcess
 from awsenv.core.plan import (
     CHAINED_ROLE_MAX,
     AssumeRole,
-    BotocoreProfile,
     LongTermKeys,
     MfaSession,
     Node,
+    SsoRole,
     StaticSession,
     keys_in_files,
     walk,
 )
+from awsenv.core.sso_login import Nobody, Person, SsoTokens
 from awsenv.core.staging import Staged, Unknown
 from awsenv.errors import AwsError, ConfigError, MfaCodeRejected, NoTerminalError
 from awsenv.store.cache import Cache
@@ -55,6 +56,8 @@ class Resolver:
     locks: Locks
     refresh: Node | None = None  # the one step --refresh forces
     on_secret: Callable[[str], None] = lambda _secret: None
+    # Who an IAM Identity Center login would be shown to (Nobody: no login).
+    person: Person = field(default_factory=Nobody)
     sts_calls: int = 0
     # When this run began, by the clock that stamps the cache's files.
     started: float = field(default_factory=time.time)
@@ -75,6 +78,7 @@ class Resolver:
     def __post_init__(self) -> None:
         # The one rule (freshness.py), over what this run staged, then the cache.
         self.fresh = Freshness(self.margin, self.now, self._staged_or_cached, self._skew)
+        self.sso = SsoTokens(self.locks, self.person, self.now, self.on_secret)
 
     def valid_until(self, top: Node, creds: Credentials) -> datetime | None:
         return self.fresh.valid_until(top, creds)
@@ -133,9 +137,7 @@ class Resolver:
             self.staged.section_writes[node.profile.name] = creds
         return creds
 
-    def _refreshed_meanwhile(
-        self, node: MfaSession | AssumeRole | BotocoreProfile
-    ) -> Credentials | None:
+    def _refreshed_meanwhile(self, node: Cached) -> Credentials | None:
         """--refresh asks for credentials newer than the call: another awsenv's
         refresh stored since this run began is just that."""
         key = node.cache_key
@@ -148,7 +150,7 @@ class Resolver:
         self.staged.from_cache.add(key)
         return renewed
 
-    def _hit(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Credentials | None:
+    def _hit(self, node: Cached) -> Credentials | None:
         cached = self._cached(node)
         if cached is None or self.fresh.expiring_source(node) is not None:
             return None
@@ -156,9 +158,7 @@ class Resolver:
         self.staged.from_cache.add(node.cache_key)
         return cached
 
-    def _usable_here(
-        self, node: MfaSession | AssumeRole | BotocoreProfile, issued: Issued
-    ) -> Credentials:
+    def _usable_here(self, node: Cached, issued: Issued) -> Credentials:
         """Fresh credentials, judged by the local clock (the one the shell hook and
         the SDKs use) before anything is exported or stored."""
         creds = issued.credentials
@@ -196,7 +196,7 @@ class Resolver:
         """The skew measured when the credentials for `key` were issued."""
         return self.staged.skews[key] if key in self.staged.skews else self.cache.skews.get(key)
 
-    def _cached(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Credentials | None:
+    def _cached(self, node: Cached) -> Credentials | None:
         """The credentials cached for `node` that are still good, by the local
         clock and by STS's as measured when they were issued."""
         key = node.cache_key
@@ -211,7 +211,7 @@ class Resolver:
 
     def _renewing_by_sts_clock(
         self,
-        node: MfaSession | AssumeRole | BotocoreProfile,
+        node: Cached,
         creds: Credentials,
         skew: timedelta | None,
     ) -> None:
@@ -237,7 +237,7 @@ class Resolver:
         if profile.credentials.get("aws_session_token") != creds.session_token:
             self.staged.section_writes[profile.name] = creds
 
-    def _fetch(self, node: MfaSession | AssumeRole | BotocoreProfile) -> Issued:
+    def _fetch(self, node: Cached) -> Issued:
         if isinstance(node, MfaSession):
             source = self.resolve(node.source)
             label = node.profile.name if node.profile else node.source.profile.name
@@ -259,7 +259,30 @@ class Resolver:
                 self._forced.add(stale)
                 self.staged.from_cache.discard(stale)
                 return self._assume(node)
+        if isinstance(node, SsoRole):
+            return self._sso_role(node)
         return Issued(botocore_credentials(node.profile.name))
+
+    def _sso_role(self, node: SsoRole) -> Issued:
+        """GetRoleCredentials with the session's token; a token the portal turns
+        down (revoked, signed out elsewhere) is renewed once."""
+        access = node.access
+        name = node.profile.name
+
+        def call(token: str) -> Issued:
+            self.sts_calls += 1
+            return sso.role_credentials(
+                access.session.region, token, access.account_id, access.role_name, name
+            )
+
+        token = self.sso.access_token(access.session, name)
+        try:
+            return call(token)
+        except AwsError as exc:
+            if exc.code != "Unauthorized":
+                raise
+        debug(f"IAM Identity Center turned down the token for {name}; renewing it")
+        return call(self.sso.access_token(access.session, name, refused=token))
 
     def _assume(self, node: AssumeRole) -> Issued:
         source = self.resolve(node.source)
@@ -325,7 +348,7 @@ def _cached_step(node: Node) -> str:
     return "" if isinstance(node, LongTermKeys | StaticSession) else node.cache_key
 
 
-def _who(node: MfaSession | AssumeRole | BotocoreProfile) -> str:
+def _who(node: Cached) -> str:
     """What a refresh is of, in the user's words: the profile name where there is one."""
     if isinstance(node, MfaSession) and node.profile is None:
         return f"the MFA session of {node.source.profile.name}"

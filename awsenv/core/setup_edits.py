@@ -51,6 +51,19 @@ class Layout:
     regions: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class SsoLayout:
+    """An IAM Identity Center profile: `[sso-session SESSION]` and `[profile NAME]`."""
+
+    session: str
+    start_url: str
+    sso_region: str
+    account_id: str
+    role_name: str
+    profile: str
+    region: str | None = None
+
+
 # Keys whose values are secrets, in either file: a diff never shows them.
 SECRET_KEYS = frozenset({"aws_secret_access_key", "aws_session_token", "aws_security_token"})
 MASKED = "*" * 8
@@ -87,6 +100,57 @@ def check(layout: Layout) -> None:
     if not low <= layout.duration <= high:
         raise UsageError(f"--duration must be {low} to {high} seconds, not {layout.duration}")
     _check_roles(layout.roles)
+
+
+_ACCOUNT = re.compile(r"\d{12}", re.ASCII)
+_PERMISSION_SET = re.compile(r"[\w+=,.@-]{1,32}", re.ASCII)
+_START_URL = re.compile(r"https://[^\s/?#]+(/[^\s]*)?", re.ASCII)
+
+
+def check_sso(layout: SsoLayout) -> None:
+    """What botocore and IAM Identity Center would refuse, before anything is written."""
+    _check_name(layout.profile)
+    _check_name(layout.session)
+    if not _START_URL.fullmatch(layout.start_url):
+        raise UsageError(
+            "--sso-start-url is the portal's https:// URL (https://NAME.awsapps.com/start)"
+        )
+    for what, region in (("--sso-region", layout.sso_region), ("--region", layout.region)):
+        if region is not None and not _REGION.fullmatch(region):
+            raise UsageError(f"{what}: {region!r} is not a region (eu-west-1, say)")
+    if not _ACCOUNT.fullmatch(layout.account_id):
+        raise UsageError("--sso-account is the 12-digit account id")
+    if not _PERMISSION_SET.fullmatch(layout.role_name):
+        raise UsageError(f"--sso-role: {layout.role_name!r} is not a permission set's name")
+
+
+def sso_session_for(start_url: str) -> str:
+    """The sso-session a start URL gets by default: its host's first label
+    (`https://my-org.awsapps.com/start` -> `my-org`)."""
+    host = start_url.split("://", 1)[-1].split("/", 1)[0].split(".", 1)[0]
+    return host if re.fullmatch(r"[\w.@+=,-]+", host, re.ASCII) else "sso"
+
+
+def edit_sso(layout: SsoLayout, config: str) -> str:
+    config = update_section(
+        config,
+        f"sso-session {layout.session}",
+        {
+            "sso_start_url": layout.start_url,
+            "sso_region": layout.sso_region,
+            "sso_registration_scopes": "sso:account:access",
+        },
+    )
+    return update_section(
+        config,
+        config_section(layout.profile),
+        {
+            "sso_session": layout.session,
+            "sso_account_id": layout.account_id,
+            "sso_role_name": layout.role_name,
+            "region": layout.region or layout.sso_region,
+        },
+    )
 
 
 def _check_roles(roles: tuple[Role, ...]) -> None:

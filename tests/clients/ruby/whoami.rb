@@ -9,7 +9,8 @@
 # profile in code (Aws::STS::Client.new(profile: NAME)) instead of AWS_PROFILE.
 # STS goes to $AWSENV_TEST_STS_ENDPOINT, which must be a loopback http URL:
 # Aws.config[:sts] reaches every STS client, the one the chain builds for
-# AssumeRoleCredentials included.
+# AssumeRoleCredentials included. $AWSENV_TEST_SSO_ENDPOINT, when set, is a
+# local IAM Identity Center (its OIDC and portal APIs), loopback too.
 #
 # Prints one JSON line {"Arn", "Account", "UserId", "AccessKeyId"}; on an SDK
 # error prints its message to stderr and exits 1; a bad invocation exits 2.
@@ -34,15 +35,19 @@ rescue IPAddr::Error
   false
 end
 
-def sts_endpoint
-  raw = ENV.fetch('AWSENV_TEST_STS_ENDPOINT', '')
-  refuse('AWSENV_TEST_STS_ENDPOINT is not set') if raw.empty?
+def loopback_endpoint(variable)
+  raw = ENV.fetch(variable, '')
+  refuse("#{variable} is not set") if raw.empty?
   uri = URI.parse(raw)
-  refuse("AWSENV_TEST_STS_ENDPOINT=#{raw.inspect} is not a loopback http URL") unless
+  refuse("#{variable}=#{raw.inspect} is not a loopback http URL") unless
     uri.scheme == 'http' && loopback?(uri.hostname.to_s)
   raw
 rescue URI::InvalidURIError
-  refuse("AWSENV_TEST_STS_ENDPOINT=#{raw.inspect} is not a loopback http URL")
+  refuse("#{variable}=#{raw.inspect} is not a loopback http URL")
+end
+
+def sts_endpoint
+  loopback_endpoint('AWSENV_TEST_STS_ENDPOINT')
 end
 
 def sts_client(profile)
@@ -62,6 +67,13 @@ rescue OptionParser::ParseError => e
 end
 # One attempt, as the other test clients: a refusal shows at once.
 Aws.config[:sts] = { endpoint: sts_endpoint, retry_limit: 0 }
+# IAM Identity Center (SSO profiles), when a test runs a local one: both of
+# its APIs, the OIDC one that refreshes tokens and the portal.
+unless ENV.fetch('AWSENV_TEST_SSO_ENDPOINT', '').empty?
+  sso = loopback_endpoint('AWSENV_TEST_SSO_ENDPOINT')
+  Aws.config[:sso] = { endpoint: sso, retry_limit: 0 }
+  Aws.config[:ssooidc] = { endpoint: sso, retry_limit: 0 }
+end
 
 begin
   client = sts_client(profile)
