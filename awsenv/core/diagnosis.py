@@ -135,6 +135,12 @@ def _step(files: AwsFiles, node: Node, survey: Survey) -> list[str]:
         ]
     if isinstance(node, LongTermKeys):
         p = node.profile
+        if node.keyring:
+            return [
+                f"{p.name}: long-term keys in the OS keyring, entry {node.keyring!r} "
+                f"(credential_process from {where(files, p, 'credential_process')}); "
+                "read only when a step is renewed"
+            ]
         return [f"{p.name}: long-term keys ({where(files, p, 'aws_access_key_id')})"]
     if isinstance(node, StaticSession):
         p = node.profile

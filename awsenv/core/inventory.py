@@ -77,11 +77,14 @@ def kind_of(profile: Profile) -> str:
     if kind is Kind.OTHER:
         if profile.get("sso_start_url") or profile.get("sso_session"):
             return "sso"
+        if profile.get("login_session"):
+            return "login"
         if profile.get("credential_process"):
             return "credential_process"
         return "other"
     return {
         Kind.LONG_TERM: "long-term",
+        Kind.KEYRING: "keyring",
         Kind.MFA_SESSION: "mfa-session",
         Kind.ROLE: "role",
     }.get(kind, "other")
@@ -94,6 +97,7 @@ _PROBLEMS = (
     ("has no credentials", "no-credentials"),
     ("duration", "bad-duration"),
     ("needs long-term keys", "bad-source"),
+    ("credential_source = Environment", "environment-source"),
 )
 
 
@@ -142,7 +146,7 @@ def credentials_state(fresh: Freshness, top: Node, kind: str, served: bool) -> s
     next call is served from the cache."""
     entry = fresh.entry(top)
     if entry is None or entry.expiration is None:
-        if isinstance(top, LongTermKeys | StaticSession) or kind == "long-term":
+        if isinstance(top, LongTermKeys | StaticSession) or kind in ("long-term", "keyring"):
             return "long-term"
         return "none"
     if entry.expiration <= fresh.now():
