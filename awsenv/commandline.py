@@ -367,12 +367,8 @@ def read(argv: Sequence[str], *, strict: bool = True) -> Call | None:
     if command.name:
         del args[0]
     call = Call(command)
-    if command.actions:
-        call.action = command.action(args[0]) if args else None
-        if call.action is not None:
-            del args[0]
-        elif strict:
-            return None
+    if not _take_action(call, args) and strict:
+        return None
     known = _options((call.action or command) if strict else None)
     while args:
         word = args.pop(0)
@@ -389,6 +385,17 @@ def read(argv: Sequence[str], *, strict: bool = True) -> Call | None:
     if strict and not _words_fit(call):
         return None
     return call
+
+
+def _take_action(call: Call, args: list[str]) -> bool:
+    """Put the sub-action its first word names (taken from args) into call;
+    False when it has actions and none is named."""
+    if not call.command.actions:
+        return True
+    call.action = call.command.action(args[0]) if args else None
+    if call.action is not None:
+        del args[0]
+    return call.action is not None
 
 
 def _take_option(call: Call, word: str, args: list[str], known: dict[str, Option]) -> bool:

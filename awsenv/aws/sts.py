@@ -343,3 +343,40 @@ def mfa_devices(source: Credentials, region: str | None) -> list[str]:
         params = {"UserName": user} if user else {}
         found = _call(iam, "list_mfa_devices", params, subject="iam list-mfa-devices")
     return [str(device["SerialNumber"]) for device in found.get("MFADevices", [])]
+
+
+def _clients(creds: Credentials, region: str | None, *services: str) -> list[Any]:
+    import botocore.session
+
+    with _without_aws_environment():
+        session = botocore.session.Session()
+        return [
+            session.create_client(
+                service,
+                region_name=region or DEFAULT_REGION,
+                aws_access_key_id=creds.access_key_id,
+                aws_secret_access_key=creds.secret_access_key,
+                aws_session_token=creds.session_token,
+            )
+            for service in services
+        ]
+
+
+def caller_arn(creds: Credentials, region: str | None, subject: str) -> str:
+    """Who `creds` are (sts get-caller-identity)."""
+    (sts,) = _clients(creds, region, "sts")
+    return str(_call(sts, "get_caller_identity", {}, subject=subject).get("Arn", ""))
+
+
+def create_access_key(caller: Credentials, user: str, region: str | None) -> Credentials:
+    """A new access key for the IAM user `user` (iam create-access-key)."""
+    (iam,) = _clients(caller, region, "iam")
+    found = _call(iam, "create_access_key", {"UserName": user}, subject="iam create-access-key")
+    key = found["AccessKey"]
+    return Credentials(str(key["AccessKeyId"]), str(key["SecretAccessKey"]))
+
+
+def delete_access_key(caller: Credentials, user: str, key_id: str, region: str | None) -> None:
+    (iam,) = _clients(caller, region, "iam")
+    params = {"UserName": user, "AccessKeyId": key_id}
+    _call(iam, "delete_access_key", params, subject="iam delete-access-key")

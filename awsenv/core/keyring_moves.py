@@ -77,13 +77,13 @@ def awsenv_command() -> str:
     start it from any directory, with any PATH."""
     argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
     if Path(argv0).name.lower() in ("awsenv", "awsenv.exe"):
-        return os.path.abspath(argv0)
+        return str(Path(argv0).absolute())
     import shutil
 
     found = shutil.which("awsenv")
     if found is None:
         raise ConfigError("cannot find awsenv's own path for credential_process; put it on PATH")
-    return os.path.abspath(found)
+    return str(Path(found).absolute())
 
 
 def process_line(command: str, name: str) -> str:

@@ -1,0 +1,189 @@
+"""Long-term keys in the OS keyring (`awsenv keys ...`), against a real Secret
+Service: gnome-keyring-daemon in a private D-Bus session bus that this module
+starts (Debian `dbus-x11`, `gnome-keyring`), never a mock."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from clients import ClientUnavailable, awscli_whoami
+from conftest import (
+    ACCOUNT,
+    AWSENV,
+    DEFAULT_KEY_ID,
+    DEFAULT_SECRET,
+    SEED_CONFIG,
+    SEED_CREDENTIALS,
+    AwsEnv,
+)
+
+TOOLS = ("dbus-launch", "gnome-keyring-daemon")
+
+
+def _require_tools() -> None:
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if not missing:
+        return
+    if os.environ.get("AWSENV_REQUIRE_CLIENTS") or os.environ.get("AWSENV_REQUIRE_ALL_SHELLS"):
+        pytest.fail(f"{', '.join(missing)} required (dbus-x11, gnome-keyring) but not installed")
+    pytest.skip(f"{', '.join(missing)} not installed (Debian dbus-x11, gnome-keyring)")
+
+
+@pytest.fixture(scope="module")
+def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A private session bus with an unlocked gnome-keyring on it: the
+    variable that reaches it."""
+    _require_tools()
+    home = tmp_path_factory.mktemp("keyring-home")
+    runtime = home / "run"
+    runtime.mkdir(mode=0o700)
+    env = {"HOME": str(home), "PATH": os.environ["PATH"], "XDG_RUNTIME_DIR": str(runtime)}
+    launched = subprocess.run(
+        ["dbus-launch", "--sh-syntax"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert launched.returncode == 0, launched.stderr
+    address = re.search(r"DBUS_SESSION_BUS_ADDRESS='([^']+)'", launched.stdout)
+    pid = re.search(r"DBUS_SESSION_BUS_PID=(\d+)", launched.stdout)
+    assert address and pid, launched.stdout
+    bus = {"DBUS_SESSION_BUS_ADDRESS": address.group(1)}
+    try:
+        unlocked = subprocess.run(
+            ["gnome-keyring-daemon", "--unlock", "--components=secrets"],
+            input="pw",
+            env={**env, **bus},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert unlocked.returncode == 0, unlocked.stderr
+        yield bus
+    finally:
+        os.kill(int(pid.group(1)), signal.SIGTERM)
+
+
+@pytest.fixture
+def keyring_aws(aws: AwsEnv, secret_service: dict[str, str]) -> AwsEnv:
+    aws.seed()
+    aws.environ.update(secret_service)
+    # Each test starts with an empty keyring entry for the seed's profile.
+    aws.run("keys", "remove", "default", "--yes")
+    aws.seed()
+    return aws
+
+
+def _files_holding(root: Path, secret: str) -> list[str]:
+    return [
+        str(path)
+        for path in root.rglob("*")
+        if path.is_file() and not path.is_symlink() and secret.encode() in path.read_bytes()
+    ]
+
+
+def test_keys_add_moves_the_secret_out_of_every_file(keyring_aws: AwsEnv) -> None:
+    aws = keyring_aws
+    result = aws.run("keys", "add", "default", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert "OS keyring" in result.stderr and DEFAULT_SECRET not in result.stderr
+    assert _files_holding(aws.root, DEFAULT_SECRET) == []
+    # Only the two key lines went; every other byte stayed.
+    expected = SEED_CREDENTIALS.replace(
+        f"aws_access_key_id = {DEFAULT_KEY_ID}\naws_secret_access_key = {DEFAULT_SECRET}\n", ""
+    )
+    assert aws.credentials.read_text() == expected
+    line = f"credential_process = {AWSENV} keys process default\n"
+    assert aws.config.read_text() == SEED_CONFIG.replace(
+        "[default]\nregion = eu-west-1\n", f"[default]\nregion = eu-west-1\n{line}"
+    )
+    listed = aws.run("keys", "list")
+    assert (listed.returncode, listed.stdout) == (0, "default\n")
+    process = aws.run("keys", "process", "default")
+    assert process.returncode == 0, process.stderr
+    assert json.loads(process.stdout) == {
+        "Version": 1,
+        "AccessKeyId": DEFAULT_KEY_ID,
+        "SecretAccessKey": DEFAULT_SECRET,
+    }
+
+
+def test_the_aws_cli_and_the_export_work_from_the_keyring(keyring_aws: AwsEnv) -> None:
+    aws = keyring_aws
+    assert aws.run("keys", "add", "default", "--yes").returncode == 0
+    try:
+        identity = awscli_whoami({**aws.environ, "AWS_PROFILE": "default"})
+    except ClientUnavailable as exc:
+        if os.environ.get("AWSENV_REQUIRE_CLIENTS"):
+            pytest.fail(f"awscli is required (AWSENV_REQUIRE_CLIENTS): {exc}")
+        identity = None
+    if identity is not None:
+        assert identity["Account"] == ACCOUNT
+    # A real bash evaluates the export; the MFA session is made with the keys
+    # read from the keyring.
+    shell = aws.command(
+        ["bash", "-c", 'eval "$(awsenv dev --mfa-code 123456)" && printf %s "$AWS_ACCESS_KEY_ID"']
+    )
+    assert shell.returncode == 0, shell.stderr
+    assert shell.stdout.startswith("ASIA")
+    signed = [e for e in aws.sts.requests_log if e["action"] == "GetSessionToken"]
+    assert signed and signed[-1]["status"] == 200
+
+
+def test_a_cached_export_never_opens_the_keyring(keyring_aws: AwsEnv) -> None:
+    aws = keyring_aws
+    assert aws.run("keys", "add", "default", "--yes").returncode == 0
+    assert aws.run("dev", "--mfa-code", "123456").returncode == 0
+    # No bus at all now: the repeat (memo), and a role renewed over the cached
+    # MFA session, need no keyring.
+    gone = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"}
+    again = aws.run("dev", env=gone)
+    assert again.returncode == 0, again.stderr
+    other_role = aws.run("prod", env=gone)
+    assert other_role.returncode == 0, other_role.stderr
+    assert "AWS_ACCESS_KEY_ID" in other_role.stdout
+
+
+def test_no_keyring_is_one_line_and_nothing_changes(keyring_aws: AwsEnv) -> None:
+    aws = keyring_aws
+    before = aws.snapshot()
+    env = {k: v for k, v in aws.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+    result = subprocess.run(
+        [AWSENV, "keys", "add", "default", "--yes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "keyring" in lines[0], result.stderr
+    assert aws.snapshot() == before
+
+
+def test_keys_remove_deletes_the_entry_and_the_credential_process(keyring_aws: AwsEnv) -> None:
+    aws = keyring_aws
+    assert aws.run("keys", "add", "default", "--yes").returncode == 0
+    removed = aws.run("keys", "remove", "default", "--yes")
+    assert removed.returncode == 0, removed.stderr
+    assert aws.run("keys", "list").stdout == ""
+    assert aws.config.read_text() == SEED_CONFIG
+    gone = aws.run("keys", "process", "default")
+    assert gone.returncode == 3 and "awsenv keys add default" in gone.stderr
+
+
+def test_keys_add_without_a_terminal_asks_for_yes(keyring_aws: AwsEnv) -> None:
+    aws = keyring_aws
+    before = aws.snapshot()
+    result = aws.run("keys", "add", "default")
+    assert result.returncode == 2 and "--yes" in result.stderr
+    assert aws.snapshot() == before
