@@ -12,6 +12,7 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from clients import ClientUnavailable, awscli_whoami
@@ -187,3 +188,60 @@ def test_keys_add_without_a_terminal_asks_for_yes(keyring_aws: AwsEnv) -> None:
     result = aws.run("keys", "add", "default")
     assert result.returncode == 2 and "--yes" in result.stderr
     assert aws.snapshot() == before
+
+
+def _iam(aws: AwsEnv) -> Any:
+    import boto3
+
+    return boto3.client(
+        "iam",
+        endpoint_url=aws.sts.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="AKIAADMIN",
+        aws_secret_access_key="admin",
+    )
+
+
+def _moto_user(aws: AwsEnv, name: str) -> tuple[str, str]:
+    """An IAM user in moto with one real access key; moto answers
+    GetCallerIdentity for its keys with the user's ARN."""
+    iam = _iam(aws)
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    aws.sts.check_keys = False  # the new key is moto's, not the proxy's
+    config = SEED_CONFIG
+    credentials = f"[default]\naws_access_key_id = {key['AccessKeyId']}\n" + (
+        f"aws_secret_access_key = {key['SecretAccessKey']}\n"
+    )
+    aws.write(config, credentials)
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def test_keys_rotate_replaces_the_key_in_iam_and_the_keyring(keyring_aws: AwsEnv) -> None:
+    aws = keyring_aws
+    old_id, old_secret = _moto_user(aws, "alice-rotate")
+    assert aws.run("keys", "add", "default", "--yes").returncode == 0
+    rotated = aws.run("keys", "rotate", "default", "--mfa-code", "123456")
+    assert rotated.returncode == 0, rotated.stderr
+    assert old_secret not in rotated.stderr
+    keys = _iam(aws).list_access_keys(UserName="alice-rotate")["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in keys] != [old_id] and len(keys) == 1
+    new_id = keys[0]["AccessKeyId"]
+    process = json.loads(aws.run("keys", "process", "default").stdout)
+    assert process["AccessKeyId"] == new_id
+    assert new_id in rotated.stderr and old_id in rotated.stderr
+    # The MFA session for it came through STS with the MFA code.
+    assert any(e["action"] == "GetSessionToken" for e in aws.sts.requests_log)
+
+
+def test_keys_rotate_that_iam_refuses_keeps_the_old_key(keyring_aws: AwsEnv) -> None:
+    aws = keyring_aws
+    old_id, _secret = _moto_user(aws, "alice-full")
+    _iam(aws).create_access_key(UserName="alice-full")  # two keys: IAM's limit
+    assert aws.run("keys", "add", "default", "--yes").returncode == 0
+    rotated = aws.run("keys", "rotate", "default", "--mfa-code", "123456")
+    assert rotated.returncode == 4
+    assert len(rotated.stderr.splitlines()) == 1, rotated.stderr
+    assert json.loads(aws.run("keys", "process", "default").stdout)["AccessKeyId"] == old_id
+    ids = {k["AccessKeyId"] for k in _iam(aws).list_access_keys(UserName="alice-full")["AccessKeyMetadata"]}
+    assert old_id in ids and len(ids) == 2
