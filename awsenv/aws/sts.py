@@ -169,7 +169,7 @@ def botocore_credentials(profile: str) -> Credentials:
                 )
             frozen = resolved.get_frozen_credentials()
     except botocore.exceptions.BotoCoreError as exc:
-        raise ConfigError(f"profile {profile!r}: {exc}") from None
+        raise _botocore_refused(profile, exc) from None
     expiry = getattr(resolved, "_expiry_time", None)
     try:
         expiry = check_time(expiry) if isinstance(expiry, datetime) else None
@@ -181,6 +181,21 @@ def botocore_credentials(profile: str) -> Credentials:
         session_token=frozen.token,
         expiration=expiry,
     )
+
+
+def _botocore_refused(profile: str, exc: Exception) -> ConfigError:
+    name = type(exc).__name__
+    if name.startswith("Login"):
+        # An `aws login` session that is missing, or whose refresh token is
+        # spent: only the AWS CLI can sign in again.
+        return ConfigError(
+            f"profile {profile!r} has no usable aws login session; run: aws login --profile {profile}"
+        )
+    if name == "MissingDependencyException":
+        return ConfigError(
+            f"profile {profile!r}: login_session needs awscrt: pip install 'awsenv[login]'"
+        )
+    return ConfigError(f"profile {profile!r}: {exc}")
 
 
 class _NotAnAnswer(Exception):
