@@ -298,7 +298,6 @@ TABLE = (
     KEYS,
 )
 
-
 HELP = ("-h", "--help")
 VERSION = "--version"
 # What the wrappers run as it is wherever it stands: output for people.

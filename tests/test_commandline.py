@@ -23,6 +23,7 @@ from awsenv.commandline import (
     NAMES,
     PASSTHROUGH,
     PROFILE_ARGUMENT,
+    ROWS,
     TABLE,
     completion,
     read,
@@ -120,7 +121,7 @@ def test_memos_name_only_rows_of_the_table() -> None:
 def test_the_readme_reference_is_the_table() -> None:
     text = README.read_text()
     block = text.split("## Reference\n\n```\n", 1)[1].split("```", 1)[0]
-    assert block.splitlines() == [c.usage(full=True) for c in TABLE]
+    assert block.splitlines() == [c.usage(full=True) for c in ROWS]
 
 
 @pytest.mark.parametrize(

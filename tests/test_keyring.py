@@ -243,5 +243,6 @@ def test_keys_rotate_that_iam_refuses_keeps_the_old_key(keyring_aws: AwsEnv) -> 
     assert rotated.returncode == 4
     assert len(rotated.stderr.splitlines()) == 1, rotated.stderr
     assert json.loads(aws.run("keys", "process", "default").stdout)["AccessKeyId"] == old_id
-    ids = {k["AccessKeyId"] for k in _iam(aws).list_access_keys(UserName="alice-full")["AccessKeyMetadata"]}
+    listed = _iam(aws).list_access_keys(UserName="alice-full")["AccessKeyMetadata"]
+    ids = {k["AccessKeyId"] for k in listed}
     assert old_id in ids and len(ids) == 2

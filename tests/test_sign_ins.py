@@ -53,7 +53,7 @@ def _cached_login(aws: AwsEnv, key_id: str, secret: str, minutes: int = 60) -> N
         "tokenType": "aws_sigv4",
         "refreshToken": "loginRefreshToken",
         "idToken": "",
-        "clientId": f"arn:aws:signin:::devtools/same-device",
+        "clientId": "arn:aws:signin:::devtools/same-device",
         "dpopKey": _dpop_key(),
     }
     name = hashlib.sha256(session.encode()).hexdigest()

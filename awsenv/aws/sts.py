@@ -189,7 +189,8 @@ def _botocore_refused(profile: str, exc: Exception) -> ConfigError:
         # An `aws login` session that is missing, or whose refresh token is
         # spent: only the AWS CLI can sign in again.
         return ConfigError(
-            f"profile {profile!r} has no usable aws login session; run: aws login --profile {profile}"
+            f"profile {profile!r} has no usable aws login session; "
+            f"run: aws login --profile {profile}"
         )
     if name == "MissingDependencyException":
         return ConfigError(
