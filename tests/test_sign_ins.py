@@ -111,3 +111,22 @@ def test_credential_source_environment_is_refused_with_what_to_do(aws: AwsEnv) -
     assert "awsenv keys add" in lines[0]
     listed = json.loads(aws.run("list", "--json").stdout)["profiles"]
     assert [p["problem"] for p in listed if p["name"] == "env-role"] == ["environment-source"]
+
+
+def test_list_and_explain_show_the_login_and_what_the_next_call_needs(aws: AwsEnv) -> None:
+    aws.write(LOGIN_CONFIG, "")
+    listed = json.loads(aws.run("list", "--json").stdout)["profiles"]
+    rows = {p["name"]: p for p in listed}
+    assert rows["signed-in"]["kind"] == "login"
+    assert rows["over-login"]["problem"] == "no-login"
+    missing = aws.run("explain", "over-login")
+    assert "next call: refused: profile 'signed-in' has no usable aws login session" in (
+        missing.stdout
+    )
+    _cached_login(aws, "ASIALOGINALICE000003", "loginSecret3", minutes=30)
+    explained = aws.run("explain", "over-login")
+    assert explained.returncode == 0, explained.stderr
+    assert "signed-in: aws login session arn:aws:iam::" in explained.stdout
+    assert "  login: credentials until 20" in explained.stdout
+    assert "loginSecret3" not in explained.stdout + explained.stderr
+    assert json.loads(aws.run("list", "--json").stdout)["profiles"][0]["problem"] is None

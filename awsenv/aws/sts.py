@@ -16,6 +16,7 @@ from typing import Any
 
 from awsenv.aws import clock
 from awsenv.aws.credentials import Credentials, check_time
+from awsenv.aws.login import sign_in_hint
 from awsenv.errors import AwsError, ConfigError, EndpointError, MfaCodeRejected
 from awsenv.trace import debug
 
@@ -188,10 +189,7 @@ def _botocore_refused(profile: str, exc: Exception) -> ConfigError:
     if name.startswith("Login"):
         # An `aws login` session that is missing, or whose refresh token is
         # spent: only the AWS CLI can sign in again.
-        return ConfigError(
-            f"profile {profile!r} has no usable aws login session; "
-            f"run: aws login --profile {profile}"
-        )
+        return ConfigError(sign_in_hint(profile))
     if name == "MissingDependencyException":
         return ConfigError(
             f"profile {profile!r}: login_session needs awscrt: pip install 'awsenv[login]'"

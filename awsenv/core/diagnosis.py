@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from awsenv import paths
+from awsenv.aws.credentials import format_time
 from awsenv.config.profiles import AwsFiles, Profile
 from awsenv.core import aws_profile
 from awsenv.core.exports import LEGACY_CREDENTIALS, REGION
@@ -149,7 +150,25 @@ def _step(files: AwsFiles, node: Node, survey: Survey) -> list[str]:
             f"({where(files, p, 'aws_session_token')})"
         ]
     assert isinstance(node, BotocoreProfile)
+    session = node.profile.get("login_session")
+    if session:
+        return _login_lines(files, node.profile, session)
     return [f"{node.profile.name}: resolved by botocore (SSO, credential_process or similar)"]
+
+
+def _login_lines(files: AwsFiles, profile: Profile, session: str) -> list[str]:
+    from awsenv.aws import login
+
+    expiry = login.expiry(session)
+    if expiry is None:
+        state = f"none cached; run: aws login --profile {profile.name}"
+    else:
+        state = f"credentials until {format_time(expiry)} (botocore refreshes them with its token)"
+    return [
+        f"{profile.name}: aws login session {session} "
+        f"(login_session from {where(files, profile, 'login_session')})",
+        f"  login: {state} in {login.cache_file(session)}",
+    ]
 
 
 def _serial_origin(files: AwsFiles, node: MfaSession) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from awsenv.aws import login
 from awsenv.aws.credentials import Credentials, format_time
 from awsenv.core.plan import (
     AssumeRole,
@@ -167,13 +168,21 @@ class Freshness:
                 SERVED, f"cached until {format_time(until) if until else '?'}", None, until
             )
         if isinstance(node, BotocoreProfile):
-            return NextCall(RENEW, "no MFA step that awsenv runs")
+            return _botocore_next(node)
         below = self.next_call(node.source)
         if below.action in (REFUSED, CODE):
             return below
         serial = node.serial if isinstance(node, MfaSession) else node.mfa_serial
         why = f"{_what(node)}: {self.why_not_served(node)}"
         return NextCall(CODE, why, serial) if serial else NextCall(RENEW, f"renews {why}")
+
+
+def _botocore_next(node: BotocoreProfile) -> NextCall:
+    session = node.profile.get("login_session")
+    if session and login.expiry(session) is None:
+        refused = login.sign_in_hint(node.profile.name)
+        return NextCall(REFUSED, refused, refusal=refused)
+    return NextCall(RENEW, "no MFA step that awsenv runs")
 
 
 def for_cache(cache: Cache, margin: timedelta, now: Callable[[], datetime]) -> Freshness:

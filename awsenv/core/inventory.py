@@ -123,7 +123,9 @@ def row(files: AwsFiles, name: str, survey: Survey) -> Row:
         left = int((expires - survey.now).total_seconds() // 60)
     problem = detail = None
     if following.action == REFUSED:
-        problem, detail = "source-expiring", following.refusal
+        refused = following.refusal or ""
+        problem = "no-login" if "run: aws login" in refused else "source-expiring"
+        detail = following.refusal
     elif not botocore_can_name(name):
         problem, detail = "unaddressable", "botocore-based tools cannot address this name"
     return Row(
