@@ -246,3 +246,44 @@ def test_keys_rotate_that_iam_refuses_keeps_the_old_key(keyring_aws: AwsEnv) -> 
     listed = _iam(aws).list_access_keys(UserName="alice-full")["AccessKeyMetadata"]
     ids = {k["AccessKeyId"] for k in listed}
     assert old_id in ids and len(ids) == 2
+
+
+def test_keys_add_asks_for_keys_the_files_do_not_hold_without_echo(keyring_aws: AwsEnv) -> None:
+    import pexpect
+
+    aws = keyring_aws
+    aws.run("keys", "remove", "newkeys", "--yes")
+    secret = "typedSecretKey000000000000000000000000001"
+    env = {k: v for k, v in aws.environ.items() if k != "PYTHONUNBUFFERED"}
+    child = pexpect.spawn(AWSENV, ["keys", "add", "newkeys"], env=env, encoding="utf-8",
+                          timeout=60, cwd=str(aws.root))  # fmt: skip
+    child.expect(r"(?m)^access key id for profile newkeys: ")
+    child.sendline("AKIATYPEDKEY00000001")
+    child.expect(r"(?m)^secret access key \(not shown\): ")
+    child.sendline(secret)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert secret not in (child.before or "")
+    assert _files_holding(aws.root, secret) == []
+    assert aws.credentials.read_text() == SEED_CREDENTIALS
+    line = f"credential_process = {AWSENV} keys process newkeys\n"
+    assert aws.config.read_text() == f"{SEED_CONFIG}\n[profile newkeys]\n{line}"
+    process = json.loads(aws.run("keys", "process", "newkeys").stdout)
+    assert process["SecretAccessKey"] == secret
+    assert aws.run("keys", "list").stdout == "newkeys\n"
+
+
+def test_list_and_explain_know_keys_in_the_keyring(keyring_aws: AwsEnv) -> None:
+    aws = keyring_aws
+    assert aws.run("keys", "add", "default", "--yes").returncode == 0
+    gone = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"}
+    listed = json.loads(aws.run("list", "--json", env=gone).stdout)["profiles"]
+    rows = {p["name"]: p for p in listed}
+    assert rows["default"]["kind"] == "keyring"
+    assert rows["default"]["credentials"] == "long-term"
+    assert rows["dev"]["problem"] is None and rows["dev"]["chain"] == ["mfa", "default"]
+    explained = aws.run("explain", "dev", env=gone)
+    assert explained.returncode == 0, explained.stderr
+    assert "default: long-term keys in the OS keyring, entry 'default'" in explained.stdout
+    assert DEFAULT_SECRET not in explained.stdout + explained.stderr

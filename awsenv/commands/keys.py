@@ -8,11 +8,14 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from awsenv.commands.setup_wizard import Asker
 from awsenv.commands.shared import parse, write
 from awsenv.errors import UsageError
 from awsenv.stderr import Console
+
+if TYPE_CHECKING:  # the wizard's questions: only `add` and `remove` ask
+    from awsenv.commands.setup_wizard import Asker
 
 
 def run(argv: Sequence[str], console: Console) -> int:
@@ -101,6 +104,8 @@ def _remove(args: argparse.Namespace, console: Console) -> int:
 
 
 def _asker(console: Console, what: str) -> Asker:
+    from awsenv.commands.setup_wizard import Asker
+
     if not sys.stdin.isatty():
         raise UsageError(f"{what} is asked on a terminal, and there is none; nothing was written")
     return Asker(console)
@@ -109,6 +114,8 @@ def _asker(console: Console, what: str) -> Asker:
 def _confirm(args: argparse.Namespace, question: str) -> None:
     if args.yes:
         return
+    from awsenv.commands.setup_wizard import Asker
+
     if not sys.stdin.isatty():
         raise UsageError("no terminal to confirm on: add --yes; nothing was written")
     if not Asker(Console()).yes(question):
