@@ -287,3 +287,25 @@ def test_list_and_explain_know_keys_in_the_keyring(keyring_aws: AwsEnv) -> None:
     assert explained.returncode == 0, explained.stderr
     assert "default: long-term keys in the OS keyring, entry 'default'" in explained.stdout
     assert DEFAULT_SECRET not in explained.stdout + explained.stderr
+
+
+def test_setup_finds_the_device_with_keys_from_the_keyring(keyring_aws: AwsEnv) -> None:
+    aws = keyring_aws
+    _moto_user(aws, "alice-setup")
+    iam = _iam(aws)
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="alice-setup-phone")[
+        "VirtualMFADevice"
+    ]["SerialNumber"]
+    iam.enable_mfa_device(UserName="alice-setup", SerialNumber=serial,
+                          AuthenticationCode1="123456", AuthenticationCode2="654321")  # fmt: skip
+    no_session = SEED_CONFIG[: SEED_CONFIG.index("[profile mfa]")]
+    aws.write(no_session, aws.credentials.read_text())
+    assert aws.run("keys", "add", "default", "--yes").returncode == 0
+    role = f"arn:aws:iam::{ACCOUNT}:role/admin"
+    result = aws.run("setup", "--source", "default", "--role", f"admin={role}", "--yes",
+                     "--shell", "bash")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"mfa_serial = {serial}\n" in aws.config.read_text()
+    exported = aws.run("admin", "--mfa-code", "123456", "--shell", "bash")
+    assert exported.returncode == 0, exported.stderr
+    assert "AWS_SESSION_TOKEN" in exported.stdout
