@@ -4,6 +4,7 @@ starts (Debian `dbus-x11`, `gnome-keyring`), never a mock."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -38,14 +39,14 @@ def _require_tools() -> None:
     pytest.skip(f"{', '.join(missing)} not installed (Debian dbus-x11, gnome-keyring)")
 
 
-@pytest.fixture(scope="module")
-def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A private session bus with an unlocked gnome-keyring on it: the
-    variable that reaches it."""
+@contextlib.contextmanager
+def _session_bus(home: Path, *, unlock: bool) -> Iterator[dict[str, str]]:
+    """A private D-Bus session bus with gnome-keyring's Secret Service on it,
+    its login keyring unlocked or (unlock=False) none that is open: the
+    variable that reaches the bus."""
     _require_tools()
-    home = tmp_path_factory.mktemp("keyring-home")
     runtime = home / "run"
-    runtime.mkdir(mode=0o700)
+    runtime.mkdir(mode=0o700, parents=True)
     env = {"HOME": str(home), "PATH": os.environ["PATH"], "XDG_RUNTIME_DIR": str(runtime)}
     launched = subprocess.run(
         ["dbus-launch", "--sh-syntax"], env=env, capture_output=True, text=True, timeout=60
@@ -56,18 +57,27 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
     assert address and pid, launched.stdout
     bus = {"DBUS_SESSION_BUS_ADDRESS": address.group(1)}
     try:
-        unlocked = subprocess.run(
-            ["gnome-keyring-daemon", "--unlock", "--components=secrets"],
-            input="pw",
+        daemon = ["gnome-keyring-daemon", "--components=secrets"]
+        daemon.insert(1, "--unlock" if unlock else "--start")
+        started = subprocess.run(
+            daemon,
+            input="pw" if unlock else None,
             env={**env, **bus},
             capture_output=True,
             text=True,
             timeout=60,
         )
-        assert unlocked.returncode == 0, unlocked.stderr
+        assert started.returncode == 0, started.stderr
         yield bus
     finally:
+        # The daemon leaves with its bus.
         os.kill(int(pid.group(1)), signal.SIGTERM)
+
+
+@pytest.fixture(scope="module")
+def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    with _session_bus(tmp_path_factory.mktemp("keyring-home"), unlock=True) as bus:
+        yield bus
 
 
 @pytest.fixture
@@ -309,3 +319,32 @@ def test_setup_finds_the_device_with_keys_from_the_keyring(keyring_aws: AwsEnv) 
     exported = aws.run("admin", "--mfa-code", "123456", "--shell", "bash")
     assert exported.returncode == 0, exported.stderr
     assert "AWS_SESSION_TOKEN" in exported.stdout
+
+
+def test_a_locked_keyring_is_one_line_and_nothing_changes(
+    keyring_aws: AwsEnv, tmp_path: Path
+) -> None:
+    aws = keyring_aws
+    before = aws.snapshot()
+    with _session_bus(tmp_path / "locked-home", unlock=False) as locked:
+        result = aws.run("keys", "add", "default", "--yes", env=locked)
+    assert result.returncode == 3 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "keyring (SecretService Keyring) cannot be reached" in lines[0]
+    assert aws.snapshot() == before
+
+
+def test_a_move_cut_short_is_ended_by_running_keys_add_again(keyring_aws: AwsEnv) -> None:
+    aws = keyring_aws
+    # As if the config was written and the credentials file was not.
+    line = f"credential_process = {AWSENV} keys process default\n"
+    aws.config.write_text(
+        SEED_CONFIG.replace("region = eu-west-1\n", f"region = eu-west-1\n{line}")
+    )
+    result = aws.run("keys", "add", "default", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert _files_holding(aws.root, DEFAULT_SECRET) == []
+    again = aws.run("keys", "add", "default", "--yes")
+    assert again.returncode == 3
+    assert again.stderr == "awsenv: the keys of profile 'default' are already in the OS keyring\n"

@@ -61,7 +61,9 @@ class Profile:
             return Kind.OTHER
         if self.session_source is not None:
             return Kind.MFA_SESSION
-        if self.keyring_name is not None and not self.get("sso_session"):
+        # Keys in a file come first, as in botocore's chain (shared credentials
+        # before credential_process): only a move cut short leaves both.
+        if self.keyring_name is not None and not self.has_keys and not self.get("sso_session"):
             return Kind.KEYRING
         if any(self.get(key) for key in BOTOCORE_RESOLVED):
             return Kind.OTHER

@@ -19,7 +19,7 @@ from pathlib import Path
 from awsenv import paths
 from awsenv.aws.credentials import Credentials
 from awsenv.config.profiles import AwsFiles, Kind
-from awsenv.config.section_editor import replace_if_unchanged, update_section
+from awsenv.config.section_editor import check_unchanged, replace_if_unchanged, update_section
 from awsenv.errors import ConfigError
 from awsenv.store import keyring_keys
 from awsenv.store.cache import Cache
@@ -43,7 +43,9 @@ def find(files: AwsFiles, name: str) -> Found:
     if name not in files.config and name not in files.credentials:
         return Found(name, None)
     profile = files.profile(name)
-    if profile.keyring_name == name:
+    # Keys still in the file beside the keyring's credential_process: a move
+    # cut short, which this one ends.
+    if profile.keyring_name == name and not profile.has_keys:
         raise ConfigError(f"the keys of profile {name!r} are already in the OS keyring")
     in_config = [key for key in KEY_NAMES if profile.config.get(key)]
     if in_config:
@@ -57,7 +59,7 @@ def find(files: AwsFiles, name: str) -> Found:
         kind = profile.kind
     except ConfigError:
         kind = None
-    if kind not in (Kind.LONG_TERM, None):
+    if kind not in (Kind.LONG_TERM, None) and profile.keyring_name != name:
         raise ConfigError(
             f"profile {name!r} is a {kind.value if kind else 'profile'} profile, not long-term "
             "keys; give the profile that holds the access key"
@@ -144,6 +146,8 @@ def _write(files: AwsFiles, config: str, credentials: str) -> None:
     with Locks(locks_dir, timeout=lock_timeout(os.environ)) as locks:
         for path, _read, _new in targets:
             locks.hold(file_lock_name(path), f"writing {path}")
+        for path, read, _new in targets:
+            check_unchanged(path, read, changed.format(path))
         for path, read, new in targets:
             if _text(read) != new:
                 replace_if_unchanged(path, read, new.encode("utf-8"), changed.format(path))
