@@ -348,3 +348,20 @@ def test_a_move_cut_short_is_ended_by_running_keys_add_again(keyring_aws: AwsEnv
     again = aws.run("keys", "add", "default", "--yes")
     assert again.returncode == 3
     assert again.stderr == "awsenv: the keys of profile 'default' are already in the OS keyring\n"
+
+
+def test_a_repeat_over_keys_in_the_keyring_imports_no_keyring(
+    keyring_aws: AwsEnv, tmp_path: Path
+) -> None:
+    import test_fast_path
+
+    aws = keyring_aws
+    assert aws.run("keys", "add", "default", "--yes").returncode == 0
+    assert aws.run("dev", "--shell", "bash", "--mfa-code", "123456").returncode == 0
+    heavy = (*test_fast_path.HEAVY, "keyring", "awscrt", "secretstorage")
+    memo = test_fast_path.probe(aws, tmp_path / "memo.json", "dev", "--shell", "bash", heavy=heavy)
+    assert memo == {"code": 0, "loaded": []}
+    test_fast_path.memo_file(aws).unlink()
+    full = test_fast_path.probe(aws, tmp_path / "full.json", "dev", "--shell", "bash", heavy=heavy)
+    assert full["code"] == 0 and "argparse" in full["loaded"]  # the full path ran
+    assert not {"keyring", "awscrt", "secretstorage", "botocore"} & set(full["loaded"])
