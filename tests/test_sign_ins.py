@@ -130,3 +130,17 @@ def test_list_and_explain_show_the_login_and_what_the_next_call_needs(aws: AwsEn
     assert "  login: credentials until 20" in explained.stdout
     assert "loginSecret3" not in explained.stdout + explained.stderr
     assert json.loads(aws.run("list", "--json").stdout)["profiles"][0]["problem"] is None
+
+
+def test_an_expired_login_that_cannot_be_refreshed_says_run_aws_login(aws: AwsEnv) -> None:
+    aws.write(LOGIN_CONFIG, "")
+    _cached_login(aws, "ASIALOGINALICE000004", "loginSecret4", minutes=-5)
+    # The sign-in service is the local endpoint, which does not know the
+    # refresh token: as when the login's 12 hours are over.
+    result = aws.run("over-login")
+    assert result.returncode == 3, result.stderr
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("awsenv: profile 'signed-in' has no usable aws login session")
+    assert line.endswith("; run: aws login --profile signed-in")
+    assert "loginRefreshToken" not in line

@@ -36,8 +36,9 @@ def expiry(session: str, environ: Mapping[str, str] = os.environ) -> datetime | 
         return None
 
 
-def sign_in_hint(profile: str) -> str:
+def sign_in_hint(profile: str, why: str = "") -> str:
     """The one line for a login that is missing or can no longer be refreshed."""
     return (
-        f"profile {profile!r} has no usable aws login session; run: aws login --profile {profile}"
+        f"profile {profile!r} has no usable aws login session{why}; "
+        f"run: aws login --profile {profile}"
     )

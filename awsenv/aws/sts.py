@@ -154,9 +154,10 @@ def _without_aws_environment() -> Iterator[None]:
         os.environ.update(saved)
 
 
-def botocore_credentials(profile: str) -> Credentials:
+def botocore_credentials(profile: str, *, login: bool = False) -> Credentials:
     """Credentials for a profile only botocore knows how to resolve (SSO,
-    credential_process, ...), never from the environment."""
+    credential_process, an `aws login` session (`login`), ...), never from the
+    environment."""
     import botocore.exceptions
     import botocore.session
 
@@ -171,6 +172,14 @@ def botocore_credentials(profile: str) -> Credentials:
             frozen = resolved.get_frozen_credentials()
     except botocore.exceptions.BotoCoreError as exc:
         raise _botocore_refused(profile, exc) from None
+    except botocore.exceptions.ClientError as exc:
+        if not login:
+            raise
+        # The sign-in service refused the refresh in a way botocore does not
+        # name (it names an expired token LoginRefreshRequired).
+        code = exc.response.get("Error", {}).get("Code") or "an error"
+        why = f" (the sign-in service refused its refresh: {code})"
+        raise ConfigError(sign_in_hint(profile, why)) from None
     expiry = getattr(resolved, "_expiry_time", None)
     try:
         expiry = check_time(expiry) if isinstance(expiry, datetime) else None

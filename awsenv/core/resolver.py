@@ -260,7 +260,8 @@ class Resolver:
                 self._forced.add(stale)
                 self.staged.from_cache.discard(stale)
                 return self._assume(node)
-        return Issued(botocore_credentials(node.profile.name))
+        login = bool(node.profile.get("login_session"))
+        return Issued(botocore_credentials(node.profile.name, login=login))
 
     def _assume(self, node: AssumeRole) -> Issued:
         source = self.resolve(node.source)
