@@ -365,3 +365,15 @@ def test_a_repeat_over_keys_in_the_keyring_imports_no_keyring(
     full = test_fast_path.probe(aws, tmp_path / "full.json", "dev", "--shell", "bash", heavy=heavy)
     assert full["code"] == 0 and "argparse" in full["loaded"]  # the full path ran
     assert not {"keyring", "awscrt", "secretstorage", "botocore"} & set(full["loaded"])
+
+
+def test_a_cached_mfa_session_survives_the_move_into_the_keyring(keyring_aws: AwsEnv) -> None:
+    aws = keyring_aws
+    assert aws.run("dev", "--mfa-code", "123456").returncode == 0
+    assert aws.run("keys", "add", "default", "--yes").returncode == 0
+    aws.sts.reset()
+    # Another role over the same session: no code, no GetSessionToken, no keyring.
+    gone = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"}
+    result = aws.run("prod", "--no-prompt", env=gone)
+    assert result.returncode == 0, result.stderr
+    assert aws.sts.calls == {"AssumeRole": 1}

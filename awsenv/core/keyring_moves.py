@@ -20,7 +20,7 @@ from awsenv import paths
 from awsenv.aws.credentials import Credentials
 from awsenv.config.profiles import AwsFiles, Kind
 from awsenv.config.section_editor import check_unchanged, replace_if_unchanged, update_section
-from awsenv.errors import ConfigError
+from awsenv.errors import AwsenvError, ConfigError
 from awsenv.store import keyring_keys
 from awsenv.store.cache import Cache
 from awsenv.store.locks import Locks, file_lock_name, lock_timeout
@@ -112,6 +112,31 @@ def add(files: AwsFiles, found: Found, keys: Credentials, command: str) -> None:
     if found.keys is not None:
         credentials = update_section(credentials_text, found.profile, {}, remove=KEY_NAMES)
     _write(files, config, credentials)
+    _carry_sessions(files, found.profile, process_line(command, found.profile))
+
+
+def _carry_sessions(files: AwsFiles, name: str, line: str) -> None:
+    """The MFA sessions cached over these keys, under the keyring's name for
+    them too: the next export needs no new code for having moved the keys."""
+    from dataclasses import replace
+
+    from awsenv.config.profiles import Profile
+    from awsenv.core.plan import LongTermKeys, MfaSession, build_plan, walk
+
+    profile = files.profile(name) if name in files.names else Profile(name, {}, {})
+    moved = LongTermKeys(Profile(name, {**profile.config, "credential_process": line}, {}))
+    cache = Cache(paths.cache_dir(os.environ))
+    for other in files.names:
+        try:
+            chain = walk(build_plan(files, other).top)
+        except AwsenvError:
+            continue
+        for node in chain:
+            if isinstance(node, MfaSession) and node.source.profile.name == name:
+                session = cache.load(node.cache_key)
+                if session is not None:
+                    key = replace(node, source=moved).cache_key
+                    cache.store(key, session, cache.skews.get(node.cache_key))
 
 
 def remove(files: AwsFiles, name: str) -> bool:
