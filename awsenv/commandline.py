@@ -426,8 +426,8 @@ def _words_fit(call: Call) -> bool:
 def completion() -> dict[str, object]:
     """What the completers offer (the templates' `completion`): the
     subcommands, each one's long options ("" for the export, with --help as
-    argparse adds it, and --version for the export), and the subcommands whose
-    first argument is a profile."""
+    argparse adds it, and --version for the export), the subcommands whose
+    first argument is a profile, and the sub-actions (`keys add`)."""
     options = {}
     for command in TABLE:
         flags = {f for o in command.all_options() for f in o.flags if f.startswith("--")}
@@ -439,4 +439,10 @@ def completion() -> dict[str, object]:
         "subcommands": sorted(NAMES),
         "options": sorted(options.items()),
         "profile_argument": list(PROFILE_ARGUMENT),
+        # (subcommand, its actions, those whose next word is a profile)
+        "actions": [
+            (c.name, [a.word for a in c.actions], [a.word for a in c.actions if a.profile])
+            for c in TABLE
+            if c.actions
+        ],
     }
