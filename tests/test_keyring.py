@@ -116,6 +116,9 @@ def test_keys_add_moves_the_secret_out_of_every_file(keyring_aws: AwsEnv) -> Non
     )
     listed = aws.run("keys", "list")
     assert (listed.returncode, listed.stdout) == (0, "default\n")
+    exported = aws.run("default", "--shell", "bash")
+    assert exported.returncode == 0, exported.stderr
+    assert f"AWS_ACCESS_KEY_ID='{DEFAULT_KEY_ID}'" in exported.stdout
     process = aws.run("keys", "process", "default")
     assert process.returncode == 0, process.stderr
     assert json.loads(process.stdout) == {
@@ -377,3 +380,23 @@ def test_a_cached_mfa_session_survives_the_move_into_the_keyring(keyring_aws: Aw
     result = aws.run("prod", "--no-prompt", env=gone)
     assert result.returncode == 0, result.stderr
     assert aws.sts.calls == {"AssumeRole": 1}
+
+
+def test_a_new_key_sts_never_accepts_is_deleted_and_the_old_one_kept(
+    keyring_aws: AwsEnv,
+) -> None:
+    aws = keyring_aws
+    old_id, old_secret = _moto_user(aws, "alice-unaccepted")
+    # STS knows the old key only: the new one is refused as InvalidClientTokenId,
+    # as a key IAM has not yet spread is, until awsenv stops waiting for it.
+    aws.sts.check_keys = True
+    aws.sts.add_user_keys(old_id, old_secret)
+    assert aws.run("keys", "add", "default", "--yes").returncode == 0
+    rotated = aws.run("keys", "rotate", "default", "--mfa-code", "123456", timeout=120)
+    assert rotated.returncode == 4
+    (line,) = rotated.stderr.splitlines()
+    assert "did not work" in line and f"the old key {old_id} is back" in line
+    assert old_secret not in line
+    assert json.loads(aws.run("keys", "process", "default").stdout)["AccessKeyId"] == old_id
+    listed = _iam(aws).list_access_keys(UserName="alice-unaccepted")["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in listed] == [old_id]
