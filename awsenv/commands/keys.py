@@ -66,7 +66,7 @@ def _add(args: argparse.Namespace, console: Console) -> int:
     if found.keys is not None:
         where = f"[{found.profile}] of {files.credentials_path}"
         question = f"move the access key in {where} into the OS keyring ({keyring})?"
-        _confirm(args, question)
+        _confirm(args, question, console)
         keys = found.keys
     else:
         asker = _asker(console, "the access key of profile " + repr(found.profile))
@@ -91,7 +91,7 @@ def _remove(args: argparse.Namespace, console: Console) -> int:
 
     files = load_files()
     keyring = keyring_keys.check_reachable()
-    _confirm(args, f"delete the keys of {args.profile} from the OS keyring ({keyring})?")
+    _confirm(args, f"delete the keys of {args.profile} from the OS keyring ({keyring})?", console)
     held = keyring_moves.remove(files, args.profile)
     if not held:
         console.say(f"the OS keyring held no keys for {args.profile}")
@@ -111,12 +111,12 @@ def _asker(console: Console, what: str) -> Asker:
     return Asker(console)
 
 
-def _confirm(args: argparse.Namespace, question: str) -> None:
+def _confirm(args: argparse.Namespace, question: str, console: Console) -> None:
     if args.yes:
         return
     from awsenv.commands.setup_wizard import Asker
 
     if not sys.stdin.isatty():
         raise UsageError("no terminal to confirm on: add --yes; nothing was written")
-    if not Asker(Console()).yes(question):
+    if not Asker(console).yes(question):
         raise UsageError("not confirmed; nothing was written")
