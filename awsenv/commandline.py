@@ -63,10 +63,13 @@ class Command:
     writes: what its stdout carries, as a failure to write it says (None when
     stdout is not awsenv's, as exec's is COMMAND's); resolves: it obtains the
     profile's credentials (the recursion guard's concern); rest: it takes
-    `-- COMMAND [ARGS...]`; about: the longer description of its --help."""
+    `-- COMMAND [ARGS...]`; about: the longer description of its --help;
+    actions: its sub-actions (`awsenv keys add PROFILE`), each a row of its
+    own whose name is the whole command (`keys add`)."""
 
     __slots__ = (
         "about",
+        "actions",
         "evaluated",
         "name",
         "options",
@@ -91,6 +94,7 @@ class Command:
         resolves: bool = False,
         rest: bool = False,
         about: str = "",
+        actions: tuple[Command, ...] = (),
     ) -> None:
         self.name = name
         self.summary = summary
@@ -102,6 +106,15 @@ class Command:
         self.resolves = resolves
         self.rest = rest
         self.about = about or summary
+        self.actions = actions
+
+    @property
+    def word(self) -> str:
+        """The word that names it on the command line (`add` of `keys add`)."""
+        return self.name.rpartition(" ")[2]
+
+    def action(self, word: str) -> Command | None:
+        return next((a for a in self.actions if a.word == word), None)
 
     def all_options(self) -> tuple[Option, ...]:
         """Its options, with -p/--profile where it takes a profile that way."""
@@ -112,6 +125,9 @@ class Command:
         parts = ["awsenv"]
         if self.name:
             parts.append(self.name)
+        if self.actions:
+            parts.append("|".join(a.word for a in self.actions))
+            parts.append("...")
         if self.profile:
             parts.append("PROFILE")
         parts.extend(metavar for metavar, _ in self.words)
@@ -150,6 +166,40 @@ CREDENTIALS = (
     Option("--debug", help="explain each step on stderr"),
 )
 
+KEYS = Command(
+    "keys",
+    "long-term keys in the OS keyring: add, list, remove, rotate, process",
+    about="Keep an IAM user's long-term keys in the OS keyring (Secret Service, Keychain, "
+    "Credential Locker) instead of ~/.aws/credentials; every SDK reads them through "
+    "credential_process.",
+    writes="the key names or the credential_process JSON",
+    actions=(
+        Command(
+            "keys add",
+            "move a profile's access key into the OS keyring (else asked without echo)",
+            profile=POSITIONAL,
+            options=(Option("--yes", help="do it without asking"),),
+        ),
+        Command("keys list", "the profiles whose keys the keyring holds (names only)"),
+        Command(
+            "keys remove",
+            "delete a profile's keys from the keyring and its credential_process",
+            profile=POSITIONAL,
+            options=(Option("--yes", help="do it without asking"),),
+        ),
+        Command(
+            "keys rotate",
+            "a new access key from IAM (with the MFA session), checked, the old one deleted",
+            profile=POSITIONAL,
+            options=(CREDENTIALS[0], CREDENTIALS[-1]),
+        ),
+        Command(
+            "keys process",
+            "print the keys as credential_process JSON (what SDKs run)",
+            profile=POSITIONAL,
+        ),
+    ),
+)
 TABLE = (
     Command(
         "",
@@ -278,6 +328,7 @@ TABLE = (
         writes="the sign-in URL",  # only with --print
         resolves=True,
     ),
+    KEYS,
 )
 
 HELP = ("-h", "--help")
@@ -286,6 +337,8 @@ VERSION = "--version"
 ANYWHERE = (*HELP, VERSION)
 
 BY_NAME = {command.name: command for command in TABLE}
+# Every row a usage line describes: the rows, with a row's actions instead of it.
+ROWS = tuple(row for command in TABLE for row in (command.actions or (command,)))
 NAMES = frozenset(name for name in BY_NAME if name)
 # What each one writes to stdout; "" is `awsenv PROFILE`, the export.
 OUTPUT = {c.name: c.writes for c in TABLE if c.writes}
@@ -301,10 +354,11 @@ class Call:
     valued option's value (by its long name; the last one given), its flags,
     and for a `rest` command what follows `--`."""
 
-    __slots__ = ("command", "flags", "rest", "values", "words")
+    __slots__ = ("action", "command", "flags", "rest", "values", "words")
 
     def __init__(self, command: Command) -> None:
         self.command = command
+        self.action: Command | None = None  # its sub-action's row (`keys add`)
         self.words: list[str] = []
         self.values: dict[str, str] = {}
         self.flags: list[str] = []
@@ -313,7 +367,7 @@ class Call:
     @property
     def profile(self) -> str | None:
         """The profile it names: -p/--profile's value, else its first word."""
-        if not self.command.profile:
+        if not (self.action or self.command).profile:
             return None
         return self.values.get("--profile") or (self.words[0] if self.words else None)
 
@@ -327,7 +381,7 @@ def _options(command: Command | None) -> dict[str, Option]:
     key = "\0" if command is None else command.name
     found = _INDEX.get(key)
     if found is None:
-        commands = TABLE if command is None else (command,)
+        commands = ROWS if command is None else (command,)
         found = {f: o for c in commands for o in c.all_options() for f in o.flags}
         _INDEX[key] = found
     return found
@@ -345,7 +399,9 @@ def read(argv: Sequence[str], *, strict: bool = True) -> Call | None:
     if command.name:
         del args[0]
     call = Call(command)
-    known = _options(command if strict else None)
+    if not _take_action(call, args) and strict:
+        return None
+    known = _options((call.action or command) if strict else None)
     while args:
         word = args.pop(0)
         if word == "--":
@@ -361,6 +417,17 @@ def read(argv: Sequence[str], *, strict: bool = True) -> Call | None:
     if strict and not _words_fit(call):
         return None
     return call
+
+
+def _take_action(call: Call, args: list[str]) -> bool:
+    """Put the sub-action its first word names (taken from args) into call;
+    False when it has actions and none is named."""
+    if not call.command.actions:
+        return True
+    call.action = call.command.action(args[0]) if args else None
+    if call.action is not None:
+        del args[0]
+    return call.action is not None
 
 
 def _take_option(call: Call, word: str, args: list[str], known: dict[str, Option]) -> bool:
@@ -382,7 +449,7 @@ def _take_option(call: Call, word: str, args: list[str], known: dict[str, Option
 
 
 def _words_fit(call: Call) -> bool:
-    command = call.command
+    command = call.action or call.command
     wanted = len(command.words) + (1 if command.profile == POSITIONAL else 0)
     if command.profile == EITHER:
         return len(call.words) <= 1
@@ -392,8 +459,8 @@ def _words_fit(call: Call) -> bool:
 def completion() -> dict[str, object]:
     """What the completers offer (the templates' `completion`): the
     subcommands, each one's long options ("" for the export, with --help as
-    argparse adds it, and --version for the export), and the subcommands whose
-    first argument is a profile."""
+    argparse adds it, and --version for the export), the subcommands whose
+    first argument is a profile, and the sub-actions (`keys add`)."""
     options = {}
     for command in TABLE:
         flags = {f for o in command.all_options() for f in o.flags if f.startswith("--")}
@@ -405,4 +472,10 @@ def completion() -> dict[str, object]:
         "subcommands": sorted(NAMES),
         "options": sorted(options.items()),
         "profile_argument": list(PROFILE_ARGUMENT),
+        # (subcommand, its actions, those whose next word is a profile)
+        "actions": [
+            (c.name, [a.word for a in c.actions], [a.word for a in c.actions if a.profile])
+            for c in TABLE
+            if c.actions
+        ],
     }

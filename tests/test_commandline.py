@@ -23,6 +23,7 @@ from awsenv.commandline import (
     NAMES,
     PASSTHROUGH,
     PROFILE_ARGUMENT,
+    ROWS,
     TABLE,
     completion,
     read,
@@ -120,7 +121,7 @@ def test_memos_name_only_rows_of_the_table() -> None:
 def test_the_readme_reference_is_the_table() -> None:
     text = README.read_text()
     block = text.split("## Reference\n\n```\n", 1)[1].split("```", 1)[0]
-    assert block.splitlines() == [c.usage(full=True) for c in TABLE]
+    assert block.splitlines() == [c.usage(full=True) for c in ROWS]
 
 
 @pytest.mark.parametrize(
@@ -299,3 +300,34 @@ def test_the_table_and_the_boundary_are_cheap_to_import() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "action", "words", "flags"),
+    [
+        (["keys", "add", "dev", "--yes"], "keys add", ["dev"], ["--yes"]),
+        (["keys", "list"], "keys list", [], []),
+        (["keys", "process", "dev"], "keys process", ["dev"], []),
+        (["keys"], None, None, None),
+        (["keys", "add"], None, None, None),
+        (["keys", "list", "dev"], None, None, None),
+        (["keys", "bogus", "dev"], None, None, None),
+        (["keys", "process", "dev", "--yes"], None, None, None),
+    ],
+)
+def test_keys_actions_are_read_as_rows_of_their_own(
+    argv: list[str], action: str | None, words: list[str] | None, flags: list[str] | None
+) -> None:
+    call = read(argv)
+    if action is None:
+        assert call is None
+        with pytest.raises(UsageError):
+            parser_for("keys").parse_args(argv[1:])
+        return
+    assert call is not None and call.command.name == "keys"
+    assert call.action is not None and call.action.name == action
+    assert (call.words, call.flags) == (words, flags)
+    parsed = parser_for("keys").parse_args(argv[1:])
+    assert parsed.action == action.split()[1]
+    assert fastpath._request(argv) is None  # never a memo
+    assert awsenv_target("awsenv " + " ".join(argv)) is None  # resolves no profile

@@ -98,6 +98,7 @@ SMALL_COMPLETION = {
     "subcommands": ["init", "it's"],
     "options": [("", ["--shell"]), ("init", [])],
     "profile_argument": ["it's"],
+    "actions": [("it's", ["a b", "c"], ["c"])],
 }
 
 INIT_OPTIONS = [

@@ -111,6 +111,26 @@ def test_explain_completes_profile_names(aws: AwsEnv, shell: str) -> None:
         child.close(force=True)
 
 
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_keys_completes_its_actions_then_profile_names(aws: AwsEnv, shell: str) -> None:
+    aws.write(CONFIG, CREDENTIALS)
+    child = spawn(aws, shell)
+    try:
+        child.send("awsenv keys rot\t")
+        child.expect_exact("rotate")
+        child.send(" ze\t")
+        child.expect_exact("zeta")
+        # `list` takes no profile: nothing is offered after it.
+        child.send("\x15")  # kill the line
+        child.send("awsenv keys list ze\t")
+        time.sleep(1.5)
+        child.send("\x01printf '<%s>\\n' \r")
+        child.expect(r"<awsenv>\r?\n<keys>\r?\n<list>\r?\n<([^>\r\n]*)>\r?\n")
+        assert child.match.group(1) == "ze"
+    finally:
+        child.close(force=True)
+
+
 def test_pwsh_completer_parses_and_quotes_names(aws: AwsEnv) -> None:
     code = subprocess.run(
         [AWSENV, "init", "pwsh"], capture_output=True, text=True, check=True, env=aws.environ

@@ -34,12 +34,15 @@ with open(OUT, "w") as f:
 """
 
 
-def probe(aws: AwsEnv, out: Path, *args: str, where: bool = False) -> dict:
-    """Run the real entry point in a fresh interpreter; report what it imported."""
+def probe(
+    aws: AwsEnv, out: Path, *args: str, where: bool = False, heavy: tuple[str, ...] = HEAVY
+) -> dict:
+    """Run the real entry point in a fresh interpreter; report which of
+    `heavy` it imported."""
     script = (
         PROBE.replace("ARGS", repr(list(args)))
         .replace("OUT", repr(str(out)))
-        .replace("HEAVY", repr(HEAVY))
+        .replace("HEAVY", repr(heavy))
     )
     proc = subprocess.run(
         [sys.executable, "-c", script],

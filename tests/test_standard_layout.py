@@ -239,7 +239,13 @@ def test_credential_source_environment_never_uses_awsenvs_own_environment(aws: A
     )
     assert result.returncode == 3, result.stderr
     assert result.stdout == ""
-    assert "No credentials found in credential_source" in result.stderr
+    # Refused before botocore is asked, with what to do instead (issue 16).
+    assert result.stderr.splitlines() == [
+        "awsenv: profile 'envrole' has credential_source = Environment: awsenv never uses "
+        "keys from its own environment (they may be an earlier export); put the keys in a "
+        "profile (awsenv keys add NAME keeps them in the OS keyring) and use "
+        "source_profile = NAME instead"
+    ]
     assert aws.sts.calls == {}
 
 

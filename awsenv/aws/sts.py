@@ -16,6 +16,7 @@ from typing import Any
 
 from awsenv.aws import clock
 from awsenv.aws.credentials import Credentials, check_time
+from awsenv.aws.login import sign_in_hint
 from awsenv.errors import AwsError, ConfigError, EndpointError, MfaCodeRejected
 from awsenv.trace import debug
 
@@ -153,9 +154,10 @@ def without_aws_environment() -> Iterator[None]:
         os.environ.update(saved)
 
 
-def botocore_credentials(profile: str) -> Credentials:
+def botocore_credentials(profile: str, *, login: bool = False) -> Credentials:
     """Credentials for a profile only botocore knows how to resolve (SSO,
-    credential_process, ...), never from the environment."""
+    credential_process, an `aws login` session (`login`), ...), never from the
+    environment."""
     import botocore.exceptions
     import botocore.session
 
@@ -169,7 +171,15 @@ def botocore_credentials(profile: str) -> Credentials:
                 )
             frozen = resolved.get_frozen_credentials()
     except botocore.exceptions.BotoCoreError as exc:
-        raise ConfigError(f"profile {profile!r}: {exc}") from None
+        raise _botocore_refused(profile, exc) from None
+    except botocore.exceptions.ClientError as exc:
+        if not login:
+            raise
+        # The sign-in service refused the refresh in a way botocore does not
+        # name (it names an expired token LoginRefreshRequired).
+        code = exc.response.get("Error", {}).get("Code") or "an error"
+        why = f" (the sign-in service refused its refresh: {code})"
+        raise ConfigError(sign_in_hint(profile, why)) from None
     expiry = getattr(resolved, "_expiry_time", None)
     try:
         expiry = check_time(expiry) if isinstance(expiry, datetime) else None
@@ -181,6 +191,19 @@ def botocore_credentials(profile: str) -> Credentials:
         session_token=frozen.token,
         expiration=expiry,
     )
+
+
+def _botocore_refused(profile: str, exc: Exception) -> ConfigError:
+    name = type(exc).__name__
+    if name.startswith("Login"):
+        # An `aws login` session that is missing, or whose refresh token is
+        # spent: only the AWS CLI can sign in again.
+        return ConfigError(sign_in_hint(profile))
+    if name == "MissingDependencyException":
+        return ConfigError(
+            f"profile {profile!r}: login_session needs awscrt: pip install 'awsenv[login]'"
+        )
+    return ConfigError(f"profile {profile!r}: {exc}")
 
 
 class _NotAnAnswer(Exception):
@@ -343,3 +366,40 @@ def mfa_devices(source: Credentials, region: str | None) -> list[str]:
         params = {"UserName": user} if user else {}
         found = _call(iam, "list_mfa_devices", params, subject="iam list-mfa-devices")
     return [str(device["SerialNumber"]) for device in found.get("MFADevices", [])]
+
+
+def _clients(creds: Credentials, region: str | None, *services: str) -> list[Any]:
+    import botocore.session
+
+    with without_aws_environment():
+        session = botocore.session.Session()
+        return [
+            session.create_client(
+                service,
+                region_name=region or DEFAULT_REGION,
+                aws_access_key_id=creds.access_key_id,
+                aws_secret_access_key=creds.secret_access_key,
+                aws_session_token=creds.session_token,
+            )
+            for service in services
+        ]
+
+
+def caller_arn(creds: Credentials, region: str | None, subject: str) -> str:
+    """Who `creds` are (sts get-caller-identity)."""
+    (sts,) = _clients(creds, region, "sts")
+    return str(_call(sts, "get_caller_identity", {}, subject=subject).get("Arn", ""))
+
+
+def create_access_key(caller: Credentials, user: str, region: str | None) -> Credentials:
+    """A new access key for the IAM user `user` (iam create-access-key)."""
+    (iam,) = _clients(caller, region, "iam")
+    found = _call(iam, "create_access_key", {"UserName": user}, subject="iam create-access-key")
+    key = found["AccessKey"]
+    return Credentials(str(key["AccessKeyId"]), str(key["SecretAccessKey"]))
+
+
+def delete_access_key(caller: Credentials, user: str, key_id: str, region: str | None) -> None:
+    (iam,) = _clients(caller, region, "iam")
+    params = {"UserName": user, "AccessKeyId": key_id}
+    _call(iam, "delete_access_key", params, subject="iam delete-access-key")

@@ -150,7 +150,8 @@ def _source(
     request: SetupRequest, files: AwsFiles, ask: Asker | None, existing: Profile | None
 ) -> tuple[str, tuple[str, str] | None]:
     """The long-term key profile, and new keys when the person typed them."""
-    long_term = [n for n in files.names if _kind(files, n) is Kind.LONG_TERM]
+    # Keys in the OS keyring (`awsenv keys add`) are long-term keys too.
+    long_term = [n for n in files.names if _kind(files, n) in (Kind.LONG_TERM, Kind.KEYRING)]
     source = request.source or (existing.session_source if existing else None)
     new_keys = None
     if source is None and ask:
@@ -205,10 +206,10 @@ def _find_devices(files: AwsFiles, source: str, new_keys: tuple[str, str] | None
     if new_keys:
         creds = Credentials(*new_keys)
     else:
-        profile = files.profile(source)
-        creds = Credentials(
-            profile.get("aws_access_key_id") or "", profile.get("aws_secret_access_key") or ""
-        )
+        from awsenv.core.plan import LongTermKeys
+        from awsenv.core.resolver import long_term_keys
+
+        creds = long_term_keys(LongTermKeys(files.profile(source)))
     return sts.mfa_devices(creds, files.profile(source).get("region") if not new_keys else None)
 
 

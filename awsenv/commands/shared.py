@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from awsenv import __version__
-from awsenv.commandline import BY_NAME, EITHER, POSITIONAL, TABLE, Option
+from awsenv.commandline import BY_NAME, EITHER, POSITIONAL, TABLE, Command, Option
 from awsenv.errors import NoTerminalError, UsageError
 from awsenv.stderr import Console
 
@@ -85,6 +85,23 @@ def parser_for(name: str) -> Parser:
         epilog=epilog() if not name else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _fill(parser, command)
+    if not name:
+        parser.add_argument("--version", action="version", version=f"awsenv {__version__}")
+    return parser
+
+
+def _fill(parser: argparse.ArgumentParser, command: Command) -> None:
+    """A row's arguments and options; its actions as sub-parsers (`action`)."""
+    if command.actions:
+        actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+        for row in command.actions:
+            sub = actions.add_parser(
+                row.word,
+                help=row.summary,
+                description=row.summary[:1].upper() + row.summary[1:],
+            )
+            _fill(sub, row)
     if command.profile == EITHER:
         parser.add_argument("profile", nargs="?", help="the AWS profile")
     elif command.profile == POSITIONAL:
@@ -93,9 +110,6 @@ def parser_for(name: str) -> Parser:
         parser.add_argument(metavar.lower(), metavar=metavar, help=what)
     for option in command.all_options():
         _add(parser, option)
-    if not name:
-        parser.add_argument("--version", action="version", version=f"awsenv {__version__}")
-    return parser
 
 
 def _add(parser: argparse.ArgumentParser, option: Option) -> None:

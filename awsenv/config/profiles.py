@@ -10,15 +10,21 @@ from __future__ import annotations
 import configparser
 import enum
 import io
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from awsenv.errors import ConfigError
 from awsenv.sections import DEFAULTS_SENTINEL, config_profile_name
 
-# Settings that make botocore resolve a profile itself (SSO, a helper program).
-BOTOCORE_RESOLVED = ("sso_start_url", "sso_session", "credential_process")
+# Settings that make botocore resolve a profile itself (SSO, an `aws login`
+# session, a helper program).
+BOTOCORE_RESOLVED = ("sso_start_url", "sso_session", "login_session", "credential_process")
+
+# What `awsenv keys add` puts in a profile's credential_process: the words
+# after awsenv's own name that read its keys from the OS keyring.
+KEYS_PROCESS = ("keys", "process")
 
 # Where an MFA session profile names the long-term keys it is made from. The
 # key is awsenv's own, which every SDK ignores: the Go SDK (terraform, pulumi)
@@ -30,6 +36,7 @@ LEGACY_SESSION_SOURCE = "source_profile"
 
 class Kind(enum.Enum):
     LONG_TERM = "long-term keys"
+    KEYRING = "long-term keys in the OS keyring"  # credential_process = awsenv keys process
     TEMPORARY_KEYS = "temporary keys"  # a session token written by hand or another tool
     MFA_SESSION = "MFA session profile"
     ROLE = "role"
@@ -58,7 +65,11 @@ class Profile:
         # botocore's chain asks SSO before credential_process.
         if self.get("sso_session") or self.get("sso_start_url"):
             return Kind.SSO
-        if self.get("credential_process"):
+        # Keys in a file come first, as in botocore's chain (shared credentials
+        # before credential_process): only a move cut short leaves both.
+        if self.keyring_name is not None and not self.has_keys and not self.get("sso_session"):
+            return Kind.KEYRING
+        if any(self.get(key) for key in BOTOCORE_RESOLVED):
             return Kind.OTHER
         if self.get("web_identity_token_file"):
             return Kind.OTHER
@@ -73,6 +84,16 @@ class Profile:
     def has_keys(self) -> bool:
         """An access key and its secret, from either file."""
         return bool(self.get("aws_access_key_id") and self.get("aws_secret_access_key"))
+
+    @property
+    def keyring_name(self) -> str | None:
+        """The name the OS keyring holds this profile's keys under, when its
+        credential_process is `awsenv keys process NAME` (as `awsenv keys add`
+        writes it); None otherwise."""
+        words = awsenv_words(self.get("credential_process") or "")
+        if words is None or len(words) != 3 or tuple(words[:2]) != KEYS_PROCESS:
+            return None
+        return words[2]
 
     @property
     def session_source(self) -> str | None:
@@ -177,6 +198,21 @@ def sso_session_name(section: str) -> str | None:
     except ValueError:
         return None
     return parts[1] if len(parts) == 2 and parts[0] == "sso-session" else None
+
+
+def awsenv_words(command: str) -> list[str] | None:
+    """awsenv's own words in a credential_process `command`, if it runs awsenv
+    (`awsenv`, `awsenv.exe`, by any path, or `python -m awsenv`), split as
+    botocore splits it."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if words[:1] and PurePath(words[0]).name.lower() in ("awsenv", "awsenv.exe"):
+        return words[1:]
+    if len(words) > 2 and words[1:3] == ["-m", "awsenv"]:
+        return words[3:]
+    return None
 
 
 def _shown(path: Path, chosen_by: str | None) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from awsenv import paths
+from awsenv.aws.credentials import format_time
 from awsenv.config.profiles import AwsFiles, Profile
 from awsenv.core import aws_profile
 from awsenv.core.exports import LEGACY_CREDENTIALS, REGION
@@ -140,6 +141,12 @@ def _step(files: AwsFiles, node: Node, survey: Survey) -> list[str]:
         ]
     if isinstance(node, LongTermKeys):
         p = node.profile
+        if node.keyring:
+            return [
+                f"{p.name}: long-term keys in the OS keyring, entry {node.keyring!r} "
+                f"(credential_process from {where(files, p, 'credential_process')}); "
+                "read only when a step is renewed"
+            ]
         return [f"{p.name}: long-term keys ({where(files, p, 'aws_access_key_id')})"]
     if isinstance(node, StaticSession):
         p = node.profile
@@ -150,6 +157,9 @@ def _step(files: AwsFiles, node: Node, survey: Survey) -> list[str]:
     if isinstance(node, SsoRole):
         return _sso_step(files, node, survey)
     assert isinstance(node, BotocoreProfile)
+    session = node.profile.get("login_session")
+    if session:
+        return _login_lines(files, node.profile, session)
     return [f"{node.profile.name}: resolved by botocore (SSO, credential_process or similar)"]
 
 
@@ -177,6 +187,21 @@ def _sso_step(files: AwsFiles, node: SsoRole, survey: Survey) -> list[str]:
         f"({origin}; start URL {session.start_url}, region {session.region})",
         f"  token: {token} ({token_path(session.cache_name)})",
         f"  cached role credentials: {survey.fresh.state(node)}",
+    ]
+
+
+def _login_lines(files: AwsFiles, profile: Profile, session: str) -> list[str]:
+    from awsenv.aws import login
+
+    expiry = login.expiry(session)
+    if expiry is None:
+        state = f"none cached; run: aws login --profile {profile.name}"
+    else:
+        state = f"credentials until {format_time(expiry)} (botocore refreshes them with its token)"
+    return [
+        f"{profile.name}: aws login session {session} "
+        f"(login_session from {where(files, profile, 'login_session')})",
+        f"  login: {state} in {login.cache_file(session)}",
     ]
 
 

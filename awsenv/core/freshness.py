@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from awsenv.aws import login
 from awsenv.aws.credentials import Credentials, format_time
 from awsenv.core.plan import (
     AssumeRole,
@@ -169,7 +170,7 @@ class Freshness:
                 SERVED, f"cached until {format_time(until) if until else '?'}", None, until
             )
         if isinstance(node, BotocoreProfile):
-            return NextCall(RENEW, "no MFA step that awsenv runs")
+            return _botocore_next(node)
         if isinstance(node, SsoRole):
             return self._sso_next(node)
         below = self.next_call(node.source)
@@ -197,6 +198,14 @@ class Freshness:
             f"logs in to {session.start_url} ({gone}; with no terminal or browser: "
             f"{login_hint(node.profile.name)})",
         )
+
+
+def _botocore_next(node: BotocoreProfile) -> NextCall:
+    session = node.profile.get("login_session")
+    if session and login.expiry(session) is None:
+        refused = login.sign_in_hint(node.profile.name)
+        return NextCall(REFUSED, refused, refusal=refused)
+    return NextCall(RENEW, "no MFA step that awsenv runs")
 
 
 def for_cache(cache: Cache, margin: timedelta, now: Callable[[], datetime]) -> Freshness:

@@ -78,11 +78,14 @@ def kind_of(profile: Profile) -> str:
     except AwsenvError:
         return "other"
     if kind is Kind.OTHER:
+        if profile.get("login_session"):
+            return "login"
         if profile.get("credential_process"):
             return "credential_process"
         return "other"
     return {
         Kind.LONG_TERM: "long-term",
+        Kind.KEYRING: "keyring",
         Kind.MFA_SESSION: "mfa-session",
         Kind.ROLE: "role",
         Kind.SSO: "sso",
@@ -96,6 +99,7 @@ _PROBLEMS = (
     ("has no credentials", "no-credentials"),
     ("duration", "bad-duration"),
     ("needs long-term keys", "bad-source"),
+    ("credential_source = Environment", "environment-source"),
 )
 
 
@@ -121,7 +125,9 @@ def row(files: AwsFiles, name: str, survey: Survey) -> Row:
         left = int((expires - survey.now).total_seconds() // 60)
     problem = detail = None
     if following.action == REFUSED:
-        problem, detail = "source-expiring", following.refusal
+        refused = following.refusal or ""
+        problem = "no-login" if "run: aws login" in refused else "source-expiring"
+        detail = following.refusal
     elif not botocore_can_name(name):
         problem, detail = "unaddressable", "botocore-based tools cannot address this name"
     return Row(
@@ -145,7 +151,7 @@ def credentials_state(fresh: Freshness, top: Node, kind: str, served: bool) -> s
     next call is served from the cache."""
     entry = fresh.entry(top)
     if entry is None or entry.expiration is None:
-        if isinstance(top, LongTermKeys | StaticSession) or kind == "long-term":
+        if isinstance(top, LongTermKeys | StaticSession) or kind in ("long-term", "keyring"):
             return "long-term"
         return "none"
     if entry.expiration <= fresh.now():

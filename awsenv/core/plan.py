@@ -29,11 +29,25 @@ CHAINED_ROLE_MAX = 3600
 
 @dataclass(frozen=True)
 class LongTermKeys:
+    """An IAM user's keys: in the files, or in the OS keyring (`keyring` set:
+    the name they are held under, by `awsenv keys add`)."""
+
     profile: Profile
+
+    @property
+    def keyring(self) -> str | None:
+        return self.profile.keyring_name
 
     @property
     def access_key_id(self) -> str:
         return self.profile.get("aws_access_key_id") or ""
+
+    @property
+    def identity(self) -> str:
+        """What cache keys name these keys by. Keys in the keyring are named by
+        their entry, so that a step over them is served from the cache without
+        opening the keyring (it may be locked; it costs a D-Bus round trip)."""
+        return f"keyring:{self.keyring}" if self.keyring else self.access_key_id
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,7 @@ class MfaSession:
         # Two roles over the same keys and device share one session, and so one
         # code, when they ask for the same duration; `--duration 900` on a
         # session cached for 8 hours gets a new session, not the old one.
-        return f"mfa-session|{self.source.access_key_id}|{self.serial}|{self.duration}"
+        return f"mfa-session|{self.source.identity}|{self.serial}|{self.duration}"
 
 
 @dataclass(frozen=True)
@@ -124,7 +138,7 @@ Node = LongTermKeys | StaticSession | MfaSession | AssumeRole | BotocoreProfile 
 
 def _identity(node: Node) -> str:
     if isinstance(node, LongTermKeys):
-        return f"keys|{node.access_key_id}"
+        return f"keys|{node.identity}"
     if isinstance(node, StaticSession):
         return f"static|{node.profile.name}|{node.profile.get('aws_access_key_id')}"
     return node.cache_key
@@ -181,13 +195,14 @@ class _Builder:
             raise ConfigError(f"source_profile cycle: {cycle}")
         profile = self.files.profile(name)
         self.visited.append(profile)
+        _refuse_environment_source(profile)
         kind = profile.kind
         seen = (*seen, name)
         if kind is Kind.ROLE:
             return self._role(profile, duration, seen)
         if kind is Kind.MFA_SESSION:
             return self._session_profile(profile, duration, seen)
-        if kind is Kind.LONG_TERM:
+        if kind is Kind.LONG_TERM or kind is Kind.KEYRING:
             keys = LongTermKeys(profile)
             serial = profile.get("mfa_serial")
             if serial and len(seen) == 1:
@@ -281,6 +296,18 @@ class _Builder:
             external_id=profile.get("external_id"),
             mfa_serial=direct_serial,
             mfa_process=codes if direct_serial else None,
+        )
+
+
+def _refuse_environment_source(profile: Profile) -> None:
+    """`credential_source = Environment`: the keys would be whatever this shell
+    holds, which after an export is awsenv's own output."""
+    if (profile.get("credential_source") or "").lower() == "environment":
+        raise ConfigError(
+            f"profile {profile.name!r} has credential_source = Environment: awsenv never uses "
+            "keys from its own environment (they may be an earlier export); put the keys in "
+            "a profile (awsenv keys add NAME keeps them in the OS keyring) and use "
+            "source_profile = NAME instead"
         )
 
 

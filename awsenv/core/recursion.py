@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import PurePath
 
 from awsenv.commandline import read
-from awsenv.config.profiles import Profile
+from awsenv.config.profiles import Profile, awsenv_words
 from awsenv.errors import ConfigError
 
 MARKER = "AWSENV_RESOLVING"
@@ -91,20 +89,6 @@ def check_files(visited: Iterable[Profile]) -> None:
 def awsenv_target(command: str) -> str | None:
     """The profile that `command` asks awsenv to resolve, if it runs awsenv
     for one at all (as the command-line table reads its words)."""
-    words = _awsenv_words(command)
+    words = awsenv_words(command)
     call = read(words, strict=False) if words is not None else None
     return call.profile if call is not None and call.command.resolves else None
-
-
-def _awsenv_words(command: str) -> list[str] | None:
-    """awsenv's own words in `command`, if it runs awsenv (`awsenv`,
-    `awsenv.exe`, `python -m awsenv`)."""
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return None
-    if words[:1] and PurePath(words[0]).name.lower() in ("awsenv", "awsenv.exe"):
-        return words[1:]
-    if len(words) > 2 and words[1:3] == ["-m", "awsenv"]:
-        return words[3:]
-    return None

@@ -36,6 +36,7 @@ from awsenv.core.plan import (
 from awsenv.core.sso_login import Nobody, Person, SsoTokens
 from awsenv.core.staging import Staged, Unknown
 from awsenv.errors import AwsError, ConfigError, MfaCodeRejected, NoTerminalError
+from awsenv.store import keyring_keys
 from awsenv.store.cache import Cache
 from awsenv.store.locks import Locks, check_file_lock
 from awsenv.trace import debug
@@ -105,7 +106,7 @@ class Resolver:
 
     def _resolve(self, node: Node) -> Credentials:
         if isinstance(node, LongTermKeys):
-            return keys_in_files(node.profile)
+            return long_term_keys(node)
         if isinstance(node, StaticSession):
             refused = self.fresh.refusal(node)
             if refused is not None:
@@ -261,7 +262,8 @@ class Resolver:
                 return self._assume(node)
         if isinstance(node, SsoRole):
             return self._sso_role(node)
-        return Issued(botocore_credentials(node.profile.name))
+        login = bool(node.profile.get("login_session"))
+        return Issued(botocore_credentials(node.profile.name, login=login))
 
     def _sso_role(self, node: SsoRole) -> Issued:
         """GetRoleCredentials with the session's token; a token the portal turns
@@ -338,6 +340,14 @@ class Resolver:
         debug(f"STS rejected the typed code for {serial}; retrying with a fresh one")
         self.sts_calls += 1
         return call(code_again)
+
+
+def long_term_keys(node: LongTermKeys) -> Credentials:
+    """The keys themselves: read from the keyring only here, when a step
+    needs them signed with (a cached step never gets here)."""
+    if node.keyring:
+        return keyring_keys.load(node.keyring)
+    return keys_in_files(node.profile)
 
 
 def _named_sessions(node: Node) -> list[MfaSession]:
