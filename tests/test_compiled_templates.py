@@ -98,6 +98,12 @@ SMALL_COMPLETION = {
     "subcommands": ["init", "it's"],
     "options": [("", ["--shell"]), ("init", [])],
     "profile_argument": ["it's"],
+    "shells": ["bash", "it's"],
+    "init_shells": ["it's"],
+    "shell_argument": ["init"],
+    "shell_options": ["--shell"],
+    "summaries": [("init", "it's")],
+    "descriptions": {" --shell": "it's", " --help": "", "init --help": ""},
 }
 
 INIT_OPTIONS = [

@@ -16,6 +16,9 @@ import pytest
 from conftest import AWSENV, AwsEnv, require
 from pwsh_grammar import parse_errors
 
+from awsenv.commandline import BY_NAME, TABLE
+from awsenv.shell import SHELLS
+
 READY = "READY> "
 README = Path(__file__).resolve().parent.parent / "README.md"
 ODD = 'it\'s "ünï" $HOME'
@@ -234,3 +237,71 @@ def test_zsh_without_compinit_explains_compctl_and_without_either_says_the_fix(
         ), text
     finally:
         child.close(force=True)
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("awsenv init fi", "fish"),
+        ("awsenv dev --shell pw", "pwsh"),
+        ("awsenv unset --shell z", "zsh"),
+    ],
+)
+def test_shell_names_complete_after_init_and_shell(
+    aws: AwsEnv, shell: str, typed: str, expected: str
+) -> None:
+    aws.seed()
+    assert expected in SHELLS  # the names come from the shell table
+    child = spawn(aws, shell)
+    try:
+        words = complete_words(child, typed)
+        assert words[-1] == expected, words
+    finally:
+        child.close(force=True)
+
+
+def complete_words(child: pexpect.spawn, typed: str) -> list[str]:
+    """Every word of the line after TAB, as the shell reads it."""
+    child.send(typed + "\t")
+    time.sleep(1.5)
+    child.send("\x01")
+    child.send("printf '<%s>\\n' ")
+    child.send("\r")
+    child.expect(r"<awsenv>\r?\n")
+    words = []
+    while child.expect([r"<([^>\r\n]*)>\r?\n", re.escape(READY)]) == 0:
+        words.append(child.match.group(1))
+    return words
+
+
+def test_init_offers_only_the_shells_with_an_integration(aws: AwsEnv) -> None:
+    """`sh` has no `init`: the completer offers the shells render_macro can serve."""
+    from awsenv.render.templates import shells_with
+
+    assert "sh" in SHELLS and "sh" not in shells_with("init")
+    code = subprocess.run(
+        [AWSENV, "init", "bash"], capture_output=True, text=True, env=aws.environ, check=True
+    ).stdout
+    init_words = re.search(r"\n +'init'\) __awsenv_shells=1 __awsenv_words=\(([^)]*)\)", code)
+    assert init_words is not None
+    assert init_words.group(1).split() == [f"'{n}'" for n in shells_with("init")]
+
+
+def test_fish_completions_carry_the_tables_descriptions(aws: AwsEnv) -> None:
+    require("fish")
+    aws.seed()
+    script = (
+        "awsenv init fish | source; complete -C 'awsenv '; echo ==; "
+        "complete -C 'awsenv exec dev --'"
+    )
+    out = aws.command(["fish", "--no-config", "-c", script]).stdout
+    commands, options = out.split("==\n")
+    offered = dict(line.split("\t", 1) for line in commands.splitlines() if "\t" in line)
+    for command in TABLE:
+        if command.name:
+            assert offered.get(command.name) == command.summary, command.name
+    assert offered.get("dev") == "profile"
+    helps = dict(line.split("\t", 1) for line in options.splitlines() if "\t" in line)
+    for option in BY_NAME["exec"].options:
+        assert helps.get(option.key) == option.help, option.key
