@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -33,6 +34,15 @@ from seed import (  # noqa: F401
 from sts_server import LocalSts
 
 AWSENV = str(Path(sys.executable).parent / "awsenv")
+
+# `./scripts/test.sh &` from a shell without job control (`nohup ... &`, some
+# CI runners) starts the suite with SIGINT ignored, and an ignored signal
+# survives exec: every awsenv a test drives would ignore the Ctrl-C it types,
+# as awsenv (like Python and the shells) keeps a disposition its parent chose.
+# The tests play a person at a terminal, where SIGINT is not ignored: pytest
+# takes Python's own handler back, and exec resets a handler to the default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @dataclass
