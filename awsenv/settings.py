@@ -141,4 +141,10 @@ SETTINGS = (
 # Not settings: what awsenv sets for others to read (core.exports.MANAGED),
 # and its internal markers (core.recursion, the init wrappers).
 SET_BY_AWSENV = ("AWSENV_PROFILE", "AWSENV_EXPIRATION_EPOCH")
-MARKERS = ("AWSENV_RESOLVING", "AWSENV_DEPTH", "AWSENV_SHELL_INTEGRATION")
+MARKERS = (
+    "AWSENV_RESOLVING",
+    "AWSENV_DEPTH",
+    "AWSENV_SHELL_INTEGRATION",
+    # zsh's wrapper: how its completion is installed (compinit, compctl or none).
+    "AWSENV_COMPLETION",
+)

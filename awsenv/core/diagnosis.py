@@ -221,7 +221,7 @@ def _checks(
             out.findings.append(f"{words}; fix: set the clock right (NTP)")
     integration = environ.get("AWSENV_SHELL_INTEGRATION")
     if integration:
-        _integration(out, integration)
+        _integration(out, integration, environ.get("AWSENV_COMPLETION"))
     else:
         out.findings.append(
             "the awsenv integration is not loaded in this shell, so `awsenv PROFILE` only "
@@ -235,12 +235,10 @@ def _checks(
         )
 
 
-def _integration(out: Explanation, marker: str) -> None:
-    """The wrapper's marker: the shell, then `;completion=HOW` where the
-    completion depends on the user's setup (zsh: compinit's compdef, compctl
-    without compinit, or none)."""
-    shell, _, facts = marker.partition(";")
-    completion = dict(f.partition("=")[::2] for f in facts.split(";") if f).get("completion")
+def _integration(out: Explanation, shell: str, completion: str | None) -> None:
+    """The wrapper's markers: the shell, and where completion depends on the
+    user's setup (zsh) how it is installed: compinit's compdef, compctl (zsh
+    without compinit), or none."""
     how = f", completion through {completion}" if completion and completion != "none" else ""
     out.lines.append(f"shell integration: loaded ({shell}{how})")
     if completion == "none":
