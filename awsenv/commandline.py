@@ -165,7 +165,7 @@ TABLE = (
     Command(
         "init",
         "print the shell integration: wrapper, expiry hook, completion",
-        words=(("SHELL", "bash, zsh, sh, fish or pwsh"),),
+        words=(("SHELL", "the shell whose integration to print"),),
         writes="the shell integration",
     ),
     Command(
