@@ -215,7 +215,7 @@ TABLE = (
     Command(
         "init",
         "print the shell integration: wrapper, expiry hook, completion",
-        words=(("SHELL", "bash, zsh, sh, fish or pwsh"),),
+        words=(("SHELL", "the shell whose integration to print"),),
         writes="the shell integration",
     ),
     Command(
@@ -460,13 +460,22 @@ def completion() -> dict[str, object]:
     """What the completers offer (the templates' `completion`): the
     subcommands, each one's long options ("" for the export, with --help as
     argparse adds it, and --version for the export), the subcommands whose
-    first argument is a profile, and the sub-actions (`keys add`)."""
+    first argument is a profile, the sub-actions (`keys add`), the shells
+    `--shell` takes (shell.py's table), and for completers that show them (fish) each subcommand's summary
+    and each option's help, by "COMMAND --option"."""
+    from awsenv.shell import SHELLS
+
     options = {}
+    descriptions = {}
     for command in TABLE:
         flags = {f for o in command.all_options() for f in o.flags if f.startswith("--")}
         flags.add("--help")
+        descriptions[f"{command.name} --help"] = "show the help"
         if not command.name:
             flags.add(VERSION)
+            descriptions[f" {VERSION}"] = "show the version"
+        for option in command.all_options():
+            descriptions[f"{command.name} {option.key}"] = option.help
         options[command.name] = sorted(flags)
     return {
         "subcommands": sorted(NAMES),
@@ -478,4 +487,14 @@ def completion() -> dict[str, object]:
             for c in TABLE
             if c.actions
         ],
+        "shells": list(SHELLS),
+        "init_shells": list(SHELLS),  # `awsenv init` narrows it to those with an integration
+        # Where a shell's name goes: the subcommands whose first word is SHELL
+        # (init), and the options that take one (--shell).
+        "shell_argument": [c.name for c in TABLE if c.words[:1] and c.words[0][0] == "SHELL"],
+        "shell_options": sorted(
+            {f for c in TABLE for o in c.all_options() if o.metavar == "SHELL" for f in o.flags}
+        ),
+        "summaries": sorted((c.name, c.summary) for c in TABLE if c.name),
+        "descriptions": descriptions,
     }

@@ -142,4 +142,11 @@ SETTINGS = (
 # and its markers (core.recursion, the init wrappers, the profile of the
 # `awsenv exec` a program runs under: commands/exec.py).
 SET_BY_AWSENV = ("AWSENV_PROFILE", "AWSENV_EXPIRATION_EPOCH")
-MARKERS = ("AWSENV_RESOLVING", "AWSENV_DEPTH", "AWSENV_SHELL_INTEGRATION", "AWSENV_EXEC")
+MARKERS = (
+    "AWSENV_RESOLVING",
+    "AWSENV_DEPTH",
+    "AWSENV_SHELL_INTEGRATION",
+    "AWSENV_EXEC",
+    # zsh's wrapper: how its completion is installed (compinit, compctl or none).
+    "AWSENV_COMPLETION",
+)

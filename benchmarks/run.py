@@ -9,8 +9,10 @@ times every case once per round, the rounds alternating the cases so that the
 machine's load falls on all of them alike. Every process is pointed at the
 local STS; a dead proxy catches anything that would reach further. Peak RSS
 comes from GNU time (`/usr/bin/time -f %M`). The markdown table goes to stdout
-and to benchmarks/results/<date>.md; the targets of issue 9 are checked at the
-end, and reported, never enforced: the exit status says only that it ran.
+and to .cache/benchmarks/<date>.md (ignored by git; --out elsewhere); the
+targets of issue 9 are checked at the end, and reported, never enforced: the
+exit status says only that it ran. It needs no test dependency: the demo's
+venv runs it (tests/seed.py and tests/sts_server.py import no pytest).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from conftest import (  # noqa: E402
+from seed import (  # noqa: E402
     CODE,
     DEFAULT_KEY_ID,
     DEFAULT_SECRET,
@@ -50,6 +52,9 @@ from sts_server import LocalSts  # noqa: E402
 BIN = Path(sys.executable).parent
 AWSENV = str(BIN / "awsenv")
 PEERS_VENV = REPO / ".cache" / "bench-peers"
+# A rerun's table: beside the peers, in the directory git ignores, so that a
+# run leaves the tree clean. benchmarks/results/ holds the published ones.
+RESULTS = REPO / ".cache" / "benchmarks"
 PEERS = ("awsume", "aws-mfa", "awscli")
 PROFILE_COUNTS = (10, 100, 1000, 5000)
 MIB = 1024 * 1024
@@ -414,7 +419,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="3 rounds: only proves it runs")
     parser.add_argument("--rounds", type=int, help="alternating rounds (default 15, quick 3)")
     parser.add_argument("--no-peers", action="store_true", help="time awsenv alone")
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="where the .md goes")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS,
+        help="where the .md goes (default: .cache/benchmarks, which git ignores)",
+    )
     args = parser.parse_args()
     rounds = args.rounds or (3 if args.quick else 15)
     peer_bin = None if args.no_peers else install_peers()

@@ -40,8 +40,19 @@ assert Path(importlib.util.find_spec("awsenv").origin).is_relative_to(sys.argv[1
 PY
   step "installing awsenv and the local STS into .venv (first run: about 35 s)"
   # --no-compile: byte-compiling all of botocore up front costs more than the
-  # few modules the demo imports.
-  "${pip[@]}" install -q --disable-pip-version-check --no-compile -e "${repo}[demo]"
+  # few modules the demo imports. pip's own chatter (-q keeps warnings: a pip
+  # configuration naming a missing index prints one per package) goes to a
+  # log, shown only if the install fails; the user's configuration itself
+  # (their index, proxy, certificates) still applies.
+  pip_log=$(mktemp "${TMPDIR:-/tmp}/awsenv-demo-pip.XXXXXX")
+  if ! PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_WARN_SCRIPT_LOCATION=1 PIP_NO_INPUT=1 \
+    PIP_PROGRESS_BAR=off "${pip[@]}" install -q --no-compile -e "${repo}[demo]" >"${pip_log}" 2>&1; then
+    tail -n 40 "${pip_log}" >&2
+    rm -f "${pip_log}"
+    echo "demo: installing into .venv failed (pip's last lines above)" >&2
+    exit 1
+  fi
+  rm -f "${pip_log}"
 fi
 
 demo=$(mktemp -d "${TMPDIR:-/tmp}/awsenv-demo.XXXXXX")

@@ -65,6 +65,18 @@ def test_each_subcommands_help_prints_on_stdout(name: str) -> None:
     assert result.stdout.startswith(f"usage: awsenv {name}")
 
 
+@pytest.mark.parametrize(
+    "command", [c for c in TABLE if c.profile], ids=lambda c: c.name or "export"
+)
+def test_help_shows_the_profile_as_required(command: commandline.Command) -> None:
+    """`awsenv process --help` said `[profile]`, as if it could be left out."""
+    result = run_awsenv(*[w for w in (command.name,) if w], "--help")
+    usage = result.stdout.split("\n\n", 1)[0]
+    assert " PROFILE" in usage and "[profile]" not in usage.lower(), usage
+    if command.rest:
+        assert usage.endswith("-- COMMAND [ARGS...]"), usage
+
+
 def _option_strings(name: str) -> set[str]:
     return {o for action in parser_for(name)._actions for o in action.option_strings}
 

@@ -99,6 +99,12 @@ SMALL_COMPLETION = {
     "options": [("", ["--shell"]), ("init", [])],
     "profile_argument": ["it's"],
     "actions": [("it's", ["a b", "c"], ["c"])],
+    "shells": ["bash", "it's"],
+    "init_shells": ["it's"],
+    "shell_argument": ["init"],
+    "shell_options": ["--shell"],
+    "summaries": [("init", "it's")],
+    "descriptions": {" --shell": "it's", " --help": "", "init --help": ""},
 }
 
 INIT_OPTIONS = [

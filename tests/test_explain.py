@@ -65,7 +65,7 @@ def test_explain_tells_the_chain_the_device_and_why_a_code_is_needed(aws: AwsEnv
         "(MFA session of mfa: none cached)" in text
     )
     assert f"region: eu-central-1 (from {aws.config} [profile dev])" in text
-    assert "AWS_PROFILE: exported as dev" in text
+    assert "export: sets AWS_PROFILE=dev" in text
     aws.run("dev", "--mfa-code", CODE, "--shell", "bash")
     assert "next call: no MFA code (cached until " in aws.run("explain", "dev").stdout
 
@@ -118,7 +118,7 @@ def test_the_wrappers_pass_the_new_subcommands_through_with_their_status(
         child.sendline(f"awsenv explain nope; echo RC={status}")
         child.expect(r"unknown profile 'nope'.*\r\nRC=3", timeout=30)
         child.sendline(f"awsenv explain dev; echo RC={status}")
-        child.expect(f"shell integration: loaded \\({shell}\\)")
+        child.expect(f"shell integration: loaded \\({shell}[,)]")
         child.expect("RC=0")
         child.sendline(f"awsenv console mfa --print; echo RC={status}")
         child.expect("RC=3")
@@ -164,3 +164,18 @@ def test_legacy_credential_names_in_the_shell_are_a_finding(aws: AwsEnv) -> None
         "fix: run `awsenv unset` (every export removes them too)\n"
     ) in result.stdout
     assert "stale-secret-x" not in result.stdout and "stale-token-y" not in result.stdout
+
+
+def test_explain_labels_what_the_export_sets_apart_from_this_shell(aws: AwsEnv) -> None:
+    """Two different facts about AWS_PROFILE: what the export would set, and
+    what this shell holds now. One line each, told apart by their labels."""
+    aws.seed()
+    text = aws.run("explain", "dev", env={"AWS_PROFILE": "prod"}).stdout
+    lines = text.splitlines()
+    assert "export: sets AWS_PROFILE=dev" in lines
+    assert "AWS_PROFILE: 'prod' in this shell" in lines
+    assert [line for line in lines if line.startswith("AWS_PROFILE")] == [
+        "AWS_PROFILE: 'prod' in this shell"
+    ]
+    text = aws.run("explain", "dev").stdout
+    assert "AWS_PROFILE: not set in this shell" in text.splitlines()

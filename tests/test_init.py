@@ -138,6 +138,26 @@ def test_help_and_version_anywhere_pass_through_and_are_not_evaluated(
 
 
 @pytest.mark.parametrize("shell", SHELLS)
+def test_help_and_version_through_the_wrapper_reach_a_pipe_and_a_capture(
+    aws: AwsEnv, shell: str
+) -> None:
+    """`awsenv --help | less` and `v=$(awsenv --version)`: the answer is on
+    stdout, where a pipe or a capture gets it, with stderr thrown away."""
+    session = Session(aws, shell)
+    session.child.sendline("awsenv --help 2>/dev/null | head -n 1 | sed 's/^/PIPED:/'")
+    session.child.expect(r"PIPED:usage: awsenv")
+    session.sync()
+    if shell == "fish":
+        session.child.sendline("set -g v (awsenv --version 2>/dev/null)")
+    else:
+        session.child.sendline("v=$(awsenv --version 2>/dev/null)")
+    assert re.fullmatch(r"awsenv \d+\.\d+.*", session.value("v"))
+    session.child.sendline("awsenv exec --help 2>/dev/null | grep -c -- '-- COMMAND'")
+    session.child.expect(r"\r\n([1-9])\r\n")
+    session.sync()
+
+
+@pytest.mark.parametrize("shell", SHELLS)
 def test_unset_through_the_wrapper_removes_everything(aws: AwsEnv, shell: str) -> None:
     aws.seed()
     session = Session(aws, shell)

@@ -72,7 +72,7 @@ def test_explain_finds_the_old_form_with_its_fix(aws: AwsEnv) -> None:
         "finding: the Go SDK (terraform, pulumi) refuses [profile mfa] (source_profile "
         f"without role_arn) and every profile over it; fix: {FIX}"
     ]
-    assert "AWS_PROFILE: not exported (Go SDKs refuse profile mfa" in result.stdout
+    assert "export: leaves AWS_PROFILE out (Go SDKs refuse profile mfa" in result.stdout
     aws.seed()
     clean = aws.run("explain", "dev")
     assert "Go SDK" not in clean.stdout

@@ -14,7 +14,7 @@ from awsenv.stderr import Console
 def run(argv: Sequence[str], console: Console) -> int:
     args = parse("init", argv)
     from awsenv import fastpath
-    from awsenv.render.templates import render_macro
+    from awsenv.render.templates import render_macro, shells_with
 
     shell = shell_named(args.shell)
     # Its text depends on the program alone: the next `init` (every new
@@ -25,7 +25,7 @@ def run(argv: Sequence[str], console: Console) -> int:
             "init",
             passthrough=list(PASSTHROUGH),
             anywhere=list(ANYWHERE),
-            completion=completion(),
+            completion={**completion(), "init_shells": shells_with("init")},
         )
         write(text)
         memo.printed(text)

@@ -80,7 +80,9 @@ def parser_for(name: str) -> Parser:
     command = BY_NAME[name]
     parser = Parser(
         prog=f"awsenv {name}".strip(),
-        usage=command.usage() if command.rest else None,  # COMMAND after `--`
+        # The table's usage where argparse's would mislead: COMMAND after `--`,
+        # and a profile it shows as optional ([profile]) because -p may give it.
+        usage=command.usage() if command.rest or command.profile == EITHER else None,
         description=command.about[:1].upper() + command.about[1:],
         epilog=epilog() if not name else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -103,7 +105,9 @@ def _fill(parser: argparse.ArgumentParser, command: Command) -> None:
             )
             _fill(sub, row)
     if command.profile == EITHER:
-        parser.add_argument("profile", nargs="?", help="the AWS profile")
+        parser.add_argument(
+            "profile", nargs="?", metavar="PROFILE", help="the AWS profile (or -p PROFILE)"
+        )
     elif command.profile == POSITIONAL:
         parser.add_argument("profile", metavar="PROFILE", help="the AWS profile")
     for metavar, what in command.words:

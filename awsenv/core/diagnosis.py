@@ -87,9 +87,9 @@ def explain(
     say(_region(files, plan.top, plan.region))
     why_not = aws_profile.why_not(files, name, plan.top)
     if why_not:
-        say(f"AWS_PROFILE: not exported ({why_not})")
+        say(f"export: leaves AWS_PROFILE out ({why_not})")
     else:
-        say(f"AWS_PROFILE: exported as {name}")
+        say(f"export: sets AWS_PROFILE={name}")
     refused = refusal(files, name)
     if refused is not None:
         out.findings.append(
@@ -231,7 +231,8 @@ def _region(files: AwsFiles, top: Node, region: str | None) -> str:
 def _environment(out: Explanation, environ: Mapping[str, str], top: Node, survey: Survey) -> None:
     say = out.lines.append
     for var in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE"):
-        say(f"{var}: {environ[var]!r} in this shell" if environ.get(var) else f"{var}: not set")
+        value = repr(environ[var]) if environ.get(var) else "not set"
+        say(f"{var}: {value} in this shell")
     key_id = environ.get("AWS_ACCESS_KEY_ID")
     entry = survey.fresh.entry(top)
     if not key_id:
@@ -279,7 +280,7 @@ def _checks(
             out.findings.append(f"{words}; fix: set the clock right (NTP)")
     integration = environ.get("AWSENV_SHELL_INTEGRATION")
     if integration:
-        out.lines.append(f"shell integration: loaded ({integration})")
+        _integration(out, integration, environ.get("AWSENV_COMPLETION"))
     else:
         out.findings.append(
             "the awsenv integration is not loaded in this shell, so `awsenv PROFILE` only "
@@ -290,6 +291,20 @@ def _checks(
         out.findings.append(
             "fish holds a universal AWS_PROFILE, which every fish session shares; "
             "fix: set -eU AWS_PROFILE"
+        )
+
+
+def _integration(out: Explanation, shell: str, completion: str | None) -> None:
+    """The wrapper's markers: the shell, and where completion depends on the
+    user's setup (zsh) how it is installed: compinit's compdef, compctl (zsh
+    without compinit), or none."""
+    how = f", completion through {completion}" if completion and completion != "none" else ""
+    out.lines.append(f"shell integration: loaded ({shell}{how})")
+    if completion == "none":
+        out.findings.append(
+            f"{shell} completion of awsenv is not installed: neither compinit's compdef nor "
+            "compctl is available; fix: add `autoload -Uz compinit && compinit` to ~/.zshrc "
+            "(before or after the awsenv line)"
         )
 
 

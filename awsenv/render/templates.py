@@ -115,6 +115,11 @@ def render_macro(shell: Shell, macro: str, *, compiled: bool = True, **options: 
     """Render another section of the shell's template (init, for one)."""
     section = getattr(_template(shell, compiled).module, macro, None)
     if section is None:
-        have = ", ".join(s.name for s in SHELLS.values() if hasattr(_template(s).module, macro))
+        have = ", ".join(shells_with(macro))
         raise UsageError(f"{macro} is not available for {shell.name}; it is for: {have}")
     return _finish(section(**options))
+
+
+def shells_with(macro: str) -> list[str]:
+    """The shells whose template has `macro` (init: those with an integration)."""
+    return [s.name for s in SHELLS.values() if hasattr(_template(s).module, macro)]
