@@ -461,8 +461,9 @@ def completion() -> dict[str, object]:
     subcommands, each one's long options ("" for the export, with --help as
     argparse adds it, and --version for the export), the subcommands whose
     first argument is a profile, the sub-actions (`keys add`), the shells
-    `--shell` takes (shell.py's table), and for completers that show them (fish) each subcommand's summary
-    and each option's help, by "COMMAND --option"."""
+    `--shell` takes (shell.py's table), and for completers that show them
+    (fish) each subcommand's summary and each option's help, by
+    "COMMAND --option"."""
     from awsenv.shell import SHELLS
 
     options = {}
