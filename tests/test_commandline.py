@@ -74,7 +74,8 @@ def test_help_shows_the_profile_as_required(command: commandline.Command) -> Non
     usage = result.stdout.split("\n\n", 1)[0]
     assert " PROFILE" in usage and "[profile]" not in usage.lower(), usage
     if command.rest:
-        assert usage.endswith("-- COMMAND [ARGS...]"), usage
+        # exec without a COMMAND starts $SHELL: the command is optional.
+        assert usage.endswith("[-- COMMAND [ARGS...]]"), usage
 
 
 def _option_strings(name: str) -> set[str]:
