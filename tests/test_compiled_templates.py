@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_quoting import CORPUS_VALUES
 
-from awsenv.errors import UsageError
 from awsenv.commandline import ANYWHERE, PASSTHROUGH, completion
 from awsenv.core.exports import MANAGED, Exports
+from awsenv.errors import UsageError
 from awsenv.render import compiled as shells_compiled
 from awsenv.render import runtime as template_runtime
 from awsenv.render.templates import FILTERS, render_exports, render_macro, template_dir
@@ -168,8 +168,7 @@ def test_rendering_imports_no_jinja2() -> None:
         "from awsenv.shell import SHELLS\n"
         "for shell in SHELLS.values():\n"
         "    render_exports(shell, Exports.clear())\n"
-        "from awsenv.errors import UsageError
-from awsenv.commandline import completion\n"
+        "from awsenv.commandline import completion\n"
         "for name in ('bash', 'zsh', 'fish', 'pwsh'):\n"
         "    render_macro(SHELLS[name], 'init', passthrough=['init'], anywhere=['-h'],\n"
         "                 completion=completion())\n"
