@@ -79,11 +79,11 @@ def tcsh(value: str) -> str:
     """tcsh: '...' runs with `'`, `\\` and `!` escaped outside them.
 
     The output is read through eval "`...`", which splits the command's output
-    into words at newlines and joins them with spaces: a newline (or a CR, which
-    some terminals turn into one) cannot survive it, so such a value is refused.
+    into words at newlines and joins them with spaces: a newline cannot survive
+    it, so a value with one is refused.
     """
     text = _no_nul(value)
-    if "\n" in text or "\r" in text:
+    if "\n" in text:
         raise UsageError("a value holds a line break, which tcsh's eval \"`...`\" cannot carry")
     out: list[str] = []
     run: list[str] = []
