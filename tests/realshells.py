@@ -50,8 +50,14 @@ for name [(str:split ' ' $E:AWSENV_TEST_NAMES)] {
 # printf of its own, so a Python child reports the environment it was given.
 _TCSH_DUMP = """\
 eval "`cat $AWSENV_TEST_CODE:q`"
-"$AWSENV_TEST_PYTHON" -c 'import os, sys; sys.stdout.write("".join(n + "=" + os.environ[n] + "\\0" for n in os.environ["AWSENV_TEST_NAMES"].split() if n in os.environ))'
+"$AWSENV_TEST_PYTHON" -c "$AWSENV_TEST_REPORT:q"
 """
+# What that child runs: each name that is set, as NAME=VALUE and a NUL.
+_REPORT = (
+    "import os, sys\n"
+    "names = os.environ['AWSENV_TEST_NAMES'].split()\n"
+    "sys.stdout.write(''.join(f'{n}={os.environ[n]}\\0' for n in names if n in os.environ))\n"
+)
 
 DUMPS = {"fish": _FISH_DUMP, "elvish": _ELVISH_DUMP, "tcsh": _TCSH_DUMP}
 
@@ -88,6 +94,7 @@ def evaluate(
         "AWSENV_TEST_CODE": str(code_file),
         "AWSENV_TEST_NAMES": " ".join(names),
         "AWSENV_TEST_PYTHON": sys.executable,
+        "AWSENV_TEST_REPORT": _REPORT,
         **(preset or {}),
     }
     script = DUMPS.get(shell, _POSIX_DUMP)

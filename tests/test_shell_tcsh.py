@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from realshells import UTF8_LOCALE, evaluate
 from test_quoting import (
     CORPUS,
-    batch_strategy,
-    canary_values,
     PRESET,
     UNSET,
+    batch_strategy,
+    canary_values,
     mismatches,
     names_for,
     render,
@@ -120,7 +120,8 @@ def test_corpus_round_trips_at_an_interactive_prompt(tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     got = out.read_bytes().decode().split("\0")[:-1]
     assert not canary.exists(), "a value was run as code"
-    wrong = mismatches(dict(zip(names_for(values), values)), dict(zip(names_for(values), got)))
+    names = names_for(values)
+    wrong = mismatches(dict(zip(names, values, strict=True)), dict(zip(names, got, strict=False)))
     assert not wrong, "\n".join(wrong)
 
 
