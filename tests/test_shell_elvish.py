@@ -200,50 +200,41 @@ def test_init_ends_with_its_install_line() -> None:
 
 # --- completion -----------------------------------------------------------------------
 
-ODD = "it's \"ünï\" $HOME"
+ODD = 'it\'s "ünï" $HOME'
 
 
 @pytest.mark.parametrize(
-    ("typed", "expected"),
+    ("words", "expected"),
     [
-        ("awsenv d", "dev"),
-        ("awsenv li", "list"),
-        ("awsenv explain ze", "zeta"),
-        ("awsenv -p ze", "zeta"),
-        ("awsenv it", ODD),
+        ("d", "dev"),
+        ("li", "list"),
+        ("explain ze", "zeta"),
+        ("-p ze", "zeta"),
+        ("it", ODD),
+        ("dev --mfa", "--mfa-code"),
+        ("list --n", "--names"),
     ],
 )
-def test_tab_completes_what_elvish_reads_back_exactly(
-    aws: AwsEnv, typed: str, expected: str
+def test_the_completer_offers_names_subcommands_and_options(
+    aws: AwsEnv, words: str, expected: str
 ) -> None:
+    """The arg-completer the integration installs, called as elvish's editor
+    calls it on TAB (with the words typed so far); elvish itself filters by
+    prefix and quotes what it inserts."""
     aws.write(
         "[profile dev]\nregion = eu-west-1\n[profile zeta]\nregion = eu-west-1\n",
         f"[{ODD}]\naws_access_key_id = AKIAEXAMPLEODD000001\naws_secret_access_key = s\n",
     )
     session = Elvish(aws)
-    session.child.send(typed + "\t")
-    time.sleep(2)  # the completer runs `awsenv list --names`
-    session.child.send("\r")  # accept the candidate (elvish's completion mode)
-    time.sleep(0.5)
-    session.child.send("\x01")  # beginning of line
-    session.child.send("put ")
-    session.child.send("\r")
-    session.child.expect(r"▶ '?awsenv'?\r?\n")
-    # `put` shows each word as elvish read it, quoted where needed.
-    words = []
-    while session.child.expect([r"▶ ([^\r\n]*)\r?\n", re.escape(READY)]) == 0:
-        words.append(session.child.match.group(1))
-    printed = subprocess.run(
-        ["elvish", "-norc", "-c", f"put {' '.join(_elvish_quote(w) for w in [expected])}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert f"▶ {words[-1]}\n" == printed
-
-
-def _elvish_quote(word: str) -> str:
-    return "'" + word.replace("'", "''") + "'"
+    typed = " ".join(f"'{w}'" for w in ["awsenv", *words.split()])
+    session.child.sendline(
+        f"$edit:completion:arg-completer[awsenv] {typed} | each {{|c| echo '<'$c'>' }}"
+    )
+    offered = [line for line in session.sync().splitlines() if line.startswith("<")]
+    assert f"<{expected}>" in offered
+    # Only names where a name belongs: no subcommand after `explain`.
+    if words.startswith("explain"):
+        assert "<list>" not in offered
 
 
 # --- detection --------------------------------------------------------------------
