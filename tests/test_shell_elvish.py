@@ -4,6 +4,7 @@ exports' corpus runs in test_quoting.py (elvish is one of its real shells)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -262,3 +263,41 @@ def test_elvish_reads_the_export_by_its_own_idiom(aws: AwsEnv, tmp_path: Path) -
     proc = aws.command(["elvish", "-norc", "-c", script])
     assert proc.stdout == "region=eu-central-1\nfailed\nprofile=dev\n", proc.stderr
     assert sys.platform != "win32"
+
+
+# --- what the prompt hook costs ---------------------------------------------------
+
+
+def processes_at_prompts(tmp: Path, prompts: int) -> int:
+    require("strace")
+    import test_prompt_processes as counting
+
+    rc = tmp / f"rc-{prompts}.elv"
+    rc.write_text(
+        f"set edit:prompt = {{ put '{counting.MARK}' }}\n"
+        "set edit:rprompt = { put '' }\n"
+        "eval (awsenv init elvish | slurp)\n"
+    )
+    env = {
+        "PATH": os.pathsep.join((str(Path(AWSENV).parent), "/usr/bin:/bin")),
+        "HOME": str(tmp),
+        "TERM": "dumb",
+        "LANG": "C.UTF-8",
+        "AWSENV_EXPIRATION_EPOCH": str(int(time.time()) + 3600),
+        "AWSENV_PROFILE": "dev",
+    }
+    saved = counting.PROMPTS
+    counting.PROMPTS = prompts
+    try:
+        return counting.count_processes(["elvish", "-rc", str(rc)], env, tmp / f"trace-{prompts}")
+    finally:
+        counting.PROMPTS = saved
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="strace is Linux's")
+def test_hook_starts_no_process_per_prompt(tmp_path: Path) -> None:
+    """elvish reads /proc/stat and /proc/uptime itself: 100 prompts start
+    what 1 prompt starts."""
+    one = processes_at_prompts(tmp_path, 1)
+    hundred = processes_at_prompts(tmp_path, 101)
+    assert hundred - one == 0, (one, hundred)

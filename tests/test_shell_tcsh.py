@@ -352,3 +352,53 @@ def test_calling_tcsh_is_detected(aws: AwsEnv, shell: str) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "setenv AWS_PROFILE 'dev';" in (aws.root / "out.txt").read_text()
+
+
+# --- what the prompt hook costs ---------------------------------------------------
+
+
+def processes_at_prompts(tmp: Path, prompts: int, runtime_dir: bool) -> int:
+    """Processes an interactive tcsh with the integration started, showing
+    `prompts` prompts with credentials exported that expire in an hour."""
+    require("strace")
+    import test_prompt_processes as counting
+
+    home = tmp / f"home-{prompts}-{runtime_dir}"
+    home.mkdir()
+    (home / ".tcshrc").write_text(
+        f"set prompt = '{counting.MARK}'\n" + 'eval "`awsenv init tcsh`"\n'
+    )
+    env = {
+        "PATH": os.pathsep.join((str(Path(AWSENV).parent), "/usr/bin:/bin")),
+        "HOME": str(home),
+        "TERM": "dumb",
+        "LANG": "C.UTF-8",
+        "AWSENV_EXPIRATION_EPOCH": str(int(time.time()) + 3600),
+        "AWSENV_PROFILE": "dev",
+    }
+    if runtime_dir:
+        env["XDG_RUNTIME_DIR"] = str(home)
+    saved = counting.PROMPTS
+    counting.PROMPTS = prompts
+    try:
+        return counting.count_processes(["tcsh", "-i"], env, home / "trace")
+    finally:
+        counting.PROMPTS = saved
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="strace is Linux's")
+def test_hook_starts_no_process_per_prompt_with_a_runtime_dir(tmp_path: Path) -> None:
+    """The clock is an empty file in XDG_RUNTIME_DIR, truncated by a builtin
+    and read back with `-M`: 100 prompts start what 1 prompt starts."""
+    one = processes_at_prompts(tmp_path, 1, runtime_dir=True)
+    hundred = processes_at_prompts(tmp_path, 101, runtime_dir=True)
+    assert hundred - one == 0, (one, hundred)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="strace is Linux's")
+def test_hook_costs_one_date_per_prompt_without_a_runtime_dir(tmp_path: Path) -> None:
+    """The measured cost where there is no XDG_RUNTIME_DIR: one `date` at
+    each prompt while credentials are exported (and the count can see it)."""
+    one = processes_at_prompts(tmp_path, 1, runtime_dir=False)
+    hundred = processes_at_prompts(tmp_path, 101, runtime_dir=False)
+    assert hundred - one == 100, (one, hundred)
