@@ -84,7 +84,7 @@ def tcsh(value: str) -> str:
     """
     text = _no_nul(value)
     if "\n" in text:
-        raise UsageError("a value holds a line break, which tcsh's eval \"`...`\" cannot carry")
+        raise UsageError('a value holds a line break, which tcsh\'s eval "`...`" cannot carry')
     out: list[str] = []
     run: list[str] = []
     for char in text:
