@@ -264,6 +264,35 @@ def test_names_with_spaces_and_quotes_reach_awsenv_as_typed(aws: AwsEnv) -> None
     session.sync()
 
 
+def test_wrapper_and_hook_work_under_noclobber(aws: AwsEnv) -> None:
+    """`set noclobber` is common in tcsh: the code file and the clock file are
+    written with `>!`, and nothing is left behind."""
+    aws.seed()
+    session = Tcsh(aws)
+    session.child.sendline("set noclobber")
+    session.sync()
+    for _ in range(2):
+        assert session.status_of(f"awsenv dev --mfa-code {CODE}") == 0
+    assert "exists" not in session.sync()
+    assert session.value("AWS_PROFILE") == "dev"
+    assert [p.name for p in (aws.root / "run").iterdir()] == ["awsenv-tcsh-clock"]
+
+
+def test_hook_joins_the_users_own_precmd_once(aws: AwsEnv) -> None:
+    session = Tcsh(aws)
+    session.child.sendline("alias precmd 'echo MINE''-RAN'")
+    session.child.sendline('eval "`awsenv init tcsh`"; eval "`awsenv init tcsh`"')
+    session.sync()
+    session.child.sendline("alias precmd")
+    session.child.expect(r"\r\n(echo .*)\r\n")
+    assert session.child.match.group(1).count("__awsenv_hook") == 1
+    session.sync()
+    export_epoch(session, int(time.time()) + 300)
+    session.child.expect("MINE-RAN")
+    session.child.expect("expire in [45] min")
+    session.sync()
+
+
 def export_epoch(session: Tcsh, epoch: int) -> None:
     session.child.sendline(f"setenv AWSENV_EXPIRATION_EPOCH {epoch}; setenv AWSENV_PROFILE dev")
 
