@@ -47,7 +47,8 @@ class Elvish:
             timeout=60,
             dimensions=(50, 400),
         )
-        self.sync()
+        loaded = self.sync()
+        assert "xception" not in loaded and "rror" not in loaded, loaded
 
     def sync(self) -> str:
         marker = f"SYNC{time.monotonic_ns()}"

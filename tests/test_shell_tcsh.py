@@ -160,7 +160,9 @@ class Tcsh:
         )
         self.child.sendline(f"set prompt = '{READY}'")
         self.child.sendline('eval "`awsenv init tcsh`"')
-        self.sync()
+        loaded = self.sync()
+        for trouble in ("not found", "Unmatched", "rror", "Faulty", "Undefined"):
+            assert trouble not in loaded, loaded
 
     def sync(self) -> str:
         marker = f"SYNC{time.monotonic_ns()}"
