@@ -239,6 +239,36 @@ def test_the_completer_offers_names_subcommands_and_options(
         assert "<list>" not in offered
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("awsenv d", "dev"), ("awsenv explain ze", "zeta"), ("awsenv it", ODD)],
+)
+def test_tab_inserts_what_elvish_reads_back_exactly(aws: AwsEnv, typed: str, expected: str) -> None:
+    """A real TAB (one candidate), Enter to take it, Enter to run the line,
+    with `awsenv` swapped for a function that `put`s its arguments: elvish
+    shows each word as it read it, compared with elvish's own form of the name."""
+    aws.write(
+        "[profile dev]\nregion = eu-west-1\n[profile zeta]\nregion = eu-west-1\n",
+        f"[{ODD}]\naws_access_key_id = AKIAEXAMPLEODD000001\naws_secret_access_key = s\n",
+    )
+    session = Elvish(aws)
+    session.child.sendline("edit:add-var awsenv~ {|@a| put $@a }")
+    session.sync()
+    session.child.send(typed + "\t")
+    time.sleep(2)  # the completer runs `awsenv list --names`
+    session.child.send("\r")  # take the candidate
+    time.sleep(1)
+    session.child.send("\r")  # run the line
+    shown = []
+    while session.child.expect([r"▶ ([^\r\n]*)\r\n", re.escape(READY)]) == 0:
+        shown.append(session.child.match.group(1))
+    quoted = "'" + expected.replace("'", "''") + "'"
+    reference = subprocess.run(
+        ["elvish", "-norc", "-c", f"put {quoted}"], capture_output=True, text=True, check=True
+    )
+    assert shown and f"▶ {shown[-1]}\n" == reference.stdout, shown
+
+
 # --- detection --------------------------------------------------------------------
 
 
