@@ -60,3 +60,41 @@ def pwsh(value: str) -> str:
     if not pieces[0].startswith("'"):
         pieces.insert(0, "''")  # so that + means string concatenation
     return "(" + " + ".join(pieces) + ")"
+
+
+def elvish(value: str) -> str:
+    """elvish: inside '...' only a doubled '' stands for one quote; newlines,
+    backslashes, `$` and backticks are literal."""
+    return "'" + _no_nul(value).replace("'", "''") + "'"
+
+
+# tcsh: what single quotes cannot hold safely, each escaped with a backslash
+# outside them. `!` is history expansion even inside single quotes; a backslash
+# inside them escapes the closing quote when the user sets `backslash_quote`;
+# outside quotes `\X` is X in every setting.
+_TCSH_ESCAPED = ("'", "\\", "!")
+
+
+def tcsh(value: str) -> str:
+    """tcsh: '...' runs with `'`, `\\` and `!` escaped outside them.
+
+    The output is read through eval "`...`", which splits the command's output
+    into words at newlines and joins them with spaces: a newline cannot survive
+    it, so a value with one is refused.
+    """
+    text = _no_nul(value)
+    if "\n" in text:
+        raise UsageError('a value holds a line break, which tcsh\'s eval "`...`" cannot carry')
+    out: list[str] = []
+    run: list[str] = []
+    for char in text:
+        if char in _TCSH_ESCAPED:
+            if run:
+                out.append("'" + "".join(run) + "'")
+                run = []
+            out.append("\\" + char)
+        else:
+            run.append(char)
+    if run or not out:
+        out.append("'" + "".join(run) + "'")
+    return "".join(out)

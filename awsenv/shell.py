@@ -45,6 +45,8 @@ SHELLS: dict[str, Shell] = {
         Shell("sh", "sh.sh.j2", quoting.posix),
         Shell("fish", "fish.fish.j2", quoting.fish),
         Shell("pwsh", "pwsh.ps1.j2", quoting.pwsh),
+        Shell("elvish", "elvish.elv.j2", quoting.elvish),
+        Shell("tcsh", "tcsh.csh.j2", quoting.tcsh),
     )
 }
 
@@ -53,6 +55,7 @@ ALIASES = {
     "ash": "sh",
     "posix": "sh",
     "powershell": "pwsh",
+    "csh": "tcsh",  # Debian's csh is tcsh through alternatives
 }
 
 

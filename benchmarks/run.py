@@ -209,6 +209,11 @@ def awsenv_cases(sts: LocalSts, tmp: Path, peer_bin: Path | None) -> list[Case]:
     ]
     for case in cases[-2:]:
         subprocess.run(case.argv, env=env, capture_output=True, check=True)
+    # Every shell's export is served from the fast path's memo alike.
+    for shell in ("elvish", "tcsh"):
+        repeat = [AWSENV, "dev", "--shell", shell]
+        home.call(*repeat)
+        cases.append(Case(f"awsenv: exact repeat, --shell {shell}", repeat, env))
     if awsenv_has("process"):
         process = [AWSENV, "process", "dev"]
         subprocess.run(process, env=env, capture_output=True, check=False)

@@ -15,6 +15,8 @@ COMMANDS = {
     "zsh": ["zsh", "-f", "-e", "-u"],
     "sh": ["dash", "-e", "-u"],
     "fish": ["fish", "--no-config"],
+    "elvish": ["elvish", "-norc"],
+    "tcsh": ["tcsh", "-f", "-e"],
 }
 
 _POSIX_DUMP = """\
@@ -35,6 +37,29 @@ for name in (string split ' ' -- $AWSENV_TEST_NAMES)
 end
 """
 
+# elvish: the idiom `eval (awsenv ... | slurp)`; an exception fails the run.
+_ELVISH_DUMP = """\
+eval (slurp < $E:AWSENV_TEST_CODE)
+use str
+for name [(str:split ' ' $E:AWSENV_TEST_NAMES)] {
+  if (has-env $name) { print $name'='(get-env $name)"\\x00" }
+}
+"""
+
+# tcsh: the idiom eval "`awsenv ...`" (cat stands in for awsenv); tcsh has no
+# printf of its own, so a Python child reports the environment it was given.
+_TCSH_DUMP = """\
+eval "`cat $AWSENV_TEST_CODE:q`"
+"$AWSENV_TEST_PYTHON" -c "$AWSENV_TEST_REPORT:q"
+"""
+# What that child runs: each name that is set, as NAME=VALUE and a NUL.
+_REPORT = (
+    "import os, sys\n"
+    "names = os.environ['AWSENV_TEST_NAMES'].split()\n"
+    "sys.stdout.write(''.join(f'{n}={os.environ[n]}\\0' for n in names if n in os.environ))\n"
+)
+
+DUMPS = {"fish": _FISH_DUMP, "elvish": _ELVISH_DUMP, "tcsh": _TCSH_DUMP}
 
 UTF8_LOCALE = "en_US.UTF-8" if sys.platform == "darwin" else "C.UTF-8"
 
@@ -68,9 +93,11 @@ def evaluate(
         "LC_ALL": UTF8_LOCALE,
         "AWSENV_TEST_CODE": str(code_file),
         "AWSENV_TEST_NAMES": " ".join(names),
+        "AWSENV_TEST_PYTHON": sys.executable,
+        "AWSENV_TEST_REPORT": _REPORT,
         **(preset or {}),
     }
-    script = _FISH_DUMP if shell == "fish" else _POSIX_DUMP
+    script = DUMPS.get(shell, _POSIX_DUMP)
     proc = subprocess.run(
         [*COMMANDS[shell], "-c", script],
         env=env,

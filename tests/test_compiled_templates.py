@@ -17,6 +17,7 @@ from test_quoting import CORPUS_VALUES
 
 from awsenv.commandline import ANYWHERE, PASSTHROUGH, completion
 from awsenv.core.exports import MANAGED, Exports
+from awsenv.errors import UsageError
 from awsenv.render import compiled as shells_compiled
 from awsenv.render import runtime as template_runtime
 from awsenv.render.templates import FILTERS, render_exports, render_macro, template_dir
@@ -27,7 +28,18 @@ ALL = sorted(SHELLS)
 
 
 def both(render, *args, **kwargs) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    return render(*args, compiled=True, **kwargs), render(*args, compiled=False, **kwargs)
+    return _outcome(render, *args, compiled=True, **kwargs), _outcome(
+        render, *args, compiled=False, **kwargs
+    )
+
+
+def _outcome(render, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    """The text, or the refusal (tcsh refuses a line break in a value): the
+    compiled form must refuse alike."""
+    try:
+        return str(render(*args, **kwargs))
+    except UsageError as error:
+        return f"refused: {error}"
 
 
 def test_the_compiled_templates_are_those_of_the_current_sources() -> None:

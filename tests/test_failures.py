@@ -259,7 +259,7 @@ def test_session_profile_over_long_term_keys_section_is_refused(aws: AwsEnv) -> 
 
 def test_unknown_shell_lists_the_supported_ones(aws: AwsEnv) -> None:
     aws.seed()
-    result = aws.run("dev", "--shell", "tcsh")
+    result = aws.run("dev", "--shell", "cmd")
     assert_clean_failure(result, errors.UsageError.exit_code, "bash, zsh, sh, fish, pwsh")
 
 

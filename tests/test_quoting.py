@@ -40,7 +40,7 @@ from awsenv.errors import UsageError
 from awsenv.render.templates import render_exports
 from awsenv.shell import Shell, lookup
 
-REAL_SHELLS = ("bash", "zsh", "sh", "fish")
+REAL_SHELLS = ("bash", "zsh", "sh", "fish", "elvish")
 BINARY = {name: COMMANDS[name][0] for name in REAL_SHELLS}  # sh runs as dash
 
 CURLY_QUOTES = "\u2019 \u2018 \u201a \u201b"
@@ -188,6 +188,9 @@ def test_canary_fires_when_a_wrong_quoter_lets_code_run(real_shell: str, tmp_pat
     if real_shell == "fish":
         broken = Shell("fish", template, quoting.posix)  # the cashapp/hermit bug
         values = ["x\\", f"; touch {tmp_path / 'CANARY'}; #"]
+    elif real_shell == "elvish":
+        broken = Shell("elvish", template, lambda value: f"'{value}'")  # no '' doubling
+        values = [f"'; touch {tmp_path / 'CANARY'}; '"]
     else:
         broken = Shell(real_shell, template, lambda value: f'"{value}"')
         values = [f"$(touch {tmp_path / 'CANARY'})"]
@@ -236,14 +239,16 @@ def test_random_values_round_trip_in_real_shell(real_shell: str, values: list[st
 # --- NUL ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("quote", [quoting.posix, quoting.fish, quoting.pwsh])
+@pytest.mark.parametrize(
+    "quote", [quoting.posix, quoting.fish, quoting.pwsh, quoting.elvish, quoting.tcsh]
+)
 @pytest.mark.parametrize("value", ["\x00", "a\x00b", "abc\x00"])
 def test_quoting_rejects_nul(quote: Callable[[str], str], value: str) -> None:
     with pytest.raises(UsageError):
         quote(value)
 
 
-@pytest.mark.parametrize("shell", ["bash", "zsh", "sh", "fish", "pwsh"])
+@pytest.mark.parametrize("shell", ["bash", "zsh", "sh", "fish", "pwsh", "elvish", "tcsh"])
 def test_rendering_rejects_nul(shell: str) -> None:
     with pytest.raises(UsageError):
         render(shell, ["fine", "not\x00fine"])
@@ -276,6 +281,16 @@ def test_rendering_rejects_nul(shell: str) -> None:
         (quoting.pwsh, "\U0001f600", "('' + [char]0xD83D + [char]0xDE00)"),
         (quoting.pwsh, '$env:X `n "\\', "'$env:X `n \"\\'"),
         (quoting.pwsh, "", "''"),
+        (quoting.elvish, "it's", "'it''s'"),
+        (quoting.elvish, "a\\", "'a\\'"),
+        (quoting.elvish, "$x `id` \n", "'$x `id` \n'"),
+        (quoting.elvish, "", "''"),
+        (quoting.tcsh, "abc", "'abc'"),
+        (quoting.tcsh, "it's", "'it'\\''s'"),
+        (quoting.tcsh, "a\\", "'a'\\\\"),
+        (quoting.tcsh, "!!", "\\!\\!"),
+        (quoting.tcsh, "$x `id`", "'$x `id`'"),
+        (quoting.tcsh, "", "''"),
     ],
 )
 def test_quoting_table(quote: Callable[[str], str], value: str, expected: str) -> None:

@@ -31,7 +31,7 @@ def test_alias_table_resolves_names_and_paths(name: str, expected: str) -> None:
     assert shell.lookup(name).name == expected
 
 
-@pytest.mark.parametrize("name", ["tcsh", "cmd.exe", "", "bash2", "/usr/bin/"])
+@pytest.mark.parametrize("name", ["rc", "cmd.exe", "", "bash2", "/usr/bin/"])
 def test_unknown_shell_names_the_supported_ones(name: str) -> None:
     with pytest.raises(UsageError, match="supported: bash, zsh, sh, fish, pwsh"):
         shell.lookup(name)
@@ -87,6 +87,6 @@ def test_undetectable_shell_names_the_option(monkeypatch: pytest.MonkeyPatch) ->
 def test_detected_but_unsupported_shell_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     import shellingham
 
-    monkeypatch.setattr(shellingham, "detect_shell", lambda: ("tcsh", "/bin/tcsh"))
-    with pytest.raises(UsageError, match="called from 'tcsh', which it does not support"):
+    monkeypatch.setattr(shellingham, "detect_shell", lambda: ("rc", "/bin/rc"))
+    with pytest.raises(UsageError, match="called from 'rc', which it does not support"):
         shell.detect()
