@@ -45,6 +45,8 @@ SHELLS: dict[str, Shell] = {
         Shell("sh", "sh.sh.j2", quoting.posix),
         Shell("fish", "fish.fish.j2", quoting.fish),
         Shell("pwsh", "pwsh.ps1.j2", quoting.pwsh),
+        Shell("nu", "nu.nu.j2", quoting.nu),
+        Shell("xonsh", "xonsh.xsh.j2", quoting.xonsh),
     )
 }
 
@@ -53,6 +55,7 @@ ALIASES = {
     "ash": "sh",
     "posix": "sh",
     "powershell": "pwsh",
+    "nushell": "nu",
 }
 
 
