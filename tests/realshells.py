@@ -9,13 +9,20 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+# nushell's official build, from the npm registry (tests/clients-setup.sh).
+NU = str(Path(__file__).resolve().parent / "clients/node_modules/@nushell/linux-x64/bin/nu")
+
 # Strict mode, as the shells' own users would have it at worst.
 COMMANDS = {
     "bash": ["bash", "--noprofile", "--norc", "-e", "-u", "-o", "pipefail"],
     "zsh": ["zsh", "-f", "-e", "-u"],
     "sh": ["dash", "-e", "-u"],
     "fish": ["fish", "--no-config"],
+    "xonsh": ["xonsh", "--no-rc"],
 }
+# nushell cannot eval: its export is a JSON record that `load-env` sets, and
+# removals are its wrapper's (tests/test_shell_nu.py), so it is not in COMMANDS.
+LOADERS = {"nu": [NU, "-n"]}
 
 _POSIX_DUMP = """\
 eval "$(cat "$AWSENV_TEST_CODE")"
@@ -35,12 +42,29 @@ for name in (string split ' ' -- $AWSENV_TEST_NAMES)
 end
 """
 
+# The idioms of the issue: execx($(awsenv ...)), and awsenv ... | from json | load-env.
+_XONSH_DUMP = """\
+import sys
+execx($(cat @($AWSENV_TEST_CODE)))
+for name in $AWSENV_TEST_NAMES.split():
+    if name in ${...}:
+        print(name + '=' + ${...}[name], end='\\0')
+"""
+
+_NU_DUMP = """\
+open --raw $env.AWSENV_TEST_CODE | from json | load-env
+for name in ($env.AWSENV_TEST_NAMES | split row ' ') {
+    if $name in $env { print --no-newline $"($name)=($env | get $name)\\u{0}" }
+}
+"""
+DUMPS = {"fish": _FISH_DUMP, "xonsh": _XONSH_DUMP, "nu": _NU_DUMP}
+
 
 UTF8_LOCALE = "en_US.UTF-8" if sys.platform == "darwin" else "C.UTF-8"
 
 
 def available(shell: str) -> bool:
-    return shutil.which(COMMANDS[shell][0]) is not None
+    return shutil.which({**COMMANDS, **LOADERS}[shell][0]) is not None
 
 
 @dataclass
@@ -70,9 +94,9 @@ def evaluate(
         "AWSENV_TEST_NAMES": " ".join(names),
         **(preset or {}),
     }
-    script = _FISH_DUMP if shell == "fish" else _POSIX_DUMP
+    script = DUMPS.get(shell, _POSIX_DUMP)
     proc = subprocess.run(
-        [*COMMANDS[shell], "-c", script],
+        [*{**COMMANDS, **LOADERS}[shell], "-c", script],
         env=env,
         capture_output=True,
         timeout=60,
