@@ -1,0 +1,248 @@
+"""nushell, in the real shell (the official build from the npm registry):
+`awsenv dev --shell nu | from json | load-env` reads every value back exactly
+and runs none of it; `awsenv init nu` gives a wrapper that keeps awsenv's
+status, passes the other subcommands and the user's own --shell through, and
+removes what the record does not set (`awsenv unset` removes everything); a
+prompt hook that warns without starting a process; completion; detection."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from conftest import AWSENV, CODE, AwsEnv, require
+from hypothesis import HealthCheck, given, settings
+from realshells import NU, evaluate
+from test_prompt_processes import count_processes
+from test_quoting import (
+    CORPUS_VALUES,
+    batch_strategy,
+    canary_values,
+    exports_for,
+    mismatches,
+    names_for,
+)
+
+from awsenv import quoting
+from awsenv.core.exports import MANAGED
+from awsenv.errors import UsageError
+from awsenv.render.templates import render_exports
+from awsenv.shell import lookup
+
+
+def check_corpus(values: list[str], tmp: Path) -> None:
+    canary = tmp / "CANARY"
+    values = [*values, *canary_values(canary), f"(touch {canary})", f"^touch {canary}"]
+    code = render_exports(lookup("nu"), exports_for(values))
+    assert code.count("\n") == 1, "one JSON record on one line"
+    result = evaluate("nu", code, names_for(values), tmp)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert not canary.exists(), "a value was run as code"
+    wrong = mismatches(dict(zip(names_for(values), values, strict=True)), result.variables)
+    assert not wrong, "\n".join(wrong)
+
+
+def test_corpus_round_trips_in_nu(tmp_path: Path) -> None:
+    require(NU)
+    check_corpus(CORPUS_VALUES, tmp_path)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=batch_strategy)
+def test_random_values_round_trip_in_nu(values: list[str]) -> None:
+    require(NU)
+    with tempfile.TemporaryDirectory() as tmp:
+        check_corpus(values, Path(tmp))
+
+
+def test_the_export_is_a_json_record_of_what_to_set() -> None:
+    code = render_exports(lookup("nu"), exports_for(["it's", '"\\', "\u2019\n"]))
+    assert json.loads(code) == {"AWSENV_T0": "it's", "AWSENV_T1": '"\\', "AWSENV_T2": "\u2019\n"}
+    with pytest.raises(UsageError):
+        quoting.nu("a\x00b")
+
+
+def nu_script(aws: AwsEnv, body: str) -> subprocess.CompletedProcess[str]:
+    """A script that sources the integration as config.nu would."""
+    require(NU)
+    init = aws.root / "awsenv.nu"
+    proc = aws.command([NU, "-n", "-c", f"awsenv init nu | save -f {init}"])
+    assert proc.returncode == 0, proc.stderr
+    return aws.command([NU, "-n", "-c", f"source {init}\n{body}"])
+
+
+def test_export_sets_what_bash_sets(aws: AwsEnv, tmp_path: Path) -> None:
+    require(NU)
+    aws.seed()
+    assert aws.run("dev", "--mfa-code", CODE).returncode == 0
+    bash = evaluate("bash", aws.run("dev", "--shell", "bash").stdout, list(MANAGED), tmp_path)
+    nu = evaluate("nu", aws.run("dev", "--shell", "nu").stdout, list(MANAGED), tmp_path)
+    assert nu.variables == bash.variables
+    assert nu.variables["AWS_ACCESS_KEY_ID"].startswith("ASIA")
+
+
+# A failed external fails the command that ran it: nushell's error carries
+# the exit status (and $env.LAST_EXIT_CODE holds it at the prompt).
+STATUS = 'try {{ {call}; print "{label} 0" }} catch {{|e| print $"{label} ($e.exit_code)" }}\n'
+
+
+def test_wrapper_keeps_the_status_and_failure_changes_nothing(aws: AwsEnv) -> None:
+    aws.seed()
+    proc = nu_script(
+        aws,
+        STATUS.format(call=f"awsenv dev --mfa-code {CODE}", label="ok")
+        + "let key = $env.AWS_ACCESS_KEY_ID\n"
+        + STATUS.format(call="awsenv nope", label="nope")
+        + STATUS.format(call="awsenv dev --mfa-code 12", label="bad")
+        + 'print $"same ($env.AWS_ACCESS_KEY_ID == $key) ($env.AWS_PROFILE) ($env.AWS_REGION)"\n',
+    )
+    assert proc.stdout == "ok 0\nnope 3\nbad 2\nsame true dev eu-central-1\n", proc.stderr
+
+
+def test_unset_through_the_wrapper_removes_everything(aws: AwsEnv) -> None:
+    aws.seed()
+    names = " ".join(MANAGED)
+    proc = nu_script(
+        aws,
+        f"awsenv dev --mfa-code {CODE}\n"
+        "$env.AWS_SECURITY_TOKEN = 'legacy'\n$env.KEEP_ME = 'x'\n"
+        + STATUS.format(call="awsenv unset", label="unset")
+        + f"print ([{names}] | where {{|n| $n in $env }} | to json -r) $env.KEEP_ME\n"
+        + STATUS.format(call="awsenv unset", label="again"),
+    )
+    assert proc.stdout == "unset 0\n[]\nx\nagain 0\n", proc.stderr
+
+
+def test_an_export_removes_what_it_does_not_set(aws: AwsEnv) -> None:
+    aws.seed()
+    proc = nu_script(
+        aws,
+        "$env.AWS_SECURITY_TOKEN = 'stale'\n$env.AWS_PROFILE = 'old'\n"
+        f"awsenv dev --mfa-code {CODE}\n"
+        "print ('AWS_SECURITY_TOKEN' in $env) $env.AWS_PROFILE\n",
+    )
+    assert proc.stdout == "false\ndev\n", proc.stderr
+
+
+@pytest.mark.parametrize("option", ["--shell tcsh", "--shell=tcsh"])
+def test_wrapper_passes_the_users_own_shell_option_through(aws: AwsEnv, option: str) -> None:
+    aws.seed()
+    proc = nu_script(
+        aws,
+        "$env.AWS_REGION = 'kept'\n"
+        + STATUS.format(call=f"awsenv dev {option}", label="status")
+        + "print $env.AWS_REGION\n",
+    )
+    assert proc.stdout == "status 2\nkept\n", proc.stderr
+    assert "unsupported shell 'tcsh'" in proc.stderr
+
+
+def test_process_exec_and_help_pass_through(aws: AwsEnv) -> None:
+    aws.seed()
+    proc = nu_script(
+        aws,
+        STATUS.format(call=f"awsenv exec dev --mfa-code {CODE} -- sh -c 'exit 7'", label="exec")
+        + "print ((awsenv process dev | str starts-with '{\"Version\": 1') | into string)\n"
+        + "print ((awsenv dev --help | str contains 'usage: awsenv') | into string)\n"
+        + "print ('AWS_ACCESS_KEY_ID' in $env)\n",
+    )
+    assert proc.stdout == "exec 7\ntrue\ntrue\nfalse\n", proc.stderr
+
+
+def test_hook_warns_once_near_expiry_and_once_when_expired(aws: AwsEnv) -> None:
+    now = int(time.time())
+    proc = nu_script(
+        aws,
+        f"$env.AWSENV_PROFILE = 'dev'\n$env.AWSENV_EXPIRATION_EPOCH = '{now + 300}'\n"
+        "__awsenv_hook\n__awsenv_hook\n"
+        f"$env.AWSENV_EXPIRATION_EPOCH = '{now - 5}'\n__awsenv_hook\n__awsenv_hook\n"
+        f"$env.AWSENV_WARN_MINUTES = '2'\n$env.AWSENV_EXPIRATION_EPOCH = '{now + 300}'\n"
+        "__awsenv_hook\n"
+        "print ($env.config.hooks.pre_prompt | length)\n",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "1\n"  # the hook is installed once
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 2, proc.stderr
+    assert "credentials of dev expire in 5 min; run: awsenv dev --refresh" in lines[0]
+    assert lines[1] == "awsenv: the credentials of dev have expired; run: awsenv dev"
+
+
+def test_auto_refresh_renews_the_role_silently(aws: AwsEnv) -> None:
+    aws.seed()
+    proc = nu_script(
+        aws,
+        f"awsenv dev --mfa-code {CODE}\nlet old = $env.AWS_ACCESS_KEY_ID\n"
+        "$env.AWSENV_AUTO_REFRESH = '1'\n"
+        f"$env.AWSENV_EXPIRATION_EPOCH = '{int(time.time()) + 120}'\n"
+        "__awsenv_hook\n"
+        "print ($env.AWS_ACCESS_KEY_ID != $old) "
+        f"(($env.AWSENV_EXPIRATION_EPOCH | into int) > {int(time.time()) + 3000})\n",
+    )
+    assert proc.stdout == "true\ntrue\n", proc.stderr
+    assert "expire" not in proc.stderr
+
+
+def test_hook_starts_no_process(tmp_path: Path) -> None:
+    """strace counts the processes nushell starts while running the hook a
+    hundred times (nushell needs no terminal for it), against none at all."""
+    require(NU)
+    require("strace")
+    init = tmp_path / "awsenv.nu"
+    init.write_text(
+        subprocess.run([AWSENV, "init", "nu"], capture_output=True, text=True, check=True).stdout
+    )
+    epoch = int(time.time()) + 3600
+
+    def processes(calls: str) -> int:
+        trace = tmp_path / "trace"
+        argv = ["strace", "-f", "-qq", "-e", "trace=fork,vfork,clone,clone3", "-o", str(trace)]
+        body = f"source {init}\n$env.AWSENV_EXPIRATION_EPOCH = '{epoch}'\n{calls}\n"
+        subprocess.run([*argv, NU, "-n", "-c", body], check=True, capture_output=True)
+        calls_seen = [line for line in trace.read_text().splitlines() if "(" in line]
+        return sum(1 for ln in calls_seen if "CLONE_THREAD" not in ln and "= -1" not in ln)
+
+    baseline = processes("")
+    assert processes("1..100 | each { __awsenv_hook } | ignore") == baseline
+    # The control: the same count sees a process per call.
+    assert processes("1..100 | each { ^true } | ignore") >= baseline + 100
+
+
+def test_calling_shell_is_detected(aws: AwsEnv) -> None:
+    require(NU)
+    aws.seed()
+    proc = aws.command([NU, "-n", "-c", f"^{AWSENV} dev --mfa-code {CODE} | save out.txt; 0"])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((aws.root / "out.txt").read_text())["AWS_PROFILE"] == "dev"
+
+
+ODD = 'it\'s "ünï" $HOME'
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("awsenv d", ["dev"]),
+        ("awsenv li", ["list"]),
+        ("awsenv it", [ODD]),
+        ("awsenv explain ze", ["zeta"]),
+        ("awsenv list --n", ["--names"]),
+        ("awsenv -p ", ["dev", ODD, "zeta"]),
+    ],
+)
+def test_completer_offers_subcommands_options_and_names(
+    aws: AwsEnv, line: str, expected: list[str]
+) -> None:
+    aws.write(
+        "[profile dev]\nregion = eu-west-1\n",
+        f"[zeta]\naws_access_key_id = AKIAEXAMPLEZETA00001\naws_secret_access_key = s\n\n"
+        f"[{ODD}]\naws_access_key_id = AKIAEXAMPLEODD000001\naws_secret_access_key = s\n",
+    )
+    proc = nu_script(aws, f"print (__awsenv_complete {json.dumps(line)} | to json -r)")
+    assert sorted(json.loads(proc.stdout)) == sorted(expected), proc.stderr
+
