@@ -11,6 +11,8 @@ import pexpect
 import pytest
 from conftest import AWSENV, CODE, MFA_SERIAL, AwsEnv, require
 
+from awsenv.shell import supported
+
 MFA_PROMPT = re.compile(r"(?m)^MFA code for " + re.escape(MFA_SERIAL) + ": ")
 READY = "READY> "
 
@@ -285,7 +287,7 @@ def test_wrapper_passes_the_users_own_shell_option_through(
     argv = [*WRAPPED[shell][:-1], WRAPPED[shell][-1].format(call=f"awsenv dev {option}")]
     proc = aws.command(argv, env={"AWS_REGION": "kept"})
     # awsenv's own message and exit status: the wrapper added no --shell of its own.
-    assert proc.stderr == "awsenv: unsupported shell 'tcsh'; supported: bash, zsh, sh, fish, pwsh\n"
+    assert proc.stderr == f"awsenv: unsupported shell 'tcsh'; supported: {supported()}\n"
     assert proc.stdout == "status=2 region=kept\n"
     assert aws.snapshot() == before
 

@@ -17,7 +17,6 @@ import pytest
 from conftest import AWSENV, CODE, AwsEnv, require
 from hypothesis import HealthCheck, given, settings
 from realshells import NU, evaluate
-from test_prompt_processes import count_processes
 from test_quoting import (
     CORPUS_VALUES,
     batch_strategy,
@@ -245,4 +244,3 @@ def test_completer_offers_subcommands_options_and_names(
     )
     proc = nu_script(aws, f"print (__awsenv_complete {json.dumps(line)} | to json -r)")
     assert sorted(json.loads(proc.stdout)) == sorted(expected), proc.stderr
-
