@@ -123,7 +123,9 @@ class Command:
 
 
 SHELL = Option(
-    "--shell", metavar="SHELL", help="bash, zsh, sh, fish or pwsh (default: the calling shell)"
+    "--shell",
+    metavar="SHELL",
+    help="bash, zsh, sh, fish, pwsh, nu or xonsh (default: the calling shell)",
 )
 PROFILE_OPTION = Option(
     "-p",
@@ -165,7 +167,7 @@ TABLE = (
     Command(
         "init",
         "print the shell integration: wrapper, expiry hook, completion",
-        words=(("SHELL", "bash, zsh, sh, fish or pwsh"),),
+        words=(("SHELL", "bash, zsh, sh, fish, pwsh, nu or xonsh"),),
         writes="the shell integration",
     ),
     Command(
