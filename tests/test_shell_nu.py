@@ -17,6 +17,7 @@ import pytest
 from conftest import AWSENV, CODE, AwsEnv, require
 from hypothesis import HealthCheck, given, settings
 from realshells import NU, evaluate
+from test_fast_path import probe
 from test_quoting import (
     CORPUS_VALUES,
     batch_strategy,
@@ -244,3 +245,15 @@ def test_completer_offers_subcommands_options_and_names(
     )
     proc = nu_script(aws, f"print (__awsenv_complete {json.dumps(line)} | to json -r)")
     assert sorted(json.loads(proc.stdout)) == sorted(expected), proc.stderr
+
+
+def test_repeat_export_and_init_are_served_from_their_memos(aws: AwsEnv, tmp_path: Path) -> None:
+    aws.seed()
+    first = aws.run("dev", "--shell", "nu", "--mfa-code", CODE)
+    assert first.returncode == 0, first.stderr
+    assert aws.run("init", "nu").returncode == 0
+    aws.sts.reset()
+    for argv in (["dev", "--shell", "nu"], ["init", "nu"]):
+        assert probe(aws, tmp_path / "p.json", *argv) == {"code": 0, "loaded": []}
+    assert aws.run("dev", "--shell", "nu").stdout == first.stdout
+    assert aws.sts.calls == {}

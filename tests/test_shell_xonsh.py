@@ -16,6 +16,7 @@ import pytest
 from conftest import AWSENV, CODE, AwsEnv, require
 from hypothesis import HealthCheck, given, settings
 from realshells import evaluate
+from test_fast_path import probe
 from test_prompt_processes import MARK, PROMPTS, count_processes
 from test_quoting import (
     CORPUS_VALUES,
@@ -246,3 +247,15 @@ def test_tab_completes_what_xonsh_reads_back_exactly(
         assert child.match.group(1) == expected
     finally:
         child.close(force=True)
+
+
+def test_repeat_export_and_init_are_served_from_their_memos(aws: AwsEnv, tmp_path: Path) -> None:
+    aws.seed()
+    first = aws.run("dev", "--shell", "xonsh", "--mfa-code", CODE)
+    assert first.returncode == 0, first.stderr
+    assert aws.run("init", "xonsh").returncode == 0
+    aws.sts.reset()
+    for argv in (["dev", "--shell", "xonsh"], ["init", "xonsh"]):
+        assert probe(aws, tmp_path / "p.json", *argv) == {"code": 0, "loaded": []}
+    assert aws.run("dev", "--shell", "xonsh").stdout == first.stdout
+    assert aws.sts.calls == {}
