@@ -13,8 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import pexpect
 import pytest
-from conftest import AWSENV, CODE, AwsEnv, require
+from conftest import AWSENV, CODE, MFA_SERIAL, AwsEnv, require
 from hypothesis import HealthCheck, given, settings
 from realshells import NU, evaluate
 from test_fast_path import probe
@@ -257,3 +258,108 @@ def test_repeat_export_and_init_are_served_from_their_memos(aws: AwsEnv, tmp_pat
         assert probe(aws, tmp_path / "p.json", *argv) == {"code": 0, "loaded": []}
     assert aws.run("dev", "--shell", "nu").stdout == first.stdout
     assert aws.sts.calls == {}
+
+
+class Interactive:
+    """nushell on a pseudo-terminal with the integration sourced from
+    config.nu. reedline asks the terminal where the cursor is (ESC [ 6 n)
+    and waits for the answer, which this gives."""
+
+    def __init__(self, aws: AwsEnv) -> None:
+        require(NU)
+        init = aws.root / "awsenv.nu"
+        proc = aws.command([NU, "-n", "-c", f"awsenv init nu | save -f {init}"])
+        assert proc.returncode == 0, proc.stderr
+        config = aws.root / "config.nu"
+        config.write_text(
+            '$env.PROMPT_COMMAND = {|| "READY> " }\n$env.PROMPT_INDICATOR = ""\n'
+            '$env.PROMPT_COMMAND_RIGHT = ""\n$env.config.show_banner = false\n'
+            f"source {init}\n"
+            'def showargs [...words] { print $"<($words | to json -r)>" }\n'
+        )
+        env = {**aws.environ, "TERM": "dumb"}
+        env.pop("PYTHONUNBUFFERED", None)
+        self.child = pexpect.spawn(
+            NU,
+            ["--config", str(config), "--env-config", "/dev/null"],
+            env=env,
+            cwd=str(aws.root),
+            encoding="utf-8",
+            timeout=40,
+            dimensions=(40, 300),
+        )
+        self.wait("READY> ")
+
+    def wait(self, text: str) -> str:
+        seen = ""
+        while self.child.expect_exact(["\x1b[6n", text]) == 0:
+            seen += self.child.before
+            self.child.send("\x1b[1;1R")
+        return seen + self.child.before
+
+    def run(self, line: str) -> str:
+        """Run `line`; what it printed (a marker ends it: reedline redraws
+        the prompt at every key)."""
+        self.child.send(line + "; print ('DO' + 'NE')\r")
+        return self.wait("DONE")
+
+    def close(self) -> None:
+        self.child.close(force=True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("awsenv d", ["awsenv", "dev"]),
+        ("awsenv li", ["awsenv", "list"]),
+        ("awsenv it", ["awsenv", ODD]),
+        ("awsenv explain ze", ["awsenv", "explain", "zeta"]),
+    ],
+)
+def test_tab_completes_what_nushell_reads_back_exactly(
+    aws: AwsEnv, typed: str, expected: list[str]
+) -> None:
+    aws.write(
+        "[profile dev]\nregion = eu-west-1\n",
+        f"[zeta]\naws_access_key_id = AKIAEXAMPLEZETA00001\naws_secret_access_key = s\n\n"
+        f"[{ODD}]\naws_access_key_id = AKIAEXAMPLEODD000001\naws_secret_access_key = s\n",
+    )
+    shell = Interactive(aws)
+    try:
+        shell.child.send(typed + "\t")
+        time.sleep(2)  # the completer runs `awsenv list --names`
+        # Turn the line into `showargs awsenv ...`: its words as nushell reads them.
+        shell.child.send("\x01showargs \r")
+        shell.wait("<[")
+        shell.child.expect(r"([^\r\n]*?)\]>")
+        assert json.loads("[" + shell.child.match.group(1) + "]") == expected
+    finally:
+        shell.close()
+
+
+def test_wrapper_prompts_on_the_terminal_and_changes_the_shell(aws: AwsEnv) -> None:
+    aws.seed()
+    shell = Interactive(aws)
+    try:
+        shell.child.send("awsenv dev\r")
+        shell.wait(f"MFA code for {MFA_SERIAL}: ")
+        shell.child.send(CODE + "\r")
+        shell.wait("READY> ")
+        printed = shell.run(
+            "print $'<($env.AWS_PROFILE)|($env.AWS_ACCESS_KEY_ID | str substring 0..3)>'"
+        )
+        assert "<dev|ASIA>" in printed
+    finally:
+        shell.close()
+    assert aws.sts.requests_log[0]["token_code"] == CODE
+
+
+def test_hook_warns_at_a_real_prompt_once(aws: AwsEnv) -> None:
+    shell = Interactive(aws)
+    try:
+        epoch = int(time.time()) + 300
+        shell.run(f"$env.AWSENV_PROFILE = 'dev'; $env.AWSENV_EXPIRATION_EPOCH = '{epoch}'")
+        shell.child.expect(r"credentials of dev expire in [45] min; run: awsenv dev --refresh")
+        assert "expire in" not in shell.run("print next") + shell.run("print again")
+    finally:
+        shell.close()

@@ -6,6 +6,7 @@ process; completion through a pseudo-terminal; detection from xonsh."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from conftest import AWSENV, CODE, AwsEnv, require
+from conftest import AWSENV, CODE, MFA_SERIAL, AwsEnv, require
 from hypothesis import HealthCheck, given, settings
 from realshells import evaluate
 from test_fast_path import probe
@@ -259,3 +260,53 @@ def test_repeat_export_and_init_are_served_from_their_memos(aws: AwsEnv, tmp_pat
         assert probe(aws, tmp_path / "p.json", *argv) == {"code": 0, "loaded": []}
     assert aws.run("dev", "--shell", "xonsh").stdout == first.stdout
     assert aws.sts.calls == {}
+
+
+def interactive(aws: AwsEnv) -> pexpect.spawn:
+    require("xonsh")
+    rc = aws.root / "rc.xsh"
+    rc.write_text(f"$PROMPT = 'READY> '\n{LOAD}\n")
+    env = {**aws.environ, "TERM": "dumb"}
+    env.pop("PYTHONUNBUFFERED", None)
+    child = pexpect.spawn(
+        "xonsh",
+        ["--rc", str(rc), "-i", "--shell-type", "readline"],
+        env=env,
+        cwd=str(aws.root),
+        encoding="utf-8",
+        timeout=40,
+        dimensions=(40, 300),
+    )
+    child.expect_exact("READY> ")
+    return child
+
+
+def test_wrapper_prompts_on_the_terminal_and_changes_the_shell(aws: AwsEnv) -> None:
+    aws.seed()
+    child = interactive(aws)
+    try:
+        child.sendline("awsenv dev")
+        child.expect(r"MFA code for " + re.escape(MFA_SERIAL) + ": ")
+        child.sendline(CODE)
+        child.expect_exact("READY> ")
+        child.sendline("print('<' + $AWS_PROFILE + '|' + $AWS_ACCESS_KEY_ID[:4] + '>')")
+        child.expect_exact("<dev|ASIA>")
+    finally:
+        child.close(force=True)
+    assert aws.sts.requests_log[0]["token_code"] == CODE
+
+
+def test_hook_warns_at_a_real_prompt(aws: AwsEnv) -> None:
+    child = interactive(aws)
+    try:
+        child.sendline(
+            f"$AWSENV_PROFILE = 'dev'; $AWSENV_EXPIRATION_EPOCH = '{int(time.time()) + 300}'"
+        )
+        child.expect(r"credentials of dev expire in [45] min; run: awsenv dev --refresh")
+        child.expect_exact("READY> ")
+        child.sendline("print('NEXT' + 'PROMPT')")
+        child.expect_exact("NEXTPROMPT")
+        child.expect_exact("READY> ")
+        assert "expire in" not in child.before  # once, not at every prompt
+    finally:
+        child.close(force=True)
