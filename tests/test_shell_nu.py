@@ -363,3 +363,19 @@ def test_hook_warns_at_a_real_prompt_once(aws: AwsEnv) -> None:
         assert "expire in" not in shell.run("print next") + shell.run("print again")
     finally:
         shell.close()
+
+
+@pytest.mark.parametrize("name", ["nu", "nushell", NU, "/usr/bin/nu"])
+def test_names_and_paths_resolve_to_nu(name: str) -> None:
+    assert lookup(name).name == "nu"
+
+
+def test_shellingham_answer_resolves_to_nu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the parent is not the shell (a wrapper script between them)."""
+    import shellingham
+
+    from awsenv import shell
+
+    monkeypatch.setattr(shell, "parent_shell", lambda: None)
+    monkeypatch.setattr(shellingham, "detect_shell", lambda: ("nu", NU))
+    assert shell.detect().name == "nu"

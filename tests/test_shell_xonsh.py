@@ -310,3 +310,29 @@ def test_hook_warns_at_a_real_prompt(aws: AwsEnv) -> None:
         assert "expire in" not in child.before  # once, not at every prompt
     finally:
         child.close(force=True)
+
+
+@pytest.mark.parametrize("name", ["xonsh", "/usr/bin/xonsh"])
+def test_names_and_paths_resolve_to_xonsh(name: str) -> None:
+    assert lookup(name).name == "xonsh"
+
+
+def test_shellingham_answer_resolves_to_xonsh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the parent is not the shell (a wrapper script between them)."""
+    import shellingham
+
+    from awsenv import shell
+
+    monkeypatch.setattr(shell, "parent_shell", lambda: None)
+    monkeypatch.setattr(shellingham, "detect_shell", lambda: ("xonsh", "/usr/bin/xonsh"))
+    assert shell.detect().name == "xonsh"
+
+
+def test_xonsh_started_by_python_is_detected(aws: AwsEnv) -> None:
+    """`python3 -m xonsh`: the parent's comm is python3; its command line tells."""
+    require("xonsh")
+    aws.seed()
+    script = f"{AWSENV} dev --mfa-code {CODE} > out.txt\nprint('done')"
+    proc = aws.command(["/usr/bin/python3", "-m", "xonsh", "--no-rc", "-c", script])
+    assert proc.returncode == 0, proc.stderr
+    assert "$AWS_PROFILE = 'dev'" in (aws.root / "out.txt").read_text()
