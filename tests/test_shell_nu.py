@@ -223,6 +223,9 @@ def test_calling_shell_is_detected(aws: AwsEnv) -> None:
 
 
 ODD = 'it\'s "ünï" $HOME'
+# As the completer inserts it: a nushell double-quoted string (the TAB test
+# below proves nushell reads it back as ODD).
+QUOTED_ODD = '"it\'s \\"ünï\\" $HOME"'
 
 
 @pytest.mark.parametrize(
@@ -230,10 +233,10 @@ ODD = 'it\'s "ünï" $HOME'
     [
         ("awsenv d", ["dev"]),
         ("awsenv li", ["list"]),
-        ("awsenv it", [ODD]),
+        ("awsenv it", [QUOTED_ODD]),
         ("awsenv explain ze", ["zeta"]),
         ("awsenv list --n", ["--names"]),
-        ("awsenv -p ", ["dev", ODD, "zeta"]),
+        ("awsenv -p ", ["dev", QUOTED_ODD, "zeta"]),
     ],
 )
 def test_completer_offers_subcommands_options_and_names(
