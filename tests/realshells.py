@@ -9,8 +9,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-# nushell's official build, from the npm registry (tests/clients-setup.sh).
-NU = str(Path(__file__).resolve().parent / "clients/node_modules/@nushell/linux-x64/bin/nu")
+# nushell's official build, from the npm registry (tests/clients-setup.sh):
+# npm installs the one package of this platform (linux-x64: @nushell/linux-x64).
+_NU_BUILDS = sorted(
+    (Path(__file__).resolve().parent / "clients/node_modules/@nushell").glob("*/bin/nu")
+)
+NU = str(_NU_BUILDS[0]) if _NU_BUILDS else "nu-not-installed-by-tests-clients-setup"
 
 # Strict mode, as the shells' own users would have it at worst.
 COMMANDS = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -170,6 +171,7 @@ def test_auto_refresh_renews_the_role_silently(aws: AwsEnv) -> None:
     assert "expire" not in proc.stderr
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="strace is Linux's")
 def test_hook_starts_no_process_at_a_prompt(tmp_path: Path) -> None:
     require("xonsh")
     require("strace")
@@ -328,6 +330,7 @@ def test_shellingham_answer_resolves_to_xonsh(monkeypatch: pytest.MonkeyPatch) -
     assert shell.detect().name == "xonsh"
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc is Linux's")
 def test_xonsh_started_by_python_is_detected(aws: AwsEnv) -> None:
     """`python3 -m xonsh`: the parent's comm is python3; its command line tells."""
     require("xonsh")
