@@ -339,3 +339,21 @@ def test_xonsh_started_by_python_is_detected(aws: AwsEnv) -> None:
     proc = aws.command(["/usr/bin/python3", "-m", "xonsh", "--no-rc", "-c", script])
     assert proc.returncode == 0, proc.stderr
     assert "$AWS_PROFILE = 'dev'" in (aws.root / "out.txt").read_text()
+
+
+def test_setup_adds_the_init_line_to_xonshrc_and_xonsh_loads_it(aws: AwsEnv) -> None:
+    require("xonsh")
+    from conftest import SEED_CREDENTIALS
+    from test_setup import CONFIG, FLAGS
+
+    aws.write(CONFIG, SEED_CREDENTIALS)
+    flags = [*FLAGS[:-1], "xonsh"]
+    assert FLAGS[-2:] == ("--shell", "bash")
+    assert aws.run(*flags, "--yes", "--rc").returncode == 0
+    rc = aws.home / ".xonshrc"
+    assert rc.read_text() == f"{LOAD}\n"
+    assert aws.run(*flags, "--yes", "--rc").returncode == 0
+    assert rc.read_text() == f"{LOAD}\n"  # once
+    # An interactive xonsh reads ~/.xonshrc: the wrapper is there.
+    proc = aws.command(["xonsh", "-i", "-c", "print(callable(aliases['awsenv']))"])
+    assert proc.stdout.strip().endswith("True"), proc.stderr
