@@ -20,6 +20,7 @@ from conftest import AWSENV, CODE, MFA_SERIAL, AwsEnv, require
 from hypothesis import HealthCheck, given, settings
 from realshells import NU, evaluate
 from test_fast_path import probe
+from test_prompt_processes import PROMPTS
 from test_quoting import (
     CORPUS_VALUES,
     batch_strategy,
@@ -386,3 +387,64 @@ def test_shellingham_answer_resolves_to_nu(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(shell, "parent_shell", lambda: None)
     monkeypatch.setattr(shellingham, "detect_shell", lambda: ("nu", NU))
     assert shell.detect().name == "nu"
+
+
+def prompt_processes(tmp: Path, rc: str) -> int:
+    """Processes an interactive nushell starts (fork, vfork, clone of a
+    process, not of a thread) over PROMPTS prompts, with `rc` as config.nu,
+    counted by strace as tests/test_prompt_processes.py counts them."""
+    config = tmp / "config.nu"
+    config.write_text(
+        '$env.PROMPT_COMMAND = {|| "READY> " }\n$env.PROMPT_INDICATOR = ""\n'
+        '$env.PROMPT_COMMAND_RIGHT = ""\n$env.config.show_banner = false\n' + rc
+    )
+    trace = tmp / "trace"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp),
+        "TERM": "dumb",
+        "LANG": "C.UTF-8",
+        # Exported credentials that expire in an hour: nothing near expiry.
+        "AWSENV_EXPIRATION_EPOCH": str(int(time.time()) + 3600),
+        "AWSENV_PROFILE": "dev",
+    }
+    nu = [NU, "--config", str(config), "--env-config", "/dev/null"]
+    child = pexpect.spawn(
+        "strace",
+        ["-f", "-qq", "-e", "trace=fork,vfork,clone,clone3", "-o", str(trace), *nu],
+        env=env,
+        cwd=str(tmp),
+        encoding="utf-8",
+        timeout=40,
+    )
+
+    def wait(text: str) -> None:
+        while child.expect_exact(["\x1b[6n", text]) == 0:
+            child.send("\x1b[1;1R")  # reedline asks where the cursor is
+
+    wait("READY> ")
+    for _ in range(PROMPTS):
+        child.send("\r")
+        wait("READY> ")
+    child.send("exit\r")
+    while child.expect(["\x1b\\[6n", pexpect.EOF]) == 0:
+        child.send("\x1b[1;1R")
+    calls = [line for line in trace.read_text().splitlines() if "(" in line]
+    return sum(1 for line in calls if "CLONE_THREAD" not in line and "= -1" not in line)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="strace is Linux's")
+def test_hook_starts_no_process_at_a_real_prompt(tmp_path: Path) -> None:
+    require(NU)
+    require("strace")
+    init = tmp_path / "awsenv.nu"
+    init.write_text(
+        subprocess.run([AWSENV, "init", "nu"], capture_output=True, text=True, check=True).stdout
+    )
+    without = prompt_processes(tmp_path, "")
+    with_hook = prompt_processes(tmp_path, f"source {init}\n")
+    assert with_hook - without <= 0, (without, with_hook)
+    # The control: a pre_prompt hook that does start a process is counted (at
+    # nearly every prompt: a few keys may arrive before nushell draws one).
+    starting = "$env.config.hooks.pre_prompt = [{|| ^true }]\n"
+    assert prompt_processes(tmp_path, starting) - without >= PROMPTS * 9 // 10
