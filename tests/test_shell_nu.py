@@ -448,3 +448,19 @@ def test_hook_starts_no_process_at_a_real_prompt(tmp_path: Path) -> None:
     # nearly every prompt: a few keys may arrive before nushell draws one).
     starting = "$env.config.hooks.pre_prompt = [{|| ^true }]\n"
     assert prompt_processes(tmp_path, starting) - without >= PROMPTS * 9 // 10
+
+
+def test_failure_at_the_prompt_is_awsenvs_line_and_its_status(aws: AwsEnv) -> None:
+    """At the prompt a failed `awsenv` shows awsenv's own line (no error box
+    of nushell's) and leaves its status in $env.LAST_EXIT_CODE."""
+    aws.seed()
+    shell = Interactive(aws)
+    try:
+        shell.child.send("$env.AWS_REGION = 'kept'\r")
+        shell.child.send("awsenv nope\r")
+        printed = shell.run("print $'rc=($env.LAST_EXIT_CODE) region=($env.AWS_REGION)'")
+    finally:
+        shell.close()
+    assert "awsenv: unknown profile 'nope'" in printed
+    assert "rc=3 region=kept" in printed
+    assert "Error" not in printed and "nu::" not in printed
