@@ -139,7 +139,9 @@ class Command:
 
 
 SHELL = Option(
-    "--shell", metavar="SHELL", help="bash, zsh, sh, fish or pwsh (default: the calling shell)"
+    "--shell",
+    metavar="SHELL",
+    help="bash, zsh, sh, fish, pwsh, nu or xonsh (default: the calling shell)",
 )
 PROFILE_OPTION = Option(
     "-p",

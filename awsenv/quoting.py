@@ -98,3 +98,22 @@ def tcsh(value: str) -> str:
     if run or not out:
         out.append("'" + "".join(run) + "'")
     return "".join(out)
+
+
+def nu(value: str) -> str:
+    """nushell: a JSON string. nushell cannot eval code, so its export is a
+    JSON record that `from json | load-env` reads: no character of a value is
+    ever syntax there. Non-ASCII stays as it is (nushell reads UTF-8 and has
+    no \\uXXXX escape), so the same text is also a nushell string literal,
+    which the `usage` line needs."""
+    import json  # only on the full path: the fast path prints memos
+
+    return json.dumps(_no_nul(value), ensure_ascii=False)
+
+
+def xonsh(value: str) -> str:
+    """xonsh: a Python string literal, read in Python mode (`$NAME = '...'`),
+    where `$`, backticks and `!` are plain characters. ascii() writes every
+    character that is not printable ASCII as an escape, CR and LF included,
+    so the literal is one line that `execx($(...))` reads back exactly."""
+    return ascii(_no_nul(value))

@@ -47,6 +47,8 @@ SHELLS: dict[str, Shell] = {
         Shell("pwsh", "pwsh.ps1.j2", quoting.pwsh),
         Shell("elvish", "elvish.elv.j2", quoting.elvish),
         Shell("tcsh", "tcsh.csh.j2", quoting.tcsh),
+        Shell("nu", "nu.nu.j2", quoting.nu),
+        Shell("xonsh", "xonsh.xsh.j2", quoting.xonsh),
     )
 }
 
@@ -56,6 +58,7 @@ ALIASES = {
     "posix": "sh",
     "powershell": "pwsh",
     "csh": "tcsh",  # Debian's csh is tcsh through alternatives
+    "nushell": "nu",
 }
 
 
@@ -82,8 +85,27 @@ def parent_shell() -> str | None:
             name = handle.read().strip()
     except OSError:
         return None
+    if name.startswith("python"):
+        name = _python_shell(os.getppid()) or name
     key = ALIASES.get(name, name)
     return key if key in SHELLS else None
+
+
+def _python_shell(pid: int) -> str | None:
+    """xonsh is a Python program: started by its own script, /proc names it
+    (`xonsh`), but as `python3 -m xonsh` or `python3 /usr/bin/xonsh` the
+    process is python's, and its command line tells."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            argv = handle.read().decode("utf-8", "replace").split("\0")
+    except OSError:
+        return None
+    for index, arg in enumerate(argv[1:3], start=1):
+        if arg == "-m" and index + 1 < len(argv):
+            return argv[index + 1]
+        if not arg.startswith("-"):
+            return arg.rsplit("/", 1)[-1]
+    return None
 
 
 def detect() -> Shell:

@@ -2,6 +2,8 @@
 # Install the real AWS clients used by tests/clients.py. Idempotent; run by CI.
 #
 #   * AWS SDK for JavaScript v3 -> tests/clients/node_modules   (npm ci, lockfile)
+#   * nushell 0.115.1 (the shell) -> tests/clients/node_modules/@nushell/<platform>/bin/nu
+#                                  (same lockfile: the official build, from the npm registry)
 #   * AWS CLI v1                -> <repo>/.cache/awscli-venv     (own venv: it pins botocore)
 #   * AWS SDK for Go v2 and v1  -> <repo>/.cache/go-clients/whoami-v{2,1}
 #                                  (built offline in GOPATH mode from Debian's
@@ -73,6 +75,19 @@ else
     cp "$clients/package-lock.json" "$stamp"
 fi
 
+# nushell's official build comes as a per-platform package; the tests run it
+# (tests/realshells.py). Fatal only where the tests require every shell.
+# npm installs the package of this platform only (@nushell/linux-x64 here).
+nu="$(compgen -G "$clients/node_modules/@nushell/*/bin/nu" | head -n 1 || true)"
+if ! nu_ver="$("${nu:-nu-not-installed}" --version 2>/dev/null)"; then
+    if [[ -n "${AWSENV_REQUIRE_ALL_SHELLS:-}" ]]; then
+        echo "clients-setup: AWSENV_REQUIRE_ALL_SHELLS is set but nushell ($nu) does not run" >&2
+        exit 1
+    fi
+    echo "clients-setup: skipping nushell: no build of it runs here" >&2
+    nu_ver="none"
+fi
+
 # --- AWS CLI v1 ---------------------------------------------------------------
 if [[ -x "$venv/bin/aws" ]] && "$venv/bin/python" -c "
 import importlib.metadata as m, sys
@@ -137,4 +152,4 @@ fi
 
 node_ver="$(node --version)"
 aws_ver="$("$venv/bin/aws" --version 2>&1)"
-echo "clients-setup: ok (node $node_ver, @aws-sdk in tests/clients/node_modules; $aws_ver$go_ver$ruby_ver)"
+echo "clients-setup: ok (node $node_ver, @aws-sdk and nushell $nu_ver in tests/clients/node_modules; $aws_ver$go_ver$ruby_ver)"

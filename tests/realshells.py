@@ -9,6 +9,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+# nushell's official build, from the npm registry (tests/clients-setup.sh):
+# npm installs the one package of this platform (linux-x64: @nushell/linux-x64).
+_NU_BUILDS = sorted(
+    (Path(__file__).resolve().parent / "clients/node_modules/@nushell").glob("*/bin/nu")
+)
+NU = str(_NU_BUILDS[0]) if _NU_BUILDS else "nu-not-installed-by-tests-clients-setup"
+
 # Strict mode, as the shells' own users would have it at worst.
 COMMANDS = {
     "bash": ["bash", "--noprofile", "--norc", "-e", "-u", "-o", "pipefail"],
@@ -17,7 +24,11 @@ COMMANDS = {
     "fish": ["fish", "--no-config"],
     "elvish": ["elvish", "-norc"],
     "tcsh": ["tcsh", "-f", "-e"],
+    "xonsh": ["xonsh", "--no-rc"],
 }
+# nushell cannot eval: its export is a JSON record that `load-env` sets, and
+# removals are its wrapper's (tests/test_shell_nu.py), so it is not in COMMANDS.
+LOADERS = {"nu": [NU, "-n"]}
 
 _POSIX_DUMP = """\
 eval "$(cat "$AWSENV_TEST_CODE")"
@@ -59,13 +70,35 @@ _REPORT = (
     "sys.stdout.write(''.join(f'{n}={os.environ[n]}\\0' for n in names if n in os.environ))\n"
 )
 
-DUMPS = {"fish": _FISH_DUMP, "elvish": _ELVISH_DUMP, "tcsh": _TCSH_DUMP}
+# The idioms of the issue: execx($(awsenv ...)), and awsenv ... | from json | load-env.
+_XONSH_DUMP = """\
+import sys
+execx($(cat @($AWSENV_TEST_CODE)))
+for name in $AWSENV_TEST_NAMES.split():
+    if name in ${...}:
+        print(name + '=' + ${...}[name], end='\\0')
+"""
+
+_NU_DUMP = """\
+open --raw $env.AWSENV_TEST_CODE | from json | load-env
+for name in ($env.AWSENV_TEST_NAMES | split row ' ') {
+    if $name in $env { print --no-newline $"($name)=($env | get $name)\\u{0}" }
+}
+"""
+DUMPS = {
+    "fish": _FISH_DUMP,
+    "elvish": _ELVISH_DUMP,
+    "tcsh": _TCSH_DUMP,
+    "xonsh": _XONSH_DUMP,
+    "nu": _NU_DUMP,
+}
+
 
 UTF8_LOCALE = "en_US.UTF-8" if sys.platform == "darwin" else "C.UTF-8"
 
 
 def available(shell: str) -> bool:
-    return shutil.which(COMMANDS[shell][0]) is not None
+    return shutil.which({**COMMANDS, **LOADERS}[shell][0]) is not None
 
 
 @dataclass
@@ -99,7 +132,7 @@ def evaluate(
     }
     script = DUMPS.get(shell, _POSIX_DUMP)
     proc = subprocess.run(
-        [*COMMANDS[shell], "-c", script],
+        [*{**COMMANDS, **LOADERS}[shell], "-c", script],
         env=env,
         capture_output=True,
         timeout=60,

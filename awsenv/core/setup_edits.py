@@ -285,6 +285,7 @@ RC_FILES = {
     "bash": ".bashrc",
     "zsh": ".zshrc",
     "fish": ".config/fish/config.fish",
+    "xonsh": ".xonshrc",
 }
 
 

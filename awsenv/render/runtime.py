@@ -125,7 +125,8 @@ class _EvalContext:
 class Context:
     def __init__(self, environment: Environment) -> None:
         self.environment = environment
-        self.vars: dict[str, Any] = {}
+        # jinja2 resolves a name the template does not assign in its globals.
+        self.vars: dict[str, Any] = dict(environment.globals)
         self.exported_vars: set[str] = set()
         self.eval_ctx = _EvalContext()
 
@@ -170,8 +171,10 @@ class Environment:
     is_async = False
 
     def __init__(self, sources: Mapping[str, str], finalize: Callable[[Any], str],
-                 filters: Mapping[str, Callable[[Any], Any]]) -> None:  # fmt: skip
+                 filters: Mapping[str, Callable[[Any], Any]],
+                 globals_: Mapping[str, Any] | None = None) -> None:  # fmt: skip
         self._sources = sources
+        self.globals = dict(globals_ or {})
         self._templates: dict[str, Template] = {}
         self.finalize = finalize
         self.filters = {**_BUILTIN_FILTERS, **filters}
@@ -247,6 +250,7 @@ def load(
     template: str,
     finalize: Callable[[Any], str],
     filters: Mapping[str, Callable[[Any], Any]],
+    globals_: Mapping[str, Any] | None = None,
 ) -> Template | None:
     """The compiled `template`, or None when there is none for these sources."""
     try:
@@ -263,4 +267,4 @@ def load(
         sources[name] = body
     if template not in sources:
         return None
-    return Environment(sources, finalize, filters).get_template(template)
+    return Environment(sources, finalize, filters, globals_).get_template(template)

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from awsenv.core.exports import Exports
+from awsenv.core.exports import MANAGED, Exports
 from awsenv.errors import UsageError
 from awsenv.shell import SHELLS, Shell
 from awsenv.shell import template_dir as shell_template_dir
@@ -65,10 +65,15 @@ def jinja_environment(finalize: Any) -> Any:
         autoescape=False,  # noqa: S701 - shell code, quoted by finalize, not HTML
     )
     env.filters.update(FILTERS)
+    env.globals.update(GLOBALS)
     return env
 
 
 FILTERS = {"code": Code}
+# What every template may read besides its macro's arguments: `managed`, each
+# variable awsenv sets or removes, for a wrapper that does the removing itself
+# (nushell's: its export is a record of what to set, and cannot unset).
+GLOBALS = {"managed": [Word(name) for name in MANAGED]}
 
 
 @cache
@@ -85,7 +90,9 @@ def _template(shell: Shell, compiled: bool = True) -> Any:
         # interpreter starts saved on every first call (template_runtime.py).
         from awsenv.render import runtime as template_runtime
 
-        template = template_runtime.load(str(template_dir()), shell.template, finalize, FILTERS)
+        template = template_runtime.load(
+            str(template_dir()), shell.template, finalize, FILTERS, GLOBALS
+        )
         if template is not None:
             return template
     return jinja_environment(finalize).get_template(shell.template)
