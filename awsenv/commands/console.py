@@ -23,10 +23,10 @@ def run(argv: Sequence[str], console: Console) -> int:
     if args.print:
         check_stdout()
     _refuse_unfederable(args.profile)
-    from awsenv.core.mfa_codes import ask_terminal
+    from awsenv.core.mfa_codes import ask_person
     from awsenv.core.obtain import Request, obtain
 
-    outcome = obtain(Request(args.profile), ask=ask_terminal, on_secret=console.redact.add)
+    outcome = obtain(Request(args.profile), ask=ask_person, on_secret=console.redact.add)
     for notice in outcome.notices:
         console.say(notice)
     creds = outcome.credentials

@@ -33,7 +33,7 @@ def run(argv: Sequence[str], console: Console) -> int:
     from awsenv import fastpath
 
     with fastpath.recording(os.environ, profile, fastpath.PROCESS) as memo:
-        outcome = obtain_for(args, profile, console, notices=False)
+        outcome = obtain_for(args, profile, console, notices=False, for_sdk=True)
         text = credential_json(outcome.exports)
         write(text)
         say_notices(outcome, console)
@@ -42,8 +42,14 @@ def run(argv: Sequence[str], console: Console) -> int:
 
 
 def credential_json(exports: Exports) -> str:
-    """The credential_process document: Version 1, with Expiration omitted only
-    for keys that never expire."""
+    """The credential_process document as JSON text."""
+    return json.dumps(credential_document(exports)) + "\n"
+
+
+def credential_document(exports: Exports) -> dict[str, object]:
+    """The credential_process document, built here only (every output format
+    renders it): Version 1, with Expiration omitted only for keys that never
+    expire, and AccountId where the account is known."""
     values = dict(exports.set)
     document: dict[str, object] = {
         "Version": 1,
@@ -54,4 +60,6 @@ def credential_json(exports: Exports) -> str:
         document["SessionToken"] = values["AWS_SESSION_TOKEN"]
     if "AWS_CREDENTIAL_EXPIRATION" in values:
         document["Expiration"] = values["AWS_CREDENTIAL_EXPIRATION"]
-    return json.dumps(document) + "\n"
+    if "AWS_ACCOUNT_ID" in values:
+        document["AccountId"] = values["AWS_ACCOUNT_ID"]
+    return document
