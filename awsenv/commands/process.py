@@ -25,8 +25,6 @@ from awsenv.stderr import Console
 
 
 def run(argv: Sequence[str], console: Console) -> int:
-    # An SDK runs this with stderr piped, and some (terraform) never show it.
-    console.errors_to_terminal = True
     args = parse("process", argv)
     profile = profile_of(args, console)
     check_stdout()
