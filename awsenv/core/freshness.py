@@ -105,7 +105,8 @@ def _role_seconds(node: AssumeRole) -> int:
 def _limit(node: Node) -> str:
     """The limit a step's session has, in the person's words."""
     if isinstance(node, AssumeRole):
-        if _role_seconds(node) < node.duration:
+        chained = not isinstance(node.source, LongTermKeys)
+        if chained and node.duration >= CHAINED_ROLE_MAX:  # asking for more would not help
             return (
                 f"role {node.profile.name} lasts at most {CHAINED_ROLE_MAX} s "
                 "(AWS caps a role assumed with temporary credentials at 1 hour)"
