@@ -27,10 +27,12 @@ def expiry(result_stdout: str) -> datetime:
     return parse_time(json.loads(result_stdout)["Expiration"])
 
 
-def assert_refused_before_sts(aws: AwsEnv, result_line: str, *args: str, **env: str) -> None:
+def assert_refused_before_sts(
+    aws: AwsEnv, result_line: str, *args: str, status: int = 2, **env: str
+) -> None:
     before = aws.snapshot()
     result = aws.run(*args, "--mfa-code", CODE, env=env)  # a code is at hand: still no call
-    assert result.returncode == 2, result
+    assert result.returncode == status, result
     assert result.stdout == ""
     assert result.stderr == f"awsenv: {result_line}\n"
     assert aws.sts.requests_log == []  # the STS server saw nothing
@@ -79,6 +81,7 @@ def test_a_margin_at_the_sessions_duration_fails_before_any_sts_call(aws: AwsEnv
         "dev",
         "--shell",
         "bash",
+        status=3,  # as when STS's answer was refused for the margin
         AWSENV_REFRESH_MARGIN="3600",
     )
 

@@ -26,7 +26,7 @@ from awsenv.core.plan import (
     keys_in_files,
     walk,
 )
-from awsenv.errors import UsageError
+from awsenv.errors import ConfigError, UsageError
 from awsenv.store.cache import Cache
 
 # What the next export of a plan does, in four words.
@@ -80,7 +80,8 @@ class Margins:
         for node in walk(top):
             lasts = session_length(node)
             if lasts is not None and self.refresh >= lasts:
-                raise UsageError(
+                # exit 3, as when STS's answer was refused for it (before this check)
+                raise ConfigError(
                     f"AWSENV_REFRESH_MARGIN {_seconds(self.refresh)} s: {_limit(node)}, "
                     "so its credentials would be renewed on every call; lower the margin"
                 )
