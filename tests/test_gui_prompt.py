@@ -227,3 +227,32 @@ def test_zenity_under_xvfb_typed_into_with_xdotool(aws: AwsEnv, xvfb: str) -> No
     assert document["AccountId"] == "123456789012"
     assert aws.sts.requests_log[0]["token_code"] == CODE
     assert CODE.encode() not in err
+
+
+@pytest.mark.parametrize(
+    ("platform", "program"), [("darwin", "osascript"), ("win32", "powershell")]
+)
+def test_macos_and_windows_dialogs_need_no_display_and_get_the_text_from_the_environment(
+    tmp_path: Path, platform: str, program: str
+) -> None:
+    """osascript and PowerShell (run here as recorded stand-ins under their
+    names) read the text from MFA_DIALOG_TEXT: nothing is quoted into their
+    scripts, and the answer comes back on stdout."""
+    from awsenv.core import dialog
+
+    bin_dir, record = tmp_path / "bin", tmp_path / "dialog-calls"
+    stand_in(bin_dir, program, record)
+    found = dialog.find({"PATH": str(bin_dir)}, platform)  # no DISPLAY
+    assert found is not None and found.argv[0] == str(bin_dir / program)
+    assert found.ask("MFA code for arn:aws:iam::123456789012:mfa/alice") == CODE
+    (call,) = recorded(record)
+    env = call["env"]
+    assert isinstance(env, dict)
+    assert env["MFA_DIALOG_TEXT"] == "MFA code for arn:aws:iam::123456789012:mfa/alice"
+    assert not any("123456789012" in word for word in call["argv"])  # type: ignore[attr-defined]
+
+
+def test_linux_without_a_dialog_program_has_none(tmp_path: Path) -> None:
+    from awsenv.core import dialog
+
+    assert dialog.find({"PATH": str(tmp_path), "DISPLAY": ":77"}, "linux") is None

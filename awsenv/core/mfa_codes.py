@@ -40,8 +40,17 @@ def ask_terminal(serial: str, hint: str = "") -> str:
     does. (getpass itself falls back to stdin without a terminal, and stdin
     may be anything; here no terminal means no code.)"""
     prompt = f"MFA code for {serial}: "
+    no_terminal = NoTerminalError(
+        f"an MFA code is needed for {serial} and there is no terminal to ask on; "
+        "pass --mfa-code CODE or set mfa_process in the profile"
+    )
     if sys.platform == "win32":
         import getpass  # reads the console with msvcrt, without echo
+
+        try:  # a GUI app or a service has no console: getpass would read nothing
+            os.close(os.open("CONIN$", os.O_RDWR))
+        except OSError:
+            raise no_terminal from None
 
         return _ask_until_valid(
             lambda why: getpass.getpass(f"{why}\n{prompt}" if why else prompt), hint
@@ -50,10 +59,7 @@ def ask_terminal(serial: str, hint: str = "") -> str:
         # O_NOCTTY: a process without a terminal must not acquire one here.
         fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
     except OSError:
-        raise NoTerminalError(
-            f"an MFA code is needed for {serial} and there is no terminal to ask on; "
-            "pass --mfa-code CODE or set mfa_process in the profile"
-        ) from None
+        raise no_terminal from None
     reader = os.fdopen(fd, "r", encoding="utf-8", closefd=False)
     writer = os.fdopen(fd, "w", encoding="utf-8", closefd=True)
 
