@@ -6,6 +6,8 @@ process JSON carries AccountId, the exports AWS_ACCOUNT_ID."""
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -138,3 +140,29 @@ def test_a_stale_account_id_is_removed_when_the_account_is_unknown(
         "bash", result.stdout, ["AWS_ACCOUNT_ID"], tmp_path, preset={"AWS_ACCOUNT_ID": "999"}
     )
     assert "AWS_ACCOUNT_ID" not in evaluated.variables
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", ["credential_process", "environment"])
+def test_the_js_sdk_reads_the_account_id(aws: AwsEnv, tmp_path: Path, source: str) -> None:
+    """The JS SDK v3 reads AccountId from credential_process (fromProcess) and
+    AWS_ACCOUNT_ID from the environment, as botocore does."""
+    import clients
+
+    problem = clients.available()["node"]
+    if problem:
+        if os.environ.get("AWSENV_REQUIRE_CLIENTS"):
+            pytest.fail(f"node is required (AWSENV_REQUIRE_CLIENTS): {problem}")
+        pytest.skip(problem)
+    counted_tools_profile(aws, tmp_path)
+    if source == "credential_process":
+        env = {**aws.environ, "AWSENV_TEST_FROM_PROCESS": "dev-tools"}
+        assert aws.run("process", "dev", "--mfa-code", CODE).returncode == 0
+    else:
+        result = aws.run("dev", "--shell", "bash", "--mfa-code", CODE)
+        assert result.returncode == 0, result.stderr
+        shell = evaluate("bash", result.stdout, list(MANAGED), tmp_path)
+        env = {**aws.environ, **shell.variables}
+        env.pop("AWS_PROFILE", None)  # the JS SDK would prefer the profile to the keys
+    answer = clients.whoami("node", env)
+    assert json.loads(answer.stdout)["CredentialAccountId"] == ACCOUNT
