@@ -62,8 +62,8 @@ class Console:
         if "\n" in message or "\r" in message:
             message = " ".join(part.strip() for part in message.splitlines() if part.strip())
         self._line(f"awsenv: {message}")
-        if self.terminal_too:
-            _to_terminal(self.redact(f"awsenv: {message}") + "\n", self.stream)
+        if self.terminal_too and captured(self.stream):
+            _to_terminal(self.redact(f"awsenv: {message}") + "\n")
 
     def error(self, message: str) -> None:
         """The one line of a failure (on the terminal too, as every line)."""
@@ -77,7 +77,11 @@ class Console:
         if _is_terminal(self.stream):
             self.say(message)
             return
-        if self.terminal_too and _to_terminal(self.redact(f"awsenv: {message}") + "\n", None):
+        if (
+            self.terminal_too
+            and captured(self.stream)
+            and _to_terminal(self.redact(f"awsenv: {message}") + "\n")
+        ):
             return
         from awsenv import trace
 
@@ -115,13 +119,25 @@ def terminal_fd() -> int | None:
         return None
 
 
-def _to_terminal(text: str, stream: TextIO | None) -> bool:
-    """Write `text` to the controlling terminal, unless `stream` is a terminal
-    already (the person sees it there) or there is none. True when written."""
+def captured(stream: TextIO | None) -> bool:
+    """Is `stream` taken by a program (a pipe, a socket, a file), where a
+    person does not see it? Not a terminal, and not a device such as
+    /dev/null: `2>/dev/null` (the prompt hooks' renewal) asks for silence."""
+    import os
+    import stat
+
+    try:
+        fd = stream.fileno() if stream is not None else -1
+        mode = os.fstat(fd).st_mode
+    except (AttributeError, ValueError, OSError):
+        return False
+    return not stat.S_ISCHR(mode)
+
+
+def _to_terminal(text: str) -> bool:
+    """Write `text` to the controlling terminal, if there is one; True when written."""
     import os
 
-    if _is_terminal(stream):
-        return False
     fd = terminal_fd()
     if fd is None:
         return False

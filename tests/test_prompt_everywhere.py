@@ -142,3 +142,22 @@ def test_no_terminal_no_copy_and_stderr_keeps_the_line(aws: AwsEnv, tmp_path: Pa
     result = aws.run("process", "dev")
     assert result.returncode == 0, result.stderr
     assert "Touch your YubiKey" in result.stderr
+
+
+def test_stderr_sent_to_dev_null_stays_silent_on_the_terminal(aws: AwsEnv) -> None:
+    """The prompt hooks renew with `2>/dev/null`: silence asked for is kept,
+    even with a terminal there (only a pipe or a file is a program's)."""
+    layout(aws, None)
+    env = dict(aws.environ)
+    child = pexpect.spawn(
+        "sh",
+        ["-c", f'"{AWSENV}" dev --shell bash --no-prompt >/dev/null 2>/dev/null; echo "status=$?"'],
+        env=env,
+        cwd=str(aws.root),
+        encoding="utf-8",
+        timeout=120,
+    )
+    child.expect(r"status=(\d+)")
+    assert child.match.group(1) == "2"  # a code was needed, --no-prompt: refused
+    assert "awsenv:" not in child.before
+    child.expect(pexpect.EOF)

@@ -98,16 +98,19 @@ def session_length(node: Node) -> timedelta | None:
     return None
 
 
+def _chained(node: AssumeRole) -> bool:
+    """Assumed with temporary credentials: AWS caps the session at an hour."""
+    return not isinstance(node.source, LongTermKeys)
+
+
 def _role_seconds(node: AssumeRole) -> int:
-    chained = not isinstance(node.source, LongTermKeys)
-    return min(node.duration, CHAINED_ROLE_MAX) if chained else node.duration
+    return min(node.duration, CHAINED_ROLE_MAX) if _chained(node) else node.duration
 
 
 def _limit(node: Node) -> str:
     """The limit a step's session has, in the person's words."""
     if isinstance(node, AssumeRole):
-        chained = not isinstance(node.source, LongTermKeys)
-        if chained and node.duration >= CHAINED_ROLE_MAX:  # asking for more would not help
+        if _chained(node) and node.duration >= CHAINED_ROLE_MAX:  # asking for more would not help
             return (
                 f"role {node.profile.name} lasts at most {CHAINED_ROLE_MAX} s "
                 "(AWS caps a role assumed with temporary credentials at 1 hour)"
