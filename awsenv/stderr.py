@@ -55,6 +55,10 @@ class Console:
         # person at the controlling terminal, if any, sees every line there too.
         # Set by the subcommands that obtain credentials.
         self.terminal_too = False
+        # Also when stderr goes to a device such as /dev/null: set by `awsenv
+        # process`, whose stderr is always a program's choice (the Go and Ruby
+        # SDKs pass on their own, /dev/null under terraform), never the person's.
+        self.even_discarded = False
 
     def say(self, message: str) -> None:
         """One line, always: text from elsewhere (botocore's error, holding a
@@ -62,7 +66,7 @@ class Console:
         if "\n" in message or "\r" in message:
             message = " ".join(part.strip() for part in message.splitlines() if part.strip())
         self._line(f"awsenv: {message}")
-        if self.terminal_too and captured(self.stream):
+        if self._mirrored():
             _to_terminal(self.redact(f"awsenv: {message}") + "\n")
 
     def error(self, message: str) -> None:
@@ -77,15 +81,20 @@ class Console:
         if _is_terminal(self.stream):
             self.say(message)
             return
-        if (
-            self.terminal_too
-            and captured(self.stream)
-            and _to_terminal(self.redact(f"awsenv: {message}") + "\n")
-        ):
+        if self._mirrored() and _to_terminal(self.redact(f"awsenv: {message}") + "\n"):
             return
         from awsenv import trace
 
         trace.debug(message)
+
+    def _mirrored(self) -> bool:
+        """Do lines go to the controlling terminal too? Only when stderr is
+        not a terminal, and is taken by a program (a pipe, a file), or for
+        `awsenv process` anything but a terminal: `2>/dev/null` from a
+        person (the prompt hooks' renewal) asks for silence."""
+        if not self.terminal_too or _is_terminal(self.stream):
+            return False
+        return self.even_discarded or captured(self.stream)
 
     def enable_debug(self) -> None:
         from awsenv import trace

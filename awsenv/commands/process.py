@@ -25,6 +25,9 @@ from awsenv.stderr import Console
 
 
 def run(argv: Sequence[str], console: Console) -> int:
+    # Its stderr is an SDK's choice, /dev/null included (terraform's Go SDK):
+    # every line also goes to the person's terminal when there is one.
+    console.even_discarded = True
     args = parse("process", argv)
     profile = profile_of(args, console)
     check_stdout()
