@@ -129,3 +129,17 @@ def test_the_fast_path_never_answers_a_call_with_min_valid(aws: AwsEnv) -> None:
     assert renewed.returncode == 0, renewed.stderr
     assert aws.sts.successes["AssumeRole"] == 2
     assert renewed.stdout != memo.stdout
+
+
+def test_exec_with_min_valid_gives_the_command_renewed_credentials(aws: AwsEnv) -> None:
+    aws.seed()
+    first = aws.run("process", "dev", "--mfa-code", CODE)
+    assert first.returncode == 0, first.stderr
+    time.sleep(2)
+    result = aws.run(
+        "exec", "dev", "--min-valid", "3599", "--", "sh", "-c", "echo $AWS_ACCESS_KEY_ID"
+    )
+    assert result.returncode == 0, result.stderr
+    assert aws.sts.successes == {"GetSessionToken": 1, "AssumeRole": 2}
+    assert result.stdout.strip() != json.loads(first.stdout)["AccessKeyId"]
+    assert result.stdout.startswith("ASIA")
