@@ -75,10 +75,14 @@ def run(argv: Sequence[str], console: Console) -> int:
     import importlib
 
     from awsenv import stdout as output
-    from awsenv.commandline import NAMES, OUTPUT
+    from awsenv.commandline import BY_NAME, NAMES, OUTPUT
 
     first = argv[0] if argv else ""
     name = first if first in NAMES else ""
+    # A command that obtains credentials may run under an SDK, which pipes
+    # stderr and drops it on success: every line reaches the person's
+    # terminal too, when there is one and stderr is not it.
+    console.terminal_too = BY_NAME[name].resolves
     if name in OUTPUT:
         output.carrying(OUTPUT[name])
     command = importlib.import_module(f"awsenv.commands.{name or 'export'}")

@@ -25,7 +25,7 @@ POSITIONAL = "positional"  # PROFILE only
 class Option:
     """One option. `metavar` set: it takes a value (`--x V` or `--x=V`); else a
     flag. `parse`: how argparse reads the value ("" as text, "seconds",
-    "int"); `repeat`: it may be given more than once (a list)."""
+    "int", "duration": 50m, 2h or seconds); `repeat`: it may be given more than once (a list)."""
 
     __slots__ = ("dest", "flags", "help", "metavar", "parse", "repeat")
 
@@ -162,6 +162,12 @@ CREDENTIALS = (
         metavar="SECONDS",
         parse="seconds",
         help="lifetime of the credentials asked for (default: the profile's duration_seconds)",
+    ),
+    Option(
+        "--min-valid",
+        metavar="DURATION",
+        parse="duration",
+        help="renew unless the credentials last this long (50m, 2h or seconds)",
     ),
     Option("--refresh", help="get new credentials even if cached ones are valid"),
     Option("--no-prompt", help="fail instead of asking for an MFA code (for hooks and scripts)"),

@@ -74,6 +74,13 @@ class Setting:
         """The value as set, or the default when unset or empty."""
         return environ.get(self.name) or str(self.default)
 
+    def choice(self, environ: Mapping[str, str], choices: tuple[str, ...]) -> str:
+        """One of `choices`, or the default; one UsageError for anything else."""
+        value = self.string(environ)
+        if value not in choices:
+            raise UsageError(f"{self.name} must be one of {', '.join(choices)}")
+        return value
+
 
 REFRESH_MARGIN = Setting(
     "AWSENV_REFRESH_MARGIN",
@@ -127,6 +134,17 @@ LOCK_TIMEOUT = Setting(
     read_by="awsenv",
     meaning="seconds to wait for another awsenv's lock before giving up with exit 6",
 )
+PROMPT = Setting(
+    "AWSENV_PROMPT",
+    "auto",
+    shown="`auto`",
+    read_by="awsenv",
+    meaning=(
+        "where an MFA code is asked for: `auto` (the terminal, else a dialog when there is "
+        "a display), `tty` (the terminal only), `gui` (a dialog only), `none` (never asked)"
+    ),
+)
+PROMPT_CHOICES = ("auto", "tty", "gui", "none")
 
 # In README's order.
 SETTINGS = (
@@ -136,6 +154,7 @@ SETTINGS = (
     MFA_PROCESS_TIMEOUT,
     FEDERATION_ENDPOINT,
     LOCK_TIMEOUT,
+    PROMPT,
 )
 
 # Not settings: what awsenv sets for others to read (core.exports.MANAGED),

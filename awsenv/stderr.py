@@ -50,9 +50,15 @@ class Console:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.redact = Redactor()
-        # Under an SDK (credential_process), stderr is a pipe that terraform
-        # never shows ("exit status 2"): errors also go to the person's terminal.
-        self.errors_to_terminal = False
+        # Under an SDK (credential_process), stderr is a pipe that botocore
+        # drops on success and terraform never shows ("exit status 2"): the
+        # person at the controlling terminal, if any, sees every line there too.
+        # Set by the subcommands that obtain credentials.
+        self.terminal_too = False
+        # Also when stderr goes to a device such as /dev/null: set by `awsenv
+        # process`, whose stderr is always a program's choice (the Go and Ruby
+        # SDKs pass on their own, /dev/null under terraform), never the person's.
+        self.even_discarded = False
 
     def say(self, message: str) -> None:
         """One line, always: text from elsewhere (botocore's error, holding a
@@ -60,33 +66,42 @@ class Console:
         if "\n" in message or "\r" in message:
             message = " ".join(part.strip() for part in message.splitlines() if part.strip())
         self._line(f"awsenv: {message}")
+        if self._mirrored():
+            _to_terminal(self.redact(f"awsenv: {message}") + "\n")
 
     def error(self, message: str) -> None:
-        """The one line of a failure; also on the terminal when asked to."""
+        """The one line of a failure (on the terminal too, as every line)."""
         self.say(message)
-        if self.errors_to_terminal:
-            _to_terminal(self.redact(f"awsenv: {message}") + "\n", self.stream)
 
     def tell(self, message: str) -> None:
         """A line the person must see even under an SDK that hides stderr (an
         IAM Identity Center login's URL and code): stderr and the terminal."""
         self.say(message)
-        _to_terminal(self.redact(f"awsenv: {message}") + "\n", self.stream)
+        if not self._mirrored() and not _is_terminal(self.stream):
+            _to_terminal(self.redact(f"awsenv: {message}") + "\n")
 
     def progress(self, message: str) -> None:
         """A line about something under way (waiting for another awsenv's lock).
-        Said where a person watches, on a terminal; elsewhere only with --debug,
-        so that a failure after it is still the one line a tool shows."""
-        try:
-            watched = self.stream.isatty()
-        except (AttributeError, ValueError):
-            watched = False
-        if watched:
+        Said where a person watches, on a terminal (stderr, else the controlling
+        terminal); elsewhere only with --debug, so that a failure after it is
+        still the one line a tool shows."""
+        if _is_terminal(self.stream):
             self.say(message)
-        else:
-            from awsenv import trace
+            return
+        if self._mirrored() and _to_terminal(self.redact(f"awsenv: {message}") + "\n"):
+            return
+        from awsenv import trace
 
-            trace.debug(message)
+        trace.debug(message)
+
+    def _mirrored(self) -> bool:
+        """Do lines go to the controlling terminal too? Only when stderr is
+        not a terminal, and is taken by a program (a pipe, a file), or for
+        `awsenv process` anything but a terminal: `2>/dev/null` from a
+        person (the prompt hooks' renewal) asks for silence."""
+        if not self.terminal_too or _is_terminal(self.stream):
+            return False
+        return self.even_discarded or captured(self.stream)
 
     def enable_debug(self) -> None:
         from awsenv import trace
@@ -101,20 +116,51 @@ class Console:
         self.stream.flush()
 
 
-def _to_terminal(text: str, stream: TextIO) -> None:
-    """Write `text` to the controlling terminal, unless `stream` is a terminal
-    already (the person sees it there) or there is none (a launch agent, CI)."""
+def _is_terminal(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def terminal_fd() -> int | None:
+    """The controlling terminal, opened for writing only (never to become one's
+    controlling terminal); None where there is none (a launch agent, CI)."""
     import os
 
-    if sys.platform == "win32" or stream.isatty():
-        return  # Windows: CONOUT$ is for a later change; botocore shows stderr there
+    name = "CONOUT$" if sys.platform == "win32" else "/dev/tty"
     try:
-        fd = os.open("/dev/tty", os.O_WRONLY | os.O_NOCTTY)
+        return os.open(name, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
     except OSError:
-        return
+        return None
+
+
+def captured(stream: TextIO | None) -> bool:
+    """Is `stream` taken by a program (a pipe, a socket, a file), where a
+    person does not see it? Not a terminal, and not a device such as
+    /dev/null: `2>/dev/null` (the prompt hooks' renewal) asks for silence."""
+    import os
+    import stat
+
+    try:
+        fd = stream.fileno() if stream is not None else -1
+        mode = os.fstat(fd).st_mode
+    except (AttributeError, ValueError, OSError):
+        return False
+    return not stat.S_ISCHR(mode)
+
+
+def _to_terminal(text: str) -> bool:
+    """Write `text` to the controlling terminal, if there is one; True when written."""
+    import os
+
+    fd = terminal_fd()
+    if fd is None:
+        return False
     try:
         os.write(fd, text.encode("utf-8", "replace"))
     except OSError:
-        pass
+        return False
     finally:
         os.close(fd)
+    return True

@@ -19,6 +19,7 @@ from conftest import ACCOUNT, DEFAULT_KEY_ID, DEFAULT_SECRET, MFA_SERIAL, AwsEnv
 
 from awsenv.aws.credentials import Credentials
 from awsenv.config.profiles import AwsFiles
+from awsenv.core.freshness import RENEW, SERVED, Margins, for_cache, session_length
 from awsenv.core.plan import AssumeRole, MfaSession, build_plan, walk
 from awsenv.store.cache import Cache
 
@@ -192,3 +193,42 @@ def test_role_over_another_tools_expiring_keys_is_refused_by_export_list_and_exp
     assert next_call.startswith("next call: refused: the temporary keys in [tmp] expire at ")
     findings = aws.run("explain", "r").stdout
     assert "so the export is refused; fix: refresh them with the tool that wrote them" in findings
+
+
+# Inside botocore's 15-minute window, outside the export's 300 s margin.
+SDK_WINDOW_LEFT = timedelta(minutes=12)
+
+
+@pytest.mark.parametrize("kind", ["session-profile", "keys+mfa", "keys"])
+def test_process_renews_within_the_sdk_window_where_the_export_serves(
+    aws: AwsEnv, kind: str
+) -> None:
+    """The one rule, two margins: a role (a one-hour session) with 12 minutes
+    left is served to a shell, renewed for an SDK; list and explain tell the
+    export's story, and the rule asked with process's margins tells process's."""
+    aws.sts.check_keys = False
+    now = datetime.now(timezone.utc)
+    source = "none" if kind == "keys" else "valid"
+    STATES["sdk"] = SDK_WINDOW_LEFT
+    try:
+        prepare(aws, kind, source, "sdk", now)
+        row, next_call = reports(aws)
+        by_process, process = outcome(aws, "process", "r")
+        prepare(aws, kind, source, "sdk", now)
+        truth, export = outcome(aws, "r", "--shell", "bash", "--no-prompt")
+        prepare(aws, kind, source, "sdk", now)
+    finally:
+        del STATES["sdk"]
+    assert truth == "served", export.stderr
+    assert_agree(truth, row, next_call)
+    assert by_process == "renew", process.stderr
+    assert json.loads(process.stdout)["AccountId"] == ACCOUNT
+    # The rule itself, asked with process's margins, says what process did.
+    top = build_plan(AwsFiles.load(aws.config, aws.credentials), "r").top
+    margins = Margins(timedelta(seconds=300), sdk=True)
+    rule = for_cache(
+        Cache(aws.cache), margins.refresh, lambda: now, top, margins.top(session_length(top))
+    )
+    assert rule.next_call(top).action == RENEW
+    export_rule = for_cache(Cache(aws.cache), margins.refresh, lambda: now)
+    assert export_rule.next_call(top).action == SERVED

@@ -101,8 +101,11 @@ def test_margin_as_long_as_the_role_is_a_config_error_not_a_clock_one(aws: AwsEn
         "dev", "--shell", "bash", "--mfa-code", CODE, env={"AWSENV_REFRESH_MARGIN": "3600"}
     )
     line = assert_failed_cleanly(result, 3, before, aws)
-    assert "within AWSENV_REFRESH_MARGIN (3600 s); lower it or ask for a longer duration" in line
+    # Knowable from the plan: refused before any STS call.
+    assert line.startswith("awsenv: AWSENV_REFRESH_MARGIN 3600 s: role dev lasts at most 3600 s")
+    assert line.endswith("; lower the margin")
     assert "clock" not in line
+    assert aws.sts.requests_log == []
 
 
 def test_an_expiration_of_2000_from_sts_is_not_exported(aws: AwsEnv) -> None:

@@ -49,8 +49,16 @@ def test_prints_credential_process_json_and_nothing_else(aws: AwsEnv) -> None:
     result = aws.run("process", "dev")
     assert result.returncode == 0, result.stderr
     doc = document(result.stdout)
-    assert set(doc) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+    assert set(doc) == {
+        "Version",
+        "AccessKeyId",
+        "SecretAccessKey",
+        "SessionToken",
+        "Expiration",
+        "AccountId",
+    }
     assert doc["Version"] == 1
+    assert doc["AccountId"] == ACCOUNT  # the role's, from its ARN
     assert str(doc["AccessKeyId"]).startswith("ASIA")
     assert str(doc["Expiration"]).endswith("Z")
     assert aws.sts.successes == {"GetSessionToken": 1, "AssumeRole": 1}

@@ -24,12 +24,12 @@ def run(argv: Sequence[str], console: Console) -> int:
         check_stdout()
     _refuse_unfederable(args.profile)
     from awsenv.commands.sso_person import PersonHere
-    from awsenv.core.mfa_codes import ask_terminal
+    from awsenv.core.mfa_codes import ask_person
     from awsenv.core.obtain import Request, obtain
 
     outcome = obtain(
         Request(args.profile),
-        ask=ask_terminal,
+        ask=ask_person,
         on_secret=console.redact.add,
         person=PersonHere(console),
     )

@@ -31,8 +31,9 @@ def run(argv: Sequence[str], console: Console) -> int:
 
 
 def _process(args: argparse.Namespace, console: Console) -> int:
-    # An SDK runs this, with stderr piped (terraform never shows it).
-    console.errors_to_terminal = True
+    # An SDK runs this, with stderr piped or /dev/null (terraform never shows
+    # it): every line also goes to the person's terminal, as for `process`.
+    console.terminal_too = console.even_discarded = True
     from awsenv.store import keyring_keys
 
     keys = keyring_keys.load(args.profile)

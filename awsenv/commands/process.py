@@ -28,8 +28,9 @@ from awsenv.stdout import carrying
 
 
 def run(argv: Sequence[str], console: Console) -> int:
-    # An SDK runs this with stderr piped, and some (terraform) never show it.
-    console.errors_to_terminal = True
+    # Its stderr is an SDK's choice, /dev/null included (terraform's Go SDK):
+    # every line also goes to the person's terminal when there is one.
+    console.even_discarded = True
     args = parse("process", argv)
     profile = profile_of(args, console)
     form = args.format or "json"
@@ -39,7 +40,7 @@ def run(argv: Sequence[str], console: Console) -> int:
     from awsenv import fastpath
 
     with fastpath.recording(os.environ, profile, fastpath.PROCESS) as memo:
-        outcome = obtain_for(args, profile, console, notices=False)
+        outcome = obtain_for(args, profile, console, notices=False, for_sdk=True)
         text = FORMATS[form](outcome.exports)
         if form != "json":
             carrying(f"the {form} lines")
@@ -51,8 +52,14 @@ def run(argv: Sequence[str], console: Console) -> int:
 
 
 def credential_json(exports: Exports) -> str:
-    """The credential_process document: Version 1, with Expiration omitted only
-    for keys that never expire."""
+    """The credential_process document as JSON text."""
+    return json.dumps(credential_document(exports)) + "\n"
+
+
+def credential_document(exports: Exports) -> dict[str, object]:
+    """The credential_process document, built here only (every output format
+    renders it): Version 1, with Expiration omitted only for keys that never
+    expire, and AccountId where the account is known."""
     values = dict(exports.set)
     document: dict[str, object] = {
         "Version": 1,
@@ -63,7 +70,9 @@ def credential_json(exports: Exports) -> str:
         document["SessionToken"] = values["AWS_SESSION_TOKEN"]
     if "AWS_CREDENTIAL_EXPIRATION" in values:
         document["Expiration"] = values["AWS_CREDENTIAL_EXPIRATION"]
-    return json.dumps(document) + "\n"
+    if "AWS_ACCOUNT_ID" in values:
+        document["AccountId"] = values["AWS_ACCOUNT_ID"]
+    return document
 
 
 # --format: the credential_process document, or lines for docker and compose.

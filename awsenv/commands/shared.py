@@ -127,7 +127,7 @@ def _add(parser: argparse.ArgumentParser, option: Option) -> None:
     else:
         extra["metavar"] = option.metavar
     if option.parse:
-        extra["type"] = {"seconds": seconds, "int": int}[option.parse]
+        extra["type"] = {"seconds": seconds, "int": int, "duration": duration}[option.parse]
     parser.add_argument(*option.flags, help=option.help, **extra)
 
 
@@ -150,21 +150,28 @@ def profile_of(args: argparse.Namespace, console: Console) -> str:
 
 
 def obtain_for(
-    args: argparse.Namespace, profile: str, console: Console, *, notices: bool = True
+    args: argparse.Namespace,
+    profile: str,
+    console: Console,
+    *,
+    notices: bool = True,
+    for_sdk: bool = False,
 ) -> Outcome:
     """Call the core for a credential subcommand and say its notices; a caller
     that still has output to write passes `notices=False` and says them after
-    it (`say_notices`), so that a failure to write is its only line."""
-    from awsenv.core.mfa_codes import ask_terminal
+    it (`say_notices`), so that a failure to write is its only line. `for_sdk`:
+    the credentials go to an SDK, renewed within its refresh window."""
+    from awsenv.core.mfa_codes import ask_person
     from awsenv.core.obtain import Request, obtain
 
     code = _mfa_code(args.mfa_code)
     console.redact.add(code)
+    min_valid = getattr(args, "min_valid", None)
     from awsenv.commands.sso_person import PersonHere
 
     outcome = obtain(
-        Request(profile, args.duration, args.refresh, code),
-        ask=_no_prompt if args.no_prompt else ask_terminal,
+        Request(profile, args.duration, args.refresh, code, min_valid, for_sdk),
+        ask=_no_prompt if args.no_prompt else ask_person,
         on_secret=console.redact.add,
         on_wait=console.progress,
         # --no-prompt (hooks, scripts): no login either.
@@ -198,6 +205,21 @@ def seconds(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number of seconds: {text!r}") from None
+
+
+# --min-valid's units: `50m`, `2h`, `90s`, or plain seconds.
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}
+_DURATION = re.compile(r"([0-9]{1,7})([smh]?)")
+
+
+def duration(text: str) -> int:
+    """A duration in seconds from `50m`, `2h` or `3000`."""
+    match = _DURATION.fullmatch(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"not a duration: {text!r} (give seconds, or minutes or hours as 50m, 2h)"
+        )
+    return int(match.group(1)) * _UNITS[match.group(2)]
 
 
 def shell_named(name: str | None) -> Shell:

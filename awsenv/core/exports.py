@@ -20,9 +20,7 @@ LEGACY_CREDENTIALS = (
     "AMAZON_SECRET_ACCESS_KEY",
     "AMAZON_SESSION_TOKEN",  # ... whenever AWS_SESSION_TOKEN is unset (long-term keys)
 )
-# Not here: AWS_SESSION_EXPIRATION (aws-vault's; no SDK reads it) and
-# AWS_ACCOUNT_ID (botocore and JS v3 read it with the keys, but people set it
-# for their own scripts).
+# Not here: AWS_SESSION_EXPIRATION (aws-vault's; no SDK reads it).
 
 # Both set to the profile's region, or both unset when its chain names none.
 REGION = ("AWS_REGION", "AWS_DEFAULT_REGION")
@@ -36,6 +34,9 @@ MANAGED = (
     "AWS_SESSION_TOKEN",
     *LEGACY_CREDENTIALS,
     "AWS_CREDENTIAL_EXPIRATION",
+    # botocore and the JS SDK read it with the keys (account-based endpoints):
+    # one left from another profile would pair its account with these keys.
+    "AWS_ACCOUNT_ID",
     "AWSENV_EXPIRATION_EPOCH",  # for prompt hooks that compare without a process
     "AWSENV_PROFILE",
     "AWS_PROFILE",
@@ -66,6 +67,7 @@ class Exports:
         region: str | None,
         aws_profile: str | None,
         valid_until: datetime | None = None,
+        account_id: str | None = None,
     ) -> Exports:
         """`valid_until` is when the whole export stops working, which can come
         before the keys' own expiry: a role over a session profile that tools
@@ -80,6 +82,8 @@ class Exports:
             values["AWS_CREDENTIAL_EXPIRATION"] = format_time(creds.expiration)
             until = min(creds.expiration, valid_until or creds.expiration)
             values["AWSENV_EXPIRATION_EPOCH"] = str(int(until.timestamp()))
+        if account_id:
+            values["AWS_ACCOUNT_ID"] = account_id
         values["AWSENV_PROFILE"] = profile
         if aws_profile:
             values["AWS_PROFILE"] = aws_profile

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from awsenv.aws import login
 from awsenv.aws.credentials import Credentials, format_time
 from awsenv.core.plan import (
+    CHAINED_ROLE_MAX,
     AssumeRole,
     BotocoreProfile,
     LongTermKeys,
@@ -27,6 +28,7 @@ from awsenv.core.plan import (
     keys_in_files,
     walk,
 )
+from awsenv.errors import ConfigError, UsageError
 from awsenv.store.cache import Cache
 
 # What the next export of a plan does, in four words.
@@ -35,6 +37,95 @@ RENEW = "renew"  # STS is asked, without an MFA code
 CODE = "code"  # an MFA code is asked for
 REFUSED = "refused"  # no call can serve it until someone else acts
 LOGIN = "login"  # an IAM Identity Center login is needed (a browser, or `awsenv login`)
+
+
+# botocore, the JS SDK and the Go SDK fetch credential_process credentials
+# again on every read within 15 minutes of their expiry (botocore's advisory
+# window): `awsenv process` renews from there, so an SDK gets new credentials
+# once instead of running awsenv per request ...
+SDK_WINDOW = timedelta(minutes=15)
+# ... for a session longer than this; a shorter one keeps the refresh margin,
+# or it would be renewed for half its life.
+SDK_LONG_SESSION = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Margins:
+    """How long credentials must still last to be served. `refresh`
+    (AWSENV_REFRESH_MARGIN) holds for every step; the step a call hands out
+    (the top of its chain) may ask for more: the SDKs' window for `awsenv
+    process` (`sdk`), and --min-valid."""
+
+    refresh: timedelta
+    sdk: bool = False
+    min_valid: timedelta | None = None
+
+    def top(self, lasts: timedelta | None) -> timedelta:
+        """The margin of the step handed out, whose session lasts `lasts`
+        (None: unknown, as for what botocore resolves)."""
+        margin = self.refresh
+        if self.sdk and lasts is not None and lasts > SDK_LONG_SESSION:
+            margin = max(margin, SDK_WINDOW)
+        if self.min_valid is not None:
+            margin = max(margin, self.min_valid)
+        return margin
+
+    def check(self, top: Node) -> None:
+        """Refuse, before any STS call, what no session of this chain can give:
+        a --min-valid or a refresh margin at or above a session's length (it
+        would be renewed on every call, and refused after each renewal)."""
+        lasts = session_length(top)
+        if self.min_valid is not None and lasts is not None and self.min_valid >= lasts:
+            raise UsageError(
+                f"--min-valid {_seconds(self.min_valid)} s: {_limit(top)}, "
+                "so its credentials can never last that long"
+            )
+        for node in walk(top):
+            lasts = session_length(node)
+            if lasts is not None and self.refresh >= lasts:
+                # exit 3, as when STS's answer was refused for it (before this check)
+                raise ConfigError(
+                    f"AWSENV_REFRESH_MARGIN {_seconds(self.refresh)} s: {_limit(node)}, "
+                    "so its credentials would be renewed on every call; lower the margin"
+                )
+
+
+def session_length(node: Node) -> timedelta | None:
+    """How long a new session of this step lasts, from the plan alone (None:
+    no session awsenv asks for). A role over temporary credentials is capped at
+    an hour by AWS, as the resolver caps the duration it asks for."""
+    if isinstance(node, MfaSession):
+        return timedelta(seconds=node.duration)
+    if isinstance(node, AssumeRole):
+        return timedelta(seconds=_role_seconds(node))
+    return None
+
+
+def _chained(node: AssumeRole) -> bool:
+    """Assumed with temporary credentials: AWS caps the session at an hour."""
+    return not isinstance(node.source, LongTermKeys)
+
+
+def _role_seconds(node: AssumeRole) -> int:
+    return min(node.duration, CHAINED_ROLE_MAX) if _chained(node) else node.duration
+
+
+def _limit(node: Node) -> str:
+    """The limit a step's session has, in the person's words."""
+    if isinstance(node, AssumeRole):
+        if _chained(node) and node.duration >= CHAINED_ROLE_MAX:  # asking for more would not help
+            return (
+                f"role {node.profile.name} lasts at most {CHAINED_ROLE_MAX} s "
+                "(AWS caps a role assumed with temporary credentials at 1 hour)"
+            )
+        return f"role {node.profile.name} lasts {node.duration} s (duration_seconds or --duration)"
+    if isinstance(node, MfaSession):
+        return f"the {_what(node)} lasts {node.duration} s (duration_seconds or --duration)"
+    return "its session"
+
+
+def _seconds(delta: timedelta) -> int:
+    return int(delta.total_seconds())
 
 
 @dataclass(frozen=True)
@@ -63,18 +154,35 @@ class Freshness:
         now: Callable[[], datetime],
         entry: Callable[[str], Credentials | None],
         skew: Callable[[str], timedelta | None],
+        top: Node | None = None,
+        top_margin: timedelta | None = None,
     ) -> None:
         self.margin = margin
         self.now = now
         self._entry = entry
         self._skew = skew
+        # The step a call hands out may have a margin of its own (Margins.top).
+        self._top_key = top.cache_key if isinstance(top, Cached) else None
+        self._top_margin = top_margin
+
+    def margin_of(self, node: Node | None) -> timedelta:
+        """The margin a step's credentials must outlive to be served."""
+        if (
+            self._top_margin is not None
+            and isinstance(node, Cached)
+            and node.cache_key == self._top_key
+        ):
+            return self._top_margin
+        return self.margin
 
     def entry(self, node: Node) -> Credentials | None:
         """The cached credentials of a step, valid or not (None: none cached)."""
         return self._entry(node.cache_key) if isinstance(node, Cached) else None
 
-    def usable(self, creds: Credentials, skew: timedelta | None = None) -> bool:
-        return creds.valid_for(self.margin, self.now(), skew)
+    def usable(
+        self, creds: Credentials, skew: timedelta | None = None, node: Node | None = None
+    ) -> bool:
+        return creds.valid_for(self.margin_of(node), self.now(), skew)
 
     def good(self, node: Node) -> Credentials | None:
         """The step's cached credentials when they outlive the margin, by the
@@ -82,7 +190,7 @@ class Freshness:
         creds = self.entry(node)
         if creds is None or not isinstance(node, Cached):
             return None
-        if not self.usable(creds, self._skew(node.cache_key)):
+        if not self.usable(creds, self._skew(node.cache_key), node):
             return None
         return creds
 
@@ -208,9 +316,16 @@ def _botocore_next(node: BotocoreProfile) -> NextCall:
     return NextCall(RENEW, "no MFA step that awsenv runs")
 
 
-def for_cache(cache: Cache, margin: timedelta, now: Callable[[], datetime]) -> Freshness:
-    """The rule over what is cached, for the reports (list, explain)."""
-    return Freshness(margin, now, cache.load, cache.skews.get)
+def for_cache(
+    cache: Cache,
+    margin: timedelta,
+    now: Callable[[], datetime],
+    top: Node | None = None,
+    top_margin: timedelta | None = None,
+) -> Freshness:
+    """The rule over what is cached, for the reports (list, explain), or for
+    one call's top step with a margin of its own."""
+    return Freshness(margin, now, cache.load, cache.skews.get, top, top_margin)
 
 
 def _name(node: Node) -> str:

@@ -1,5 +1,6 @@
 """Where an MFA code comes from: the --mfa-code option, else the profile's
-mfa_process, else the terminal.
+mfa_process, else a person: on the terminal, else in a dialog
+(AWSENV_PROMPT chooses).
 
 The prompt goes to the controlling terminal, never to stdout, which `eval` is
 capturing. The code is asked for only when an STS call needs it.
@@ -16,6 +17,7 @@ from typing import Protocol
 
 from awsenv.core.mfa_process import TIMEOUT, MfaProcess
 from awsenv.errors import NoTerminalError, UsageError
+from awsenv.settings import PROMPT, PROMPT_CHOICES
 
 _CODE = re.compile(r"[0-9]{6}")
 TRIES = 3  # a typo is asked for again, on a terminal, up to this many tries in all
@@ -38,8 +40,17 @@ def ask_terminal(serial: str, hint: str = "") -> str:
     does. (getpass itself falls back to stdin without a terminal, and stdin
     may be anything; here no terminal means no code.)"""
     prompt = f"MFA code for {serial}: "
+    no_terminal = NoTerminalError(
+        f"an MFA code is needed for {serial} and there is no terminal to ask on; "
+        "pass --mfa-code CODE or set mfa_process in the profile"
+    )
     if sys.platform == "win32":
         import getpass  # reads the console with msvcrt, without echo
+
+        try:  # a GUI app or a service has no console: getpass would read nothing
+            os.close(os.open("CONIN$", os.O_RDWR))
+        except OSError:
+            raise no_terminal from None
 
         return _ask_until_valid(
             lambda why: getpass.getpass(f"{why}\n{prompt}" if why else prompt), hint
@@ -48,10 +59,7 @@ def ask_terminal(serial: str, hint: str = "") -> str:
         # O_NOCTTY: a process without a terminal must not acquire one here.
         fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
     except OSError:
-        raise NoTerminalError(
-            f"an MFA code is needed for {serial} and there is no terminal to ask on; "
-            "pass --mfa-code CODE or set mfa_process in the profile"
-        ) from None
+        raise no_terminal from None
     reader = os.fdopen(fd, "r", encoding="utf-8", closefd=False)
     writer = os.fdopen(fd, "w", encoding="utf-8", closefd=True)
 
@@ -71,6 +79,40 @@ def ask_terminal(serial: str, hint: str = "") -> str:
 
     with reader, writer:
         return _ask_until_valid(read, hint)
+
+
+def ask_person(serial: str, hint: str = "") -> str:
+    """Ask where AWSENV_PROMPT says: `auto` the terminal, else a dialog when
+    there is a display; `tty` the terminal only; `gui` a dialog only; `none`
+    nowhere. Without a place to ask, today's one line (NoTerminalError)."""
+    mode = PROMPT.choice(os.environ, PROMPT_CHOICES)
+    no_terminal: NoTerminalError | None = None
+    if mode in ("auto", "tty"):
+        try:
+            return ask_terminal(serial, hint)
+        except NoTerminalError as exc:
+            if mode == "tty":
+                raise
+            no_terminal = exc
+    if mode in ("auto", "gui"):
+        from awsenv.core import dialog
+
+        found = dialog.find()
+        if found is not None:
+            text = f"MFA code for {serial}"
+            return _ask_until_valid(lambda why: found.ask(f"{why}\n{text}" if why else text), hint)
+        if mode == "gui":
+            raise NoTerminalError(
+                f"an MFA code is needed for {serial} and AWSENV_PROMPT=gui finds no dialog "
+                "to ask in (no display, or neither zenity nor kdialog); pass --mfa-code CODE "
+                "or set mfa_process in the profile"
+            )
+        assert no_terminal is not None
+        raise no_terminal
+    raise NoTerminalError(
+        f"an MFA code is needed for {serial} and AWSENV_PROMPT=none asks nobody; "
+        "pass --mfa-code CODE or set mfa_process in the profile"
+    )
 
 
 # A line longer than this holds no code: stop reading the command's input.
@@ -134,7 +176,7 @@ class CodeSource:
     one asked for per device."""
 
     def __init__(
-        self, given: str | None, ask: Ask = ask_terminal, process_timeout: float = TIMEOUT
+        self, given: str | None, ask: Ask = ask_person, process_timeout: float = TIMEOUT
     ) -> None:
         self.given = check_code(given) if given is not None else None
         self._ask = ask

@@ -3,8 +3,12 @@ manager) instead of a person at a terminal.
 
 The command is split as botocore splits credential_process (no shell), runs
 with no stdin (it must not eat a code meant for `--mfa-code -`) and its
-stderr passes through, so "touch your YubiKey" reaches the person. Its stdout
-is a code: nothing about it is ever echoed, in an error or in --debug.
+stderr reaches the person: awsenv's own stderr when that is a terminal, else
+the controlling terminal (opened for writing only) when there is one: an SDK
+running `awsenv process` pipes stderr and drops it on success (or passes on
+its own, /dev/null under terraform), and "Touch your YubiKey" would be lost.
+Its stdout is a code: nothing about it is ever echoed, in an error or in
+--debug.
 
 It runs in a session (and so a process group) of its own. Its output is read
 until it exits, not until the pipe closes: a child it leaves running (an
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 
 from awsenv.errors import ConfigError
 from awsenv.settings import MFA_PROCESS_TIMEOUT
+from awsenv.stderr import terminal_fd
 
 # seconds: long enough to touch a key, short enough for a script
 TIMEOUT = float(MFA_PROCESS_TIMEOUT.default)
@@ -70,9 +75,19 @@ class MfaProcess:
 
 def _run(argv: list[str], timeout: float) -> tuple[int, bytes]:
     """The helper's exit status and what it printed before it exited."""
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, start_new_session=True
-    )
+    # Not a terminal: a pipe an SDK drops, or a device it chose (/dev/null).
+    terminal = None if _stderr_is_terminal() else terminal_fd()
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=terminal,  # None: awsenv's own stderr
+            start_new_session=True,
+        )
+    finally:
+        if terminal is not None:
+            os.close(terminal)  # the helper holds its own copy
     assert proc.stdout is not None
     try:
         with proc.stdout:
@@ -81,6 +96,13 @@ def _run(argv: list[str], timeout: float) -> tuple[int, bytes]:
         _kill_group(proc)
         raise
     return proc.returncode, output
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return os.isatty(2)
+    except OSError:
+        return False
 
 
 def _output_until_exit(proc: subprocess.Popen[bytes], deadline: float, timeout: float) -> bytes:

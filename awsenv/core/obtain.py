@@ -16,9 +16,11 @@ from awsenv.aws.credentials import Credentials
 from awsenv.aws.sts import Sts
 from awsenv.config.profiles import AwsFiles
 from awsenv.config.strict_readers import botocore_can_name as botocore_can_name  # was here
+from awsenv.core.account import account_of
 from awsenv.core.aws_profile import why_not as aws_profile_refused
 from awsenv.core.exports import Exports
-from awsenv.core.mfa_codes import Ask, CodeSource, ask_terminal
+from awsenv.core.freshness import Margins, session_length
+from awsenv.core.mfa_codes import Ask, CodeSource, ask_person
 from awsenv.core.mfa_process import timeout_setting
 from awsenv.core.notices import aws_profile_notice, first_time, session_stamp
 from awsenv.core.plan import Plan, build_plan
@@ -36,6 +38,10 @@ class Request:
     duration: int | None = None
     refresh: bool = False
     mfa_code: str | None = None
+    # --min-valid, in seconds: the credentials handed out must last this long.
+    min_valid: int | None = None
+    # For an SDK (`awsenv process`): renewed within the SDKs' own refresh window.
+    for_sdk: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ def obtain(
     request: Request,
     *,
     environ: Mapping[str, str] = os.environ,
-    ask: Ask = ask_terminal,
+    ask: Ask = ask_person,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     on_secret: Callable[[str], None] = lambda _secret: None,
     on_wait: Callable[[str], None] = lambda _message: None,
@@ -101,10 +107,15 @@ def obtain(
 
     recursion.check_running(environ, request.profile)
     codes = CodeSource(request.mfa_code, ask, timeout_setting(environ))
-    margin = refresh_margin(environ)
+    margins = Margins(
+        refresh_margin(environ),
+        sdk=request.for_sdk,
+        min_valid=timedelta(seconds=request.min_valid) if request.min_valid is not None else None,
+    )
     timeout = lock_timeout(environ)
     files = load_files(environ)
     plan = build_plan(files, request.profile, request.duration)
+    margins.check(plan.top)  # before any lock, code or STS call
     cache = Cache(paths.cache_dir(environ))
     with run_locks(cache, timeout, on_wait) as locks:
         resolver = Resolver(
@@ -112,10 +123,12 @@ def obtain(
             cache=cache,
             codes=codes,
             sts=Sts(plan.region, request.profile),
-            margin=margin,
+            margin=margins.refresh,
             now=now,
             locks=locks,
             refresh=plan.top if request.refresh else None,
+            top=plan.top,
+            top_margin=margins.top(session_length(plan.top)),
             on_secret=on_secret,
             person=person or Nobody(),
         )
@@ -144,6 +157,7 @@ def obtain(
         region=plan.region,
         aws_profile=aws_profile,
         valid_until=valid_until if aws_profile else None,
+        account_id=account_of(plan.top),
     )
     inputs = None
     if valid_until is not None and not isinstance(left, Unknown):
@@ -152,7 +166,7 @@ def obtain(
             files.config_bytes,
             left,
             tuple(sorted(cache.touched)),
-            valid_until - resolver.margin,
+            valid_until - resolver.fresh.margin_of(plan.top),
             plan.asked_duration,
         )
     return Outcome(exports, plan, resolver.sts_calls, tuple(notices), creds, inputs)

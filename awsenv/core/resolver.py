@@ -56,6 +56,10 @@ class Resolver:
     now: Callable[[], datetime]
     locks: Locks
     refresh: Node | None = None  # the one step --refresh forces
+    # The step the call hands out, and the margin it must outlive when the
+    # call asks for more than `margin` (freshness.Margins.top).
+    top: Node | None = None
+    top_margin: timedelta | None = None
     on_secret: Callable[[str], None] = lambda _secret: None
     # Who an IAM Identity Center login would be shown to (Nobody: no login).
     person: Person = field(default_factory=Nobody)
@@ -78,7 +82,9 @@ class Resolver:
 
     def __post_init__(self) -> None:
         # The one rule (freshness.py), over what this run staged, then the cache.
-        self.fresh = Freshness(self.margin, self.now, self._staged_or_cached, self._skew)
+        self.fresh = Freshness(
+            self.margin, self.now, self._staged_or_cached, self._skew, self.top, self.top_margin
+        )
         self.sso = SsoTokens(self.locks, self.person, self.now, self.on_secret)
 
     def valid_until(self, top: Node, creds: Credentials) -> datetime | None:
@@ -145,7 +151,7 @@ class Resolver:
         renewed = self.cache.load(key)
         stored = self.cache.stored_at(key)
         fresh = stored is not None and stored >= self.started
-        if renewed is None or not fresh or not self._usable(renewed, self._skew(key)):
+        if renewed is None or not fresh or not self._usable(renewed, self._skew(key), node):
             return None
         debug(f"another awsenv just refreshed {_label(node)}; reusing it")
         self.staged.from_cache.add(key)
@@ -172,6 +178,7 @@ class Resolver:
                 f"{clock.describe(skew)}; expiry times are judged by the local clock"
             )
         if creds.expiration is None or creds.valid_for(self.margin, now):
+            self._check_lasts(node, creds, sts_time or now)
             return creds
         expiry = creds.expiration
         what = f"{_who(node)}: the credentials expire at {format_time(expiry)}"
@@ -190,8 +197,21 @@ class Resolver:
             "Clock",
         )
 
-    def _usable(self, creds: Credentials, skew: timedelta | None) -> bool:
-        return self.fresh.usable(creds, skew)
+    def _check_lasts(self, node: Cached, creds: Credentials, issued: datetime) -> None:
+        """New credentials shorter than the call asks for (--min-valid, of a
+        session whose length only STS or botocore knew): refused, not handed out."""
+        wanted = self.fresh.margin_of(node)
+        if wanted == self.margin or creds.expiration is None:
+            return
+        lasts = creds.expiration - issued
+        if lasts <= wanted:
+            raise ConfigError(
+                f"{_who(node)}: new credentials last {int(lasts.total_seconds())} s, "
+                f"not the {int(wanted.total_seconds())} s --min-valid asks for"
+            )
+
+    def _usable(self, creds: Credentials, skew: timedelta | None, node: Node | None = None) -> bool:
+        return self.fresh.usable(creds, skew, node)
 
     def _skew(self, key: str) -> timedelta | None:
         """The skew measured when the credentials for `key` were issued."""
@@ -202,10 +222,10 @@ class Resolver:
         clock and by STS's as measured when they were issued."""
         key = node.cache_key
         creds = self._staged_or_cached(key)
-        if creds is None or not self._usable(creds, None):
+        if creds is None or not self._usable(creds, None, node):
             return None
         skew = self._skew(key)
-        if not self._usable(creds, skew):
+        if not self._usable(creds, skew, node):
             self._renewing_by_sts_clock(node, creds, skew)
             return None
         return creds

@@ -3,9 +3,10 @@
 // Resolves credentials with the SDK's own Node provider chain (the same chain
 // CDK, Serverless and friends use), calls STS GetCallerIdentity against the
 // endpoint in AWSENV_TEST_STS_ENDPOINT and prints one JSON line:
-//   {"Arn": "...", "Account": "...", "UserId": "...", "AccessKeyId": "..."}
+//   {"Arn": "...", "Account": "...", "UserId": "...", "AccessKeyId": "...",
+//    "CredentialAccountId": "..." or null}
 // (AccessKeyId: the key of the credentials the chain resolved, which signed
-// the call). Any failure prints "<ErrorName>: <message>" to stderr and exits 1.
+// the call; CredentialAccountId: the account those credentials carry). Any failure prints "<ErrorName>: <message>" to stderr and exits 1.
 //
 //   node whoami.mjs [--profile NAME]
 //
@@ -57,6 +58,9 @@ async function main() {
   const identity = await client.config.credentials();
   process.stdout.write(JSON.stringify({
     Arn: out.Arn, Account: out.Account, UserId: out.UserId, AccessKeyId: identity.accessKeyId,
+    // The account the credentials say they belong to (credential_process's
+    // AccountId, AWS_ACCOUNT_ID), for account-based endpoints; null if none.
+    CredentialAccountId: identity.accountId ?? null,
   }) + "\n");
 }
 
