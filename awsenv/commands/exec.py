@@ -47,7 +47,8 @@ def run(argv: Sequence[str], console: Console) -> int:
     command = command or [login_shell(os.environ)]
     # Found before a code is spent or a file written: a typo costs nothing.
     program = find(command[0], os.environ.get("PATH"))
-    outcome = obtain_for(args, profile, console)
+    # The endpoint's clients are SDKs (their container provider): their window.
+    outcome = obtain_for(args, profile, console, for_sdk=bool(args.server))
     if args.server:
         from awsenv.commands.exec_server import serve
 

@@ -37,6 +37,7 @@ def serve(
     """Run COMMAND beside the endpoint, with `marks` added to its environment;
     its exit status (128+N for a signal)."""
     from awsenv.core.endpoint import Endpoint, child_environment
+    from awsenv.core.freshness import Margins, session_length
     from awsenv.core.obtain import refresh_margin
 
     profile = outcome.plan.name
@@ -46,10 +47,14 @@ def serve(
             f"--server serves temporary credentials, and {profile!r} has long-term keys; "
             f"run awsenv exec {profile} -- COMMAND"
         )
+    # Served from memory while it outlasts the margin `awsenv process` keeps
+    # (the SDKs' 15-minute window for a session over 30 minutes), then renewed
+    # through the cache with the same rule.
+    margins = Margins(refresh_margin(os.environ), sdk=True)
     endpoint = Endpoint(
         creds,
         _renewal(profile, args.duration, console),
-        margin=refresh_margin(os.environ),
+        margin=margins.top(session_length(outcome.plan.top)),
         on_error=console.error,
     )
     console.redact.add(endpoint.token)
@@ -83,7 +88,7 @@ def _renewal(profile: str, duration: int | None, console: Console) -> Callable[[
 
     def renew() -> Credentials:
         outcome = obtain(
-            Request(profile, duration),
+            Request(profile, duration, for_sdk=True),
             ask=no_prompt,
             on_secret=console.redact.add,
             on_wait=console.progress,
