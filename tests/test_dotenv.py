@@ -112,6 +112,7 @@ def test_docker_and_compose_read_the_credentials_back_exactly(aws: AwsEnv, tmp_p
         "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
         "AWS_SESSION_TOKEN": creds["SessionToken"],
         "AWS_CREDENTIAL_EXPIRATION": creds["Expiration"],
+        "AWS_ACCOUNT_ID": creds["AccountId"],
         "AWS_REGION": "eu-central-1",
         "AWS_DEFAULT_REGION": "eu-central-1",
     }

@@ -233,6 +233,17 @@ def test_a_job_outlives_several_role_sessions_with_no_prompt_and_no_failed_call(
     aws: AwsEnv, tmp_path: Path
 ) -> None:
     aws.seed()
+    # Short role sessions, as a role with duration_seconds = 900 (AssumeRole's
+    # least) asks for; the local STS makes them 10 s so that 32 s hold several.
+    # (A session of 30 minutes or less keeps the refresh margin, not the SDKs'
+    # 15-minute window.)
+    aws.config.write_text(
+        aws.config.read_text().replace(
+            "source_profile = mfa\nregion = eu-central-1\n",
+            "source_profile = mfa\nregion = eu-central-1\nduration_seconds = 900\n",
+            1,
+        )
+    )
     aws.sts.role_lifetime = 10
     job = script(
         tmp_path,

@@ -129,6 +129,7 @@ def obtain(
             refresh=plan.top if request.refresh else None,
             top=plan.top,
             top_margin=margins.top(session_length(plan.top)),
+            min_valid=margins.min_valid,
             on_secret=on_secret,
             person=person or Nobody(),
         )

@@ -60,6 +60,9 @@ class Resolver:
     # call asks for more than `margin` (freshness.Margins.top).
     top: Node | None = None
     top_margin: timedelta | None = None
+    # --min-valid: new credentials that cannot last this long are refused.
+    # (The SDKs' window is not a demand: a shorter session keeps the margin.)
+    min_valid: timedelta | None = None
     on_secret: Callable[[str], None] = lambda _secret: None
     # Who an IAM Identity Center login would be shown to (Nobody: no login).
     person: Person = field(default_factory=Nobody)
@@ -200,8 +203,8 @@ class Resolver:
     def _check_lasts(self, node: Cached, creds: Credentials, issued: datetime) -> None:
         """New credentials shorter than the call asks for (--min-valid, of a
         session whose length only STS or botocore knew): refused, not handed out."""
-        wanted = self.fresh.margin_of(node)
-        if wanted == self.margin or creds.expiration is None:
+        wanted = self.min_valid
+        if wanted is None or node is not self.top or creds.expiration is None:
             return
         lasts = creds.expiration - issued
         if lasts <= wanted:
