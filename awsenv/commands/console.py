@@ -22,7 +22,10 @@ def run(argv: Sequence[str], console: Console) -> int:
     destination = federation.check_destination(args.destination) if args.destination else None
     if args.print:
         check_stdout()
-    _refuse_unfederable(args.profile)
+    region = _refuse_unfederable(args.profile)
+    from awsenv.aws.sts import endpoint as sts_endpoint
+
+    federation.check_source(url, sts_endpoint(region, os.environ))
     from awsenv.core.mfa_codes import ask_terminal
     from awsenv.core.obtain import Request, obtain
 
@@ -48,13 +51,14 @@ def run(argv: Sequence[str], console: Console) -> int:
     return 0
 
 
-def _refuse_unfederable(profile: str) -> None:
+def _refuse_unfederable(profile: str) -> str | None:
     """Credentials from GetSessionToken, or long-term keys, cannot be federated:
-    refused before any prompt."""
+    refused before any prompt. The profile's region, else None."""
     from awsenv.core.obtain import load_files
     from awsenv.core.plan import LongTermKeys, MfaSession, build_plan
 
-    top = build_plan(load_files(os.environ), profile).top
+    plan = build_plan(load_files(os.environ), profile)
+    top = plan.top
     if isinstance(top, MfaSession | LongTermKeys):
         what = (
             "session credentials from GetSessionToken"
@@ -65,3 +69,4 @@ def _refuse_unfederable(profile: str) -> None:
             f"{profile!r} gives {what}, which the console federation cannot use; "
             "use a role profile (role_arn) instead"
         )
+    return plan.region

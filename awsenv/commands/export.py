@@ -1,13 +1,21 @@
-"""`awsenv PROFILE`: refresh what the profile needs and print shell code that exports it."""
+"""`awsenv PROFILE`: refresh what the profile needs and print shell code that exports it.
+
+`awsenv` alone, with a person at the terminal, offers a picker of the
+profiles (commands/picker.py) and exports the one chosen, as if it had been
+named; without a terminal it is the usage error it always was."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from awsenv.commands.shared import (
+    ExtraWords,
     check_stdout,
+    mistyped_command,
     obtain_for,
     parse,
     profile_of,
@@ -15,12 +23,40 @@ from awsenv.commands.shared import (
     shell_named,
     write,
 )
+from awsenv.errors import UnknownProfile, UsageError
 from awsenv.stderr import Console
 
 
 def run(argv: Sequence[str], console: Console) -> int:
-    args = parse("", argv)
-    profile = profile_of(args, console)
+    with _mistyped_subcommand(argv, ExtraWords):
+        args = parse("", argv)
+    with _mistyped_subcommand(argv, UnknownProfile):
+        if not (args.profile or args.profile_option):
+            from awsenv.commands import picker
+
+            args.profile = picker.choose(console) if picker.available() else None
+        profile = profile_of(args, console)
+        return _export(args, profile, console)
+
+
+@contextmanager
+def _mistyped_subcommand(argv: Sequence[str], error: type[Exception]) -> Iterator[None]:
+    """`awsenv lsit`, `awsenv explian dev`: a first word that names no
+    profile (`error` is UnknownProfile for it) or leaves extra words
+    (ExtraWords, from the parser) but is close to a subcommand is said to be
+    the typo it is."""
+    first = argv[0] if argv and not argv[0].startswith("-") else None
+    try:
+        yield
+    except error as exc:
+        named = getattr(exc, "name", first)
+        hint = mistyped_command(first) if first is not None and named == first else None
+        if hint is None:
+            raise
+        raise UsageError(hint) from None
+
+
+def _export(args: argparse.Namespace, profile: str, console: Console) -> int:
     check_stdout()
     to_terminal = sys.stdout.isatty()
     shell = shell_named(args.shell)
