@@ -174,6 +174,42 @@ def test_the_picker_moves_with_the_arrows_and_prints_shell_code_for_eval(aws: Aw
     child.expect(pexpect.EOF)
 
 
+def test_on_a_small_terminal_the_picker_scrolls_within_its_lines(aws: AwsEnv) -> None:
+    roles = "".join(
+        f"\n[profile team{n:02}]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/r{n}\n"
+        "source_profile = mfa\n"
+        for n in range(15)
+    )
+    aws.write(SEED_CONFIG + roles, SEED_CREDENTIALS)
+    env = {**aws.environ, "TERM": "xterm", "PS1": READY}
+    child = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], env=env, encoding="utf-8",
+                          timeout=60, cwd=str(aws.root), dimensions=(8, 100))  # fmt: skip
+    child.sendline(f'eval "$({AWSENV} --shell bash --mfa-code {CODE})"; echo "p=$AWSENV_PROFILE"')
+    child.expect_exact("(20 profiles; type to narrow)")
+    child.send("team")
+    child.expect_exact("(15 profiles; type to narrow)")
+    for n in range(1, 7):
+        child.send("\x1b[B")
+        child.expect(rf"\* team{n:02} +role")
+    child.send("\r")
+    child.expect(r"p=team06")
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
+
+
+def test_ctrl_c_in_the_picker_changes_nothing(aws: AwsEnv) -> None:
+    aws.seed()
+    child = shell_with_integration(aws, "bash")
+    child.sendline("awsenv")
+    child.expect_exact("pick a profile")
+    child.sendintr()
+    # The shell drops the rest of the line on Ctrl-C; awsenv's own word is the line.
+    child.expect_exact("awsenv: interrupted; nothing was changed")
+    child.sendline('echo "key=[${AWS_ACCESS_KEY_ID-none}] profile=[${AWSENV_PROFILE-none}]"')
+    child.expect_exact("key=[none] profile=[none]")
+    assert aws.sts.calls == {}
+
+
 def test_escape_leaves_the_picker_and_changes_nothing(aws: AwsEnv) -> None:
     aws.seed()
     child = shell_with_integration(aws, "bash")

@@ -98,7 +98,10 @@ class _Screen:
             tty.setcbreak(self.fd, termios.TCSANOW)  # keys one by one, echo off
             while True:
                 self.draw()
-                chosen = self.key(os.read(self.fd, 64).decode("utf-8", "replace"))
+                typed = os.read(self.fd, 64)
+                if not typed:  # the terminal hung up: nobody is left to choose
+                    raise KeyboardInterrupt
+                chosen = self.key(typed.decode("utf-8", "replace"))
                 if chosen is not None:
                     return chosen
         finally:
@@ -129,15 +132,19 @@ class _Screen:
 
     def draw(self) -> None:
         found = self.matches()
-        start = max(0, self.selected - SHOWN + 1)
+        columns, rows = _size(self.fd)
+        # Never more lines than the terminal holds: a scrolled screen would
+        # leave the next redraw short of the top of this one.
+        shown = max(1, min(SHOWN, rows - 4))
+        start = max(0, self.selected - shown + 1)
         lines = [TITLE, f"> {self.typed}"]
-        for index, choice in enumerate(found[start : start + SHOWN], start):
+        for index, choice in enumerate(found[start : start + shown], start):
             lines.append(("* " if index == self.selected else "  ") + choice.line)
         if not found:
             lines.append("  (no profile matches)")
-        elif len(found) > SHOWN:
+        elif len(found) > shown:
             lines.append(f"  ({len(found)} profiles; type to narrow)")
-        width = max(_columns(self.fd) - 1, 20)
+        width = max(columns - 1, 20)
         self.clear()
         self.write("\r\n".join(line[:width] for line in lines))
         self.drawn = len(lines)
@@ -153,8 +160,10 @@ class _Screen:
         os.write(self.fd, text.encode("utf-8", "replace"))
 
 
-def _columns(fd: int) -> int:
+def _size(fd: int) -> tuple[int, int]:
+    """(columns, lines) of the terminal; 80x24 when it cannot say."""
     try:
-        return os.get_terminal_size(fd).columns
+        size = os.get_terminal_size(fd)
     except OSError:
-        return 80
+        return 80, 24
+    return size.columns or 80, size.lines or 24
