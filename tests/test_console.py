@@ -224,6 +224,28 @@ def test_credentials_from_a_local_sts_never_go_to_aws_signin(
     assert aws.sts.calls == {} and federation.requests == []
 
 
+def test_a_profile_endpoint_url_elsewhere_is_refused_for_aws_signin_too(
+    aws: AwsEnv, federation: Federation
+) -> None:
+    aws.sts.reset()
+    aws.environ.pop("AWSENV_FEDERATION_ENDPOINT")
+    # The environment names AWS's STS; the role's own endpoint_url does not.
+    aws.environ.update(
+        AWS_ENDPOINT_URL_STS="https://sts.eu-central-1.amazonaws.com",
+        AWS_ENDPOINT_URL="https://sts.eu-central-1.amazonaws.com",
+    )
+    config = aws.config.read_text().replace(
+        "region = eu-central-1", "region = eu-central-1\nendpoint_url = http://127.0.0.1:4566"
+    )
+    aws.config.write_text(config)
+    result = aws.run("console", "dev", "--print")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(
+        "awsenv: the credentials come from STS at 'http://127.0.0.1:4566', not AWS's"
+    )
+    assert aws.sts.calls == {} and federation.requests == []
+
+
 @pytest.mark.parametrize(
     ("sts_url", "signin", "accepted"),
     [

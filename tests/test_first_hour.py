@@ -50,9 +50,12 @@ def test_an_empty_list_points_to_setup_and_its_names_stay_silent(aws: AwsEnv) ->
         "PROFILE\tKIND\tSOURCE\tREGION\tCREDENTIALS\tMFA\tPROBLEM"
     ]
     assert listed.stderr == f"awsenv: no profiles yet: {SETUP_HINT}\n"
-    # The completers' source: nothing but the names, on either stream.
+    # The completers' source and the JSON: nothing but what a program reads.
     names = aws.run("list", "--names")
     assert (names.returncode, names.stdout, names.stderr) == (0, "", "")
+    document = aws.run("list", "--json")
+    assert (document.returncode, document.stderr) == (0, "")
+    assert '"profiles": []' in document.stdout
 
 
 def test_a_list_with_profiles_says_nothing_on_stderr(aws: AwsEnv) -> None:
