@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,6 +90,21 @@ STANDARD_CREDENTIALS = f"""\
 aws_access_key_id = {DEFAULT_KEY_ID}
 aws_secret_access_key = {DEFAULT_SECRET}
 """
+
+
+# The one line a refresh says on stderr (awsenv/core/refreshed.py), e.g.
+# `awsenv: dev: role dev in 123456789012 (eu-central-1) until 14:03 UTC`.
+REFRESHED = re.compile(
+    r"awsenv: .+: (role .+|MFA session of .+|credentials)( in \d{12})?( \([^()]+\))?"
+    r"( until \d\d:\d\d \S+)?"
+)
+
+
+def besides_refresh(stderr: str) -> str:
+    """stderr without the refresh line: what else a run said."""
+    return "".join(
+        line for line in stderr.splitlines(keepends=True) if not REFRESHED.fullmatch(line.rstrip())
+    )
 
 
 @dataclass

@@ -6,12 +6,11 @@ test_two_users.py.)"""
 from __future__ import annotations
 
 import json
-import re
 import stat
 from pathlib import Path
 
 import pytest
-from conftest import AWSENV, CODE, AwsEnv
+from conftest import AWSENV, CODE, AwsEnv, besides_refresh
 
 ATTACKER_KEY = "ASIAPLANTEDATTACKER01"
 ATTACKER_SECRET = "plantedAttackerSecret000000000000000000001"
@@ -38,12 +37,9 @@ def plant(path: Path, expiration: str | None = "2099-01-01T00:00:00Z") -> None:
     path.write_text(json.dumps({"key": key, "credentials": credentials}))
 
 
-# The line every refresh says (`awsenv: dev: role dev in ... until ...`): not a warning.
-REFRESHED = re.compile(r"awsenv: [^ ]+: (role \S+|MFA session of \S+) in \d{12} .*until .+")
-
-
 def warning_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line and not REFRESHED.fullmatch(line)]
+    """What a run warned of; the line every refresh says is not a warning."""
+    return [line for line in besides_refresh(stderr).splitlines() if line]
 
 
 def assert_none_of_the_planted_keys(aws: AwsEnv, *outputs: str) -> None:

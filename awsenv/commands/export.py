@@ -34,7 +34,7 @@ def run(argv: Sequence[str], console: Console) -> int:
         if not (args.profile or args.profile_option):
             from awsenv.commands import picker
 
-            args.profile = picker.choose(console) if picker.available() else None
+            args.profile = picker.choose() if picker.available() else None
         profile = profile_of(args, console)
         return _export(args, profile, console)
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from awsenv.commands.shared import NO_PROFILE
 from awsenv.errors import UsageError
-from awsenv.stderr import Console
 
 SHOWN = 10  # rows drawn at once; the filter narrows the rest down
 TITLE = "awsenv: pick a profile (type to filter, Up/Down, Enter exports it, Esc leaves)"
@@ -62,7 +61,7 @@ def choices() -> list[Choice]:
     return found
 
 
-def choose(console: Console) -> str:
+def choose() -> str:
     """The name the person picks (KeyboardInterrupt when they leave)."""
     listed = choices()
     if not listed:
