@@ -5,6 +5,7 @@ refresh says in one line what it did."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pexpect
@@ -521,3 +522,39 @@ def test_a_failed_device_lookup_names_iam(aws: AwsEnv) -> None:
     child.sendintr()
     child.expect(pexpect.EOF)
     assert "IAM" in said and "STS" not in said, said
+
+
+def test_new_keys_are_checked_as_typed_and_the_secret_is_never_echoed(aws: AwsEnv) -> None:
+    aws.write("[default]\nregion = eu-west-1\n", "")
+    env = {k: v for k, v in aws.environ.items() if k != "PYTHONUNBUFFERED"}
+    child = pexpect.spawn(AWSENV, ["setup", "--shell", "bash", "--mfa-serial", MFA_SERIAL],
+                          env=env, encoding="utf-8", timeout=60, cwd=str(aws.root))  # fmt: skip
+    secret = "TypedSecret00000000000000000000000000042"
+    log = io.StringIO()
+    child.logfile_read = log
+    answer(
+        child,
+        [
+            (r"(?m)^long-term key profile \(number\) \[1\]: ", "1"),  # the only one: new keys
+            (r"(?m)^name for the new key profile \[default\]: ", "my keys"),
+            (r"awsenv: 'my keys' cannot be a profile name .*; try again\r\n", None),
+            (r"(?m)^name for the new key profile \[default\]: ", ""),
+            (r"(?m)^access key ID: ", "AKIA 1"),
+            (r"awsenv: an access key ID is 16 to 128 letters and digits .*; try again\r\n", None),
+            (r"(?m)^access key ID: ", "AKIANEWKEY0000000001"),
+            (r"secret access key \(not shown\): ", ""),
+            (r"awsenv: a secret access key is one word, not empty; try again\r\n", None),
+            (r"secret access key \(not shown\): ", secret),
+            (r"(?m)^session profile name \[mfa\]: ", ""),
+            (ROLE_ASKED, ""),
+            (r"(?m)^write these changes\? \[y/N\]: ", "y"),
+            (r"(?m)^add it to .*\.bashrc\? \[y/N\]: ", "n"),
+        ],
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    credentials = aws.credentials.read_text()
+    assert "aws_access_key_id = AKIANEWKEY0000000001\n" in credentials
+    assert f"aws_secret_access_key = {secret}\n" in credentials
+    assert secret not in log.getvalue()

@@ -224,9 +224,13 @@ class Asker:
     def secret(self, question: str) -> str:
         import getpass
 
-        value = getpass.getpass(f"{question} (not shown): ", stream=sys.stderr).strip()
-        self.console.redact.add(value)
-        return value
+        while True:
+            value = getpass.getpass(f"{question} (not shown): ", stream=sys.stderr).strip()
+            self.console.redact.add(value)
+            if value and not any(c.isspace() for c in value):
+                return value
+            # Never echoed, not even in part: only what is wrong with it.
+            self.console.say("a secret access key is one word, not empty; try again")
 
     def yes(self, question: str) -> bool:
         return self.line(f"{question} [y/N]").lower() in ("y", "yes")
