@@ -201,6 +201,23 @@ def test_on_a_small_terminal_the_picker_scrolls_within_its_lines(aws: AwsEnv) ->
     child.expect(pexpect.EOF)
 
 
+def test_a_profile_name_cannot_drive_the_terminal(aws: AwsEnv) -> None:
+    evil = "evil\x1b]0;pwned\x07name"
+    aws.write(
+        SEED_CONFIG + f"\n[profile {evil}]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/x\n"
+        "source_profile = mfa\n",
+        SEED_CREDENTIALS,
+    )
+    child = shell_with_integration(aws, "bash")
+    log = io.StringIO()
+    child.logfile_read = log
+    child.sendline("awsenv")
+    child.expect_exact("evil?]0;pwned?name")
+    child.send("\x1b")
+    child.expect_exact("awsenv: interrupted; nothing was changed")
+    assert "\x1b]0;" not in log.getvalue()
+
+
 def test_ctrl_c_in_the_picker_changes_nothing(aws: AwsEnv) -> None:
     aws.seed()
     child = shell_with_integration(aws, "bash")

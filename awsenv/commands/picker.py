@@ -57,7 +57,9 @@ def choices() -> list[Choice]:
     found = []
     for r in rows:
         state = inventory.cells(r)[4] if r.problem is None else f"cannot be used: {r.problem}"
-        found.append(Choice(r.name, f"{r.name.ljust(width)}  {r.kind:<18} {state}"))
+        line = f"{r.name.ljust(width)}  {r.kind:<18} {state}"
+        # A name is the files' text: no control character of it reaches the terminal.
+        found.append(Choice(r.name, "".join(c if c.isprintable() else "?" for c in line)))
     return found
 
 
