@@ -302,6 +302,12 @@ def test_the_picker_without_profiles_points_to_setup(aws: AwsEnv) -> None:
             "unexpected extra arguments (the MFA code goes after --mfa-code) (see awsenv --help)",
         ),
         ("lsit --bogus", 2, "unknown option --bogus (see awsenv --help)"),
+        # Whatever fails first (here the shell), the typo is what is said.
+        (
+            "lsit --shell tcsh",
+            2,
+            "unknown subcommand or profile 'lsit'; did you mean list? (see awsenv --help)",
+        ),
     ],
 )
 def test_typos_get_a_suggestion_and_keep_their_exit_status(
@@ -320,6 +326,10 @@ def test_a_profile_named_like_a_typo_is_exported_as_it_is(aws: AwsEnv) -> None:
     result = aws.run("lsit", "--shell", "bash", "--mfa-code", CODE)
     assert result.returncode == 0, result.stderr
     assert "export AWSENV_PROFILE='lsit'\n" in result.stdout
+    # Its own errors stay its own.
+    wrong = aws.run("lsit", "--shell", "tcsh")
+    assert (wrong.returncode, wrong.stdout) == (2, "")
+    assert "'tcsh'" in one_line(wrong.stderr) and "did you mean" not in wrong.stderr
 
 
 # --- unset on a terminal ---------------------------------------------------------------

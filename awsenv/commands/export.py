@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from awsenv.commands.shared import (
-    ExtraWords,
+    UnknownOption,
     check_stdout,
     mistyped_command,
     obtain_for,
@@ -28,9 +28,8 @@ from awsenv.stderr import Console
 
 
 def run(argv: Sequence[str], console: Console) -> int:
-    with _mistyped_subcommand(argv, ExtraWords):
+    with _mistyped_subcommand(argv):
         args = parse("", argv)
-    with _mistyped_subcommand(argv, UnknownProfile):
         if not (args.profile or args.profile_option):
             from awsenv.commands import picker
 
@@ -40,20 +39,35 @@ def run(argv: Sequence[str], console: Console) -> int:
 
 
 @contextmanager
-def _mistyped_subcommand(argv: Sequence[str], error: type[Exception]) -> Iterator[None]:
+def _mistyped_subcommand(argv: Sequence[str]) -> Iterator[None]:
     """`awsenv lsit`, `awsenv explian dev`: a first word that names no
-    profile (`error` is UnknownProfile for it) or leaves extra words
-    (ExtraWords, from the parser) but is close to a subcommand is said to be
-    the typo it is."""
+    profile, close to a subcommand, is said to be the typo it is, whatever
+    failed first (the profile not found, the extra word, the shell). A
+    profile of that name keeps its own errors."""
     first = argv[0] if argv and not argv[0].startswith("-") else None
     try:
         yield
-    except error as exc:
-        named = getattr(exc, "name", first)
-        hint = mistyped_command(first) if first is not None and named == first else None
-        if hint is None:
+    except UnknownOption:
+        raise  # named as it is: `awsenv lsit --bogus` is about --bogus first
+    except (UsageError, UnknownProfile) as exc:
+        if first is None or getattr(exc, "name", first) != first:
+            raise  # about another word: a profile of the chain, say
+        hint = mistyped_command(first)
+        if hint is None or _is_profile(first):
             raise
         raise UsageError(hint) from None
+
+
+def _is_profile(name: str) -> bool:
+    """Only on a failure: the cheap header reader, else the full one."""
+    from awsenv import profile_names
+
+    names = profile_names.profile_names(os.environ)
+    if names is None:
+        from awsenv.core.obtain import load_files
+
+        names = load_files(os.environ).names
+    return name in names
 
 
 def _export(args: argparse.Namespace, profile: str, console: Console) -> int:

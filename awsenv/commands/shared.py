@@ -47,9 +47,8 @@ def epilog() -> str:
 _OPTION_NAME = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(?==|$)|-[A-Za-z]")
 
 
-class ExtraWords(UsageError):
-    """Positional words the row takes no place for (a mistyped subcommand's
-    profile, exec's COMMAND without `--`)."""
+class UnknownOption(UsageError):
+    """An option the row does not know: said by its name, whatever else is wrong."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -58,7 +57,7 @@ class Parser(argparse.ArgumentParser):
     def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
-            error = UsageError if any(_OPTION_NAME.match(arg) for arg in extras) else ExtraWords
+            error = UnknownOption if any(_OPTION_NAME.match(arg) for arg in extras) else UsageError
             raise error(f"{self._unexpected(extras)} (see awsenv --help)")
         return parsed
 
