@@ -25,6 +25,15 @@ class ConfigError(AwsenvError):
     exit_code = 3
 
 
+class UnknownProfile(ConfigError):
+    """No profile of that name in either file; `name` is the one asked for,
+    so that a caller may see a mistyped subcommand in it."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
 class AwsError(AwsenvError):
     """STS answered and refused (wrong MFA code, bad keys, access denied, expired),
     or answered with credentials that cannot be used here (a clock far off, an

@@ -137,6 +137,9 @@ export HOME=${demo} XDG_CACHE_HOME=${demo}/.cache XDG_CONFIG_HOME=${demo}/.confi
 export XDG_DATA_HOME=${demo}/.local/share
 export AWS_ENDPOINT_URL_STS=http://127.0.0.1:${port} AWS_ENDPOINT_URL=http://127.0.0.1:${port}
 export AWS_EC2_METADATA_DISABLED=true PATH=${venv}/bin:${PATH}
+# `awsenv console` too stays on this machine: the local STS's credentials
+# never go to AWS sign-in (the local endpoint has no sign-in service, and says so).
+export AWSENV_FEDERATION_ENDPOINT=http://127.0.0.1:${port}/federation
 export AWSENV_DEMO_STS_LOG=${demo}/sts.log
 
 banner() {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -43,6 +44,21 @@ AWSENV = str(Path(sys.executable).parent / "awsenv")
 # takes Python's own handler back, and exec resets a handler to the default.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+# The one line a refresh says on stderr (awsenv/core/refreshed.py), e.g.
+# `awsenv: dev: role dev in 123456789012 (eu-central-1) until 14:03 UTC`.
+REFRESHED = re.compile(
+    r"awsenv: .+: (role .+|MFA session of .+|credentials)( in \d{12})?( \([^()]+\))?"
+    r"( until \d\d:\d\d \S+)?"
+)
+
+
+def besides_refresh(stderr: str) -> str:
+    """stderr without the refresh line: what else a run said."""
+    return "".join(
+        line for line in stderr.splitlines(keepends=True) if not REFRESHED.fullmatch(line.rstrip())
+    )
 
 
 @dataclass

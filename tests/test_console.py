@@ -38,6 +38,7 @@ class Federation:
     def __init__(self) -> None:
         self.requests: list[dict[str, list[str]]] = []
         self.refuse = False
+        self.missing = False  # answer 404, as a server with no federation there does
         federation = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,6 +53,7 @@ class Federation:
                     and session.get("sessionToken")
                 )
                 status = 400 if federation.refuse or not good else 200
+                status = 404 if federation.missing else status
                 body = json.dumps({"SigninToken": TOKEN}).encode() if status == 200 else b"bad"
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
@@ -177,6 +179,107 @@ def test_a_refusal_by_the_endpoint_is_one_line_without_the_token(
     assert result.stdout == ""
     assert "refused" in result.stderr and result.stderr.count("\n") == 1
     assert TOKEN not in result.stderr
+
+
+def test_a_404_from_the_endpoint_is_said_as_what_it_is(aws: AwsEnv, federation: Federation) -> None:
+    federation.missing = True
+    result = aws.run("console", "dev", "--print")
+    assert (result.returncode, result.stdout) == (5, "")
+    assert result.stderr == (
+        f"awsenv: the federation endpoint {federation.url} answered HTTP 404 (Not Found): "
+        "there is no sign-in service at that address; check AWSENV_FEDERATION_ENDPOINT\n"
+    )
+
+
+def test_the_demos_endpoint_the_local_sts_says_it_has_no_sign_in(
+    aws: AwsEnv, federation: Federation
+) -> None:
+    """scripts/demo.sh points AWSENV_FEDERATION_ENDPOINT at its moto: the
+    console then stays on this machine and says why it cannot sign in."""
+    url = f"{aws.sts.moto_endpoint.rstrip('/')}/federation"
+    result = aws.run("console", "dev", "--print", env={"AWSENV_FEDERATION_ENDPOINT": url})
+    assert (result.returncode, result.stdout) == (5, "")
+    assert result.stderr.startswith(f"awsenv: the federation endpoint {url} answered HTTP 404")
+    assert result.stderr.count("\n") == 1
+    assert "export AWSENV_FEDERATION_ENDPOINT=http://127.0.0.1:${port}/federation" in (
+        (Path(__file__).resolve().parent.parent / "scripts" / "demo.sh").read_text()
+    )
+
+
+def test_credentials_from_a_local_sts_never_go_to_aws_signin(
+    aws: AwsEnv, federation: Federation
+) -> None:
+    """The demo's or a test's STS issued them: AWS sign-in would refuse them,
+    and their keys must not leave the machine for it. Refused before the
+    cache is read or a code is asked for."""
+    aws.sts.reset()
+    aws.environ.pop("AWSENV_FEDERATION_ENDPOINT")
+    result = aws.run("console", "dev", "--print")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"awsenv: the credentials come from STS at '{aws.sts.endpoint.rstrip('/')}', not AWS's, "
+        "and go to no AWS sign-in; set AWSENV_FEDERATION_ENDPOINT to that service's federation "
+        "endpoint\n"
+    )
+    assert aws.sts.calls == {} and federation.requests == []
+
+
+def test_a_profile_endpoint_url_elsewhere_is_refused_for_aws_signin_too(
+    aws: AwsEnv, federation: Federation
+) -> None:
+    aws.sts.reset()
+    aws.environ.pop("AWSENV_FEDERATION_ENDPOINT")
+    # The environment names AWS's STS; the role's own endpoint_url does not.
+    aws.environ.update(
+        AWS_ENDPOINT_URL_STS="https://sts.eu-central-1.amazonaws.com",
+        AWS_ENDPOINT_URL="https://sts.eu-central-1.amazonaws.com",
+    )
+    config = aws.config.read_text().replace(
+        "region = eu-central-1", "region = eu-central-1\nendpoint_url = http://127.0.0.1:4566"
+    )
+    aws.config.write_text(config)
+    result = aws.run("console", "dev", "--print")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(
+        "awsenv: the credentials come from STS at 'http://127.0.0.1:4566', not AWS's"
+    )
+    assert aws.sts.calls == {} and federation.requests == []
+
+
+@pytest.mark.parametrize(
+    ("sts_url", "signin", "accepted"),
+    [
+        ("https://sts.amazonaws.com", "https://signin.aws.amazon.com/federation", True),
+        ("https://sts.eu-west-1.amazonaws.com/", "https://signin.aws.amazon.com/federation", True),
+        ("https://sts.cn-north-1.amazonaws.com.cn", "https://signin.amazonaws.cn/federation", True),
+        ("https://sts-fips.us-east-1.api.aws", "https://signin.aws.amazon.com/federation", True),
+        ("http://127.0.0.1:5000", "https://signin.aws.amazon.com/federation", False),
+        ("https://sts.example.com", "https://signin.aws.amazon.com/federation", False),
+        (
+            "https://sts.amazonaws.com.evil.example",
+            "https://signin.aws.amazon.com/federation",
+            False,
+        ),
+        (
+            "https://localhost.localstack.cloud:4566",
+            "https://signin.aws.amazon.com/federation",
+            False,
+        ),
+        # A local federation endpoint takes any STS's: nothing leaves the machine.
+        ("http://127.0.0.1:5000", "http://127.0.0.1:5001/federation", True),
+    ],
+)
+def test_only_aws_sts_credentials_go_to_aws_signin(
+    sts_url: str, signin: str, accepted: bool
+) -> None:
+    from awsenv.aws.federation import check_source
+    from awsenv.errors import UsageError
+
+    if accepted:
+        check_source(signin, sts_url)
+    else:
+        with pytest.raises(UsageError, match="not AWS's"):
+            check_source(signin, sts_url)
 
 
 def test_the_default_endpoint_is_aws_signin() -> None:

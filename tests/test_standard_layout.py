@@ -34,8 +34,9 @@ def test_role_with_mfa_serial_leaves_aws_profile_unset_and_says_why(aws: AwsEnv,
     assert "AWS_PROFILE" not in env  # an earlier export's value is removed too
     assert env["AWSENV_PROFILE"] == "prod"
     assert env["AWS_REGION"] == "eu-north-1"
-    assert "AWS_PROFILE not set: other tools would ask for an MFA code" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    notice, refreshed = result.stderr.splitlines()
+    assert "AWS_PROFILE not set: other tools would ask for an MFA code" in notice
+    assert refreshed.startswith("awsenv: prod: role prod in ")
 
 
 def test_long_term_keys_are_never_written(aws: AwsEnv) -> None:

@@ -64,6 +64,26 @@ def endpoint(environ: Mapping[str, str] = os.environ) -> str:
     )
 
 
+# Where STS credentials AWS sign-in would take come from: STS in each
+# partition (sts.amazonaws.com, sts.REGION.amazonaws.com[.cn], FIPS, dual-stack).
+STS_DOMAINS = ("amazonaws.com", "amazonaws.com.cn", "api.aws")
+
+
+def check_source(url: str, sts_url: str) -> None:
+    """Credentials from an STS that is not AWS's (the demo's, a test's) go to
+    no AWS sign-in endpoint: AWS would refuse them, and their keys would
+    leave the machine for nothing. Refused before anything is asked for."""
+    if url.startswith("http:"):
+        return  # a loopback endpoint (endpoint()): nothing leaves the machine
+    parts = _parts(sts_url.rstrip("/") or sts_url, query=False)
+    if parts is not None and parts[0] == "https" and _under(parts[1], STS_DOMAINS):
+        return
+    raise UsageError(
+        f"the credentials come from STS at {_shown(sts_url)}, not AWS's, and go to no AWS "
+        f"sign-in; set {FEDERATION_ENDPOINT.name} to that service's federation endpoint"
+    )
+
+
 def check_destination(url: str) -> str:
     """--destination: an https:// page of AWS's own sites, where the console
     sends the browser once it is signed in."""
@@ -142,6 +162,11 @@ def signin_token(creds: Credentials, url: str) -> str:
         with opener.open(f"{url}?{query}", timeout=20) as response:
             body = response.read()
     except urllib.error.HTTPError as exc:
+        if exc.code in (404, 405):  # nothing there takes getSigninToken: not a refusal
+            raise EndpointError(
+                f"the federation endpoint {url} answered HTTP {exc.code} ({exc.reason}): "
+                f"there is no sign-in service at that address; check {FEDERATION_ENDPOINT.name}"
+            ) from None
         raise AwsError(
             f"the federation endpoint {url} refused the credentials (HTTP {exc.code}); "
             "console sign-in needs role credentials",

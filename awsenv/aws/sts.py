@@ -247,6 +247,8 @@ def _call(client: Any, method: str, params: dict[str, Any], subject: str) -> Any
     from botocore.parsers import ResponseParserError
 
     endpoint = client.meta.endpoint_url
+    # The service asked, as errors name it: IAM for the MFA device lookup.
+    service = _SERVICES.get(client.meta.service_model.service_name, "STS")
     answer = _Answer()
     client.meta.events.register("before-parse", answer)
     try:
@@ -256,7 +258,7 @@ def _call(client: Any, method: str, params: dict[str, Any], subject: str) -> Any
     except bex.ClientError as exc:
         if answer.foreign:
             raise answer.error(endpoint) from None
-        raise _translate(exc, subject) from None
+        raise _translate(exc, subject, service) from None
     except ValueError:
         # botocore's parser on a timestamp it cannot read (an Expiration of
         # garbage): STS's answer, not our request, is at fault.
@@ -266,16 +268,19 @@ def _call(client: Any, method: str, params: dict[str, Any], subject: str) -> Any
         ) from None
     except (bex.EndpointConnectionError, bex.ConnectTimeoutError, bex.ReadTimeoutError) as exc:
         kind = "timed out" if "Timeout" in type(exc).__name__ else "unreachable"
-        raise EndpointError(f"STS {kind} at {endpoint}") from None
+        raise EndpointError(f"{service} {kind} at {endpoint}") from None
     except bex.ParamValidationError as exc:
         # Only our own inputs reach here; botocore's message names the parameter.
         first = str(exc).splitlines()[-1].strip()
         raise ConfigError(f"{subject}: invalid request: {first}") from None
     except bex.BotoCoreError as exc:
-        raise EndpointError(f"STS at {endpoint} failed: {type(exc).__name__}") from None
+        raise EndpointError(f"{service} at {endpoint} failed: {type(exc).__name__}") from None
 
 
-def _translate(exc: Any, subject: str) -> AwsError:
+_SERVICES = {"sts": "STS", "iam": "IAM"}
+
+
+def _translate(exc: Any, subject: str, service: str = "STS") -> AwsError:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", ""))
     message = str(error.get("Message", "")).strip().rstrip(".")
@@ -292,7 +297,7 @@ def _translate(exc: Any, subject: str) -> AwsError:
         )
     if _code_rejected(code, message):
         return MfaCodeRejected(f"{subject}: MFA code rejected (wrong, expired or already used)")
-    return AwsError(_explain(code, message, subject), code)
+    return AwsError(_explain(code, message, subject, service), code)
 
 
 def _signed_at_the_wrong_time(code: str, message: str) -> bool:
@@ -305,7 +310,7 @@ def _code_rejected(code: str, message: str) -> bool:
     return "MultiFactorAuthentication" in message or (code == "AccessDenied" and "MFA" in message)
 
 
-def _explain(code: str, message: str, subject: str) -> str:
+def _explain(code: str, message: str, subject: str, service: str = "STS") -> str:
     if code in ("InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"):
         return f"{subject}: the source keys are invalid ({code}); check them"
     if code in ("ExpiredToken", "ExpiredTokenException"):
@@ -313,10 +318,10 @@ def _explain(code: str, message: str, subject: str) -> str:
     if code == "AccessDenied":
         return f"{subject}: access denied: {message}"
     if code == "ValidationError" and "DurationSeconds" in message:
-        return f"{subject}: duration refused by STS: {message}; lower duration_seconds"
+        return f"{subject}: duration refused by {service}: {message}; lower duration_seconds"
     if code == "RegionDisabledException":
         return f"{subject}: STS is not activated in this region: {message}"
-    return f"{subject}: STS refused ({code}): {message}"
+    return f"{subject}: {service} refused ({code}): {message}"
 
 
 def endpoint(region: str | None, environ: Mapping[str, str] = os.environ) -> str:

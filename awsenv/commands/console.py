@@ -11,6 +11,11 @@ from awsenv.commands.shared import check_stdout, parse, write
 from awsenv.errors import ConfigError
 from awsenv.stderr import Console
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from awsenv.config.profiles import AwsFiles
+    from awsenv.core.plan import Plan
+
 
 def run(argv: Sequence[str], console: Console) -> int:
     args = parse("console", argv)
@@ -22,7 +27,8 @@ def run(argv: Sequence[str], console: Console) -> int:
     destination = federation.check_destination(args.destination) if args.destination else None
     if args.print:
         check_stdout()
-    _refuse_unfederable(args.profile)
+    for source in _sts_endpoints(args.profile):
+        federation.check_source(url, source)
     from awsenv.commands.sso_person import PersonHere
     from awsenv.core.mfa_codes import ask_person
     from awsenv.core.obtain import Request, obtain
@@ -54,13 +60,26 @@ def run(argv: Sequence[str], console: Console) -> int:
     return 0
 
 
-def _refuse_unfederable(profile: str) -> None:
+def _sts_endpoints(profile: str) -> list[str]:
+    """Every STS endpoint the profile's credentials may come from: the one
+    the environment names (or AWS's own), and any `endpoint_url` of the
+    profiles of its chain. Refuses an unfederable profile first."""
+    from awsenv.aws.sts import endpoint
+    from awsenv.core.obtain import load_files
+
+    files = load_files(os.environ)
+    plan = _refuse_unfederable(files, profile)
+    given = (files.profile(name).get("endpoint_url") for name in plan.profiles)
+    return [endpoint(plan.region, os.environ), *(url for url in given if url)]
+
+
+def _refuse_unfederable(files: AwsFiles, profile: str) -> Plan:
     """Credentials from GetSessionToken, or long-term keys, cannot be federated:
     refused before any prompt."""
-    from awsenv.core.obtain import load_files
     from awsenv.core.plan import LongTermKeys, MfaSession, build_plan
 
-    top = build_plan(load_files(os.environ), profile).top
+    plan = build_plan(files, profile)
+    top = plan.top
     if isinstance(top, MfaSession | LongTermKeys):
         what = (
             "session credentials from GetSessionToken"
@@ -71,3 +90,4 @@ def _refuse_unfederable(profile: str) -> None:
             f"{profile!r} gives {what}, which the console federation cannot use; "
             "use a role profile (role_arn) instead"
         )
+    return plan

@@ -1,13 +1,21 @@
-"""`awsenv PROFILE`: refresh what the profile needs and print shell code that exports it."""
+"""`awsenv PROFILE`: refresh what the profile needs and print shell code that exports it.
+
+`awsenv` alone, with a person at the terminal, offers a picker of the
+profiles (commands/picker.py) and exports the one chosen, as if it had been
+named; without a terminal it is the usage error it always was."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from awsenv.commands.shared import (
+    UnknownOption,
     check_stdout,
+    mistyped_command,
     obtain_for,
     parse,
     profile_of,
@@ -15,12 +23,54 @@ from awsenv.commands.shared import (
     shell_named,
     write,
 )
+from awsenv.errors import UnknownProfile, UsageError
 from awsenv.stderr import Console
 
 
 def run(argv: Sequence[str], console: Console) -> int:
-    args = parse("", argv)
-    profile = profile_of(args, console)
+    with _mistyped_subcommand(argv):
+        args = parse("", argv)
+        if not (args.profile or args.profile_option):
+            from awsenv.commands import picker
+
+            args.profile = picker.choose() if picker.available() else None
+        profile = profile_of(args, console)
+        return _export(args, profile, console)
+
+
+@contextmanager
+def _mistyped_subcommand(argv: Sequence[str]) -> Iterator[None]:
+    """`awsenv lsit`, `awsenv explian dev`: a first word that names no
+    profile, close to a subcommand, is said to be the typo it is, whatever
+    failed first (the profile not found, the extra word, the shell). A
+    profile of that name keeps its own errors."""
+    first = argv[0] if argv and not argv[0].startswith("-") else None
+    try:
+        yield
+    except UnknownOption:
+        raise  # named as it is: `awsenv lsit --bogus` is about --bogus first
+    except (UsageError, UnknownProfile) as exc:
+        if first is None or getattr(exc, "name", first) != first:
+            raise  # about another word: a profile of the chain, say
+        hint = mistyped_command(first)
+        if hint is None or _is_profile(first):
+            raise
+        raise UsageError(hint) from None
+
+
+def _is_profile(name: str) -> bool:
+    """Only on a failure: the cheap header reader, else the full one."""
+    from awsenv import profile_names
+
+    names = profile_names.profile_names(os.environ)
+    if names is None:
+        from awsenv.core.obtain import load_files
+
+        names = load_files(os.environ).names
+    return name in names
+
+
+def _export(args: argparse.Namespace, profile: str, console: Console) -> int:
     check_stdout()
     to_terminal = sys.stdout.isatty()
     shell = shell_named(args.shell)

@@ -29,6 +29,8 @@ def run(argv: Sequence[str], console: Console) -> int:
         write(listing.as_table(listed, aligned=bool(sys.stdout and sys.stdout.isatty())))
     for warning in survey.cache.warnings:  # after: a failure to write is the only line
         console.say(warning)
+    if not listed and not args.json:  # for people: a program reads the empty list
+        console.say("no profiles yet: run awsenv setup to write them")
     return 0
 
 

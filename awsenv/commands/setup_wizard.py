@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from awsenv.config.profiles import AwsFiles, Kind, Profile
+from awsenv.core import setup_edits as edits
 from awsenv.core.setup_edits import Layout, Role, SsoLayout, sso_session_for
 from awsenv.errors import AwsenvError, ConfigError, UsageError
 from awsenv.stderr import Console
@@ -85,6 +87,12 @@ def layout_for(
     from awsenv.core.plan import SESSION_DEFAULT
 
     existing = _existing_session(files, request.session)
+    if ask:
+        ask.console.say(
+            f"setup writes an MFA session profile and role profiles into {files.config_path} "
+            "(new keys into the credentials file); it shows the diff and asks before writing, "
+            "and Ctrl-C at any question changes nothing"
+        )
     if existing is not None and ask:
         ask.console.say(f"updating session profile {existing.name}")
     source, new_keys = _source(request, files, ask, existing)
@@ -94,7 +102,7 @@ def layout_for(
     session = (
         request.session
         or (existing.name if existing else None)
-        or (ask.line("session profile name", "mfa") if ask else "mfa")
+        or (ask.line("session profile name", "mfa", edits.check_session_name) if ask else "mfa")
     )
     roles = request.roles or (_more_roles(ask) if ask else ())
     duration = request.duration or _duration_of(existing) or SESSION_DEFAULT
@@ -123,11 +131,29 @@ def _region_in_files(files: AwsFiles, chain: tuple[str, ...]) -> str | None:
 
 
 def _more_roles(ask: Asker) -> tuple[Role, ...]:
+    """Each role checked as it is typed, and asked again on a mistake: a typo
+    costs that one answer, not the keys and the device typed before it."""
     roles = []
-    while text := ask.line("role profile as NAME=ARN (empty: done)", ""):
-        region = ask.line("its region (empty: none)", "") or None
-        roles.append(_role(text, region))
+    while text := ask.line("role profile as NAME=ARN (empty: done)", "", _check_role):
+        role = _role(text, None)
+        region = ask.line("its region (empty: none)", "", _region_check(role.name))
+        roles.append(Role(role.name, role.arn, region or None))
     return tuple(roles)
+
+
+def _region_check(name: str) -> Check:
+    def check(region: str) -> None:
+        if region:
+            edits.check_region(name, region)
+
+    return check
+
+
+def _check_role(text: str) -> None:
+    if text:
+        role = _role(text, None)
+        edits.check_name(role.name)
+        edits.check_role_arn(role.name, role.arn)
 
 
 def _existing_session(files: AwsFiles, named: str | None) -> Profile | None:
@@ -157,8 +183,9 @@ def _source(
     if source is None and ask:
         source = ask.choose("long-term key profile", [*long_term, "(new keys)"])
         if source == "(new keys)":
-            source = ask.line("name for the new key profile", "default")
-            new_keys = (ask.line("access key ID"), ask.secret("secret access key"))
+            source = ask.line("name for the new key profile", "default", edits.check_name)
+            key_id = ask.line("access key ID", None, edits.check_access_key_id)
+            new_keys = (key_id, ask.secret("secret access key"))
     source = source or ("default" if "default" in long_term else None)
     if source is None:
         raise UsageError("no long-term key profile: pass --source PROFILE")
@@ -179,7 +206,9 @@ def _device(
         ask.console.say(f"could not list the MFA devices: {exc}")
         found = []
     if ask:
-        return ask.choose("MFA device", found) if found else ask.line("MFA device ARN")
+        if found:
+            return ask.choose("MFA device", found)
+        return ask.line("MFA device ARN", None, edits.check_typed_device)
     if len(found) == 1:
         return found[0]
     raise UsageError(f"{len(found)} MFA devices found for {source!r}; pass --mfa-serial ARN")
@@ -194,8 +223,11 @@ def _kind(files: AwsFiles, name: str) -> Kind | None:
 
 def _role(text: str, region: str | None) -> Role:
     name, _, arn = text.partition("=")
-    if not name or not arn.startswith("arn:"):
-        raise UsageError("a role is NAME=ARN, with an arn:aws:iam::ACCOUNT:role/NAME")
+    if not name.strip() or not arn.strip().startswith("arn:"):
+        raise UsageError(
+            "a role is NAME=ARN: the profile's name, then its arn:aws:iam::ACCOUNT:role/NAME "
+            "(dev=arn:aws:iam::123456789012:role/dev, say)"
+        )
     return Role(name.strip(), arn.strip(), region)
 
 
@@ -213,27 +245,45 @@ def _find_devices(files: AwsFiles, source: str, new_keys: tuple[str, str] | None
     return sts.mfa_devices(creds, files.profile(source).get("region") if not new_keys else None)
 
 
+# Checks an answer as it is given: raises UsageError with what is wrong.
+Check = Callable[[str], None]
+
+
 class Asker:
     """Questions on the terminal: prompts on stderr, answers from stdin."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
 
-    def line(self, question: str, default: str | None = None) -> str:
+    def line(self, question: str, default: str | None = None, check: Check | None = None) -> str:
+        """The answer, or the default for an empty one; with `check`, a wrong
+        answer is said in one line and the question asked again."""
         shown = f" [{default}]" if default else ""
-        sys.stderr.write(f"{question}{shown}: ")
-        sys.stderr.flush()
-        answer = sys.stdin.readline()
-        if not answer:
-            raise UsageError("setup was cut short: no answer")
-        return answer.strip() or (default or "")
+        while True:
+            sys.stderr.write(f"{question}{shown}: ")
+            sys.stderr.flush()
+            answer = sys.stdin.readline()
+            if not answer:
+                raise UsageError("setup was cut short: no answer; nothing was written")
+            answer = answer.strip() or (default or "")
+            try:
+                if check is not None:
+                    check(answer)
+            except UsageError as exc:
+                self.console.say(f"{exc}; try again")
+                continue
+            return answer
 
     def secret(self, question: str) -> str:
         import getpass
 
-        value = getpass.getpass(f"{question} (not shown): ", stream=sys.stderr).strip()
-        self.console.redact.add(value)
-        return value
+        while True:
+            value = getpass.getpass(f"{question} (not shown): ", stream=sys.stderr).strip()
+            self.console.redact.add(value)
+            if value and not any(c.isspace() for c in value):
+                return value
+            # Never echoed, not even in part: only what is wrong with it.
+            self.console.say("a secret access key is one word, not empty; try again")
 
     def yes(self, question: str) -> bool:
         return self.line(f"{question} [y/N]").lower() in ("y", "yes")
@@ -241,8 +291,14 @@ class Asker:
     def choose(self, question: str, options: list[str]) -> str:
         for number, option in enumerate(options, 1):
             sys.stderr.write(f"  {number}) {option}\n")
-        answer = self.line(f"{question} (number)", "1")
-        try:
-            return options[int(answer) - 1]
-        except (ValueError, IndexError):
-            raise UsageError(f"no such choice: {answer}") from None
+
+        def check(answer: str) -> None:
+            _pick(options, answer)
+
+        return _pick(options, self.line(f"{question} (number)", "1", check))
+
+
+def _pick(options: list[str], answer: str) -> str:
+    if answer.isdigit() and 1 <= int(answer) <= len(options):
+        return options[int(answer) - 1]
+    raise UsageError(f"no such choice: {answer!r}; a number from 1 to {len(options)}")

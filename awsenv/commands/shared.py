@@ -47,11 +47,18 @@ def epilog() -> str:
 _OPTION_NAME = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(?==|$)|-[A-Za-z]")
 
 
+class UnknownOption(UsageError):
+    """An option the row does not know: said by its name, whatever else is wrong."""
+
+
 class Parser(argparse.ArgumentParser):
+    command = BY_NAME[""]  # the row of the table it parses (parser_for sets it)
+
     def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
-            raise UsageError(f"{self._unexpected(extras)} (see awsenv --help)")
+            error = UnknownOption if any(_OPTION_NAME.match(arg) for arg in extras) else UsageError
+            raise error(f"{self._unexpected(extras)} (see awsenv --help)")
         return parsed
 
     def _unexpected(self, extras: list[str]) -> str:
@@ -67,6 +74,11 @@ class Parser(argparse.ArgumentParser):
                 close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
                 hint = f"; did you mean {close[0]}?" if close else ""
                 return f"unknown option {name}{hint}"
+        name = self.command.name
+        if self.command.rest:
+            return f"{name} runs what follows --; usage: {self.command.usage()}"
+        if name and not self.command.profile and not self.command.words:
+            return f"{name} takes no profile"
         return "unexpected extra arguments (the MFA code goes after --mfa-code)"
 
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -93,8 +105,9 @@ def parser_for(name: str) -> Parser:
     return parser
 
 
-def _fill(parser: argparse.ArgumentParser, command: Command) -> None:
+def _fill(parser: Parser, command: Command) -> None:
     """A row's arguments and options; its actions as sub-parsers (`action`)."""
+    parser.command = command
     if command.actions:
         actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
         for row in command.actions:
@@ -145,8 +158,29 @@ def profile_of(args: argparse.Namespace, console: Console) -> str:
         raise UsageError("give the profile once, either as PROFILE or as --profile")
     profile: str | None = args.profile_option or args.profile
     if not profile:
-        raise UsageError("no profile given (see awsenv --help)")
+        raise UsageError(NO_PROFILE)
     return profile
+
+
+NO_PROFILE = "no profile given: awsenv list shows them, awsenv setup writes them"
+# Words people type for a subcommand that is an option here.
+_ALIASES = {"help": "--help", "version": "--version"}
+
+
+def mistyped_command(word: str) -> str | None:
+    """The line for a first word that is no profile but looks like a
+    subcommand (`lsit`, `explian`, `help`); None when it does not. Only a
+    word close to a subcommand's name is echoed: never a code or a value."""
+    import difflib  # only on a failure
+
+    from awsenv.commandline import NAMES
+
+    if word in _ALIASES:
+        return f"{word!r} is not a subcommand; did you mean awsenv {_ALIASES[word]}?"
+    close = difflib.get_close_matches(word, sorted(NAMES), n=1, cutoff=0.6)
+    if not close:
+        return None
+    return f"unknown subcommand or profile {word!r}; did you mean {close[0]}? (see awsenv --help)"
 
 
 def obtain_for(
@@ -183,8 +217,14 @@ def obtain_for(
 
 
 def say_notices(outcome: Outcome, console: Console) -> None:
+    """The core's notices, then after a refresh (any STS call) one line of
+    what was obtained; nothing more after a call served from the cache."""
     for notice in outcome.notices:
         console.say(notice)
+    if outcome.sts_calls:
+        from awsenv.core.refreshed import summary
+
+        console.say(summary(outcome.plan, outcome.exports.expiration, outcome.plan.name))
 
 
 def _mfa_code(given: str | None) -> str | None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from awsenv.errors import ConfigError
+from awsenv.errors import ConfigError, UnknownProfile
 from awsenv.sections import DEFAULTS_SENTINEL, config_profile_name
 
 # Settings that make botocore resolve a profile itself (SSO, an `aws login`
@@ -49,6 +49,9 @@ class Profile:
     name: str
     config: Mapping[str, str]
     credentials: Mapping[str, str]
+    # The credentials file as the person would name it, when it does not
+    # exist: a profile without credentials then lacks that file, not a line.
+    absent_credentials: str | None = None
 
     def get(self, key: str) -> str | None:
         value = self.credentials.get(key, self.config.get(key))
@@ -75,6 +78,11 @@ class Profile:
             return Kind.OTHER
         if self.has_keys:
             return Kind.TEMPORARY_KEYS if self.get("aws_session_token") else Kind.LONG_TERM
+        if self.absent_credentials is not None:
+            raise ConfigError(
+                f"profile {self.name!r} has no credentials: {self.absent_credentials} "
+                "does not exist (its keys would be there; awsenv setup writes it)"
+            )
         raise ConfigError(
             f"profile {self.name!r} has no credentials: it needs keys, role_arn + "
             f"source_profile, {SESSION_SOURCE} + mfa_serial, SSO or credential_process"
@@ -180,10 +188,25 @@ class AwsFiles:
 
     def profile(self, name: str) -> Profile:
         if name not in self.config and name not in self.credentials:
-            known = ", ".join(self.names) or "none"
-            absent = "".join(f"; {shown} does not exist" for shown in self.missing)
-            raise ConfigError(f"unknown profile {name!r}; known profiles: {known}{absent}")
-        return Profile(name, self.config.get(name, {}), self.credentials.get(name, {}))
+            raise UnknownProfile(self._unknown(name), name)
+        path = str(self.credentials_path)
+        absent = (s for s in self.missing if s == path or s.startswith(f"{path} (from "))
+        return Profile(
+            name, self.config.get(name, {}), self.credentials.get(name, {}), next(absent, None)
+        )
+
+    def _unknown(self, name: str) -> str:
+        """The line for a name in neither file: the closest known one, the
+        others, and the files that do not exist (the usual reason)."""
+        import difflib  # only on this error
+
+        close = difflib.get_close_matches(name, self.names, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        known = ", ".join(self.names) or "none"
+        absent = "".join(f"; {shown} does not exist" for shown in self.missing)
+        if not self.names:
+            absent += "; run awsenv setup to write them"
+        return f"unknown profile {name!r}{hint}; known profiles: {known}{absent}"
 
 
 def sso_session_name(section: str) -> str | None:

@@ -20,6 +20,10 @@ from awsenv.errors import NoTerminalError, UsageError
 from awsenv.settings import PROMPT, PROMPT_CHOICES
 
 _CODE = re.compile(r"[0-9]{6}")
+# As authenticator apps show a code (`123 456`), and as people copy it with a
+# dash: one space or dash between its halves, nothing else. Two groups of
+# other sizes, or more separators, are a mistyped code, not another layout.
+_SHOWN = re.compile(r"([0-9]{3})[ -]([0-9]{3})")
 TRIES = 3  # a typo is asked for again, on a terminal, up to this many tries in all
 
 
@@ -29,7 +33,15 @@ class Ask(Protocol):
     def __call__(self, serial: str, hint: str = "") -> str: ...
 
 
+def as_typed(code: str) -> str:
+    """The code as STS takes it: `123 456` and `123-456` are `123456`;
+    anything else is left for check_code to accept or refuse."""
+    shown = _SHOWN.fullmatch(code.strip())
+    return shown.group(1) + shown.group(2) if shown else code.strip()
+
+
 def check_code(code: str) -> str:
+    code = as_typed(code)
     if not _CODE.fullmatch(code):
         raise UsageError("the MFA code must be exactly 6 digits")
     return code
@@ -143,7 +155,7 @@ def code_from_stdin() -> str:
 
 def _ask_until_valid(read: Callable[[str], str], hint: str = "") -> str:
     for _ in range(TRIES - 1):
-        code = read(hint).strip()
+        code = as_typed(read(hint))
         if _CODE.fullmatch(code):
             return code
         hint = "the code is the 6 digits your MFA device shows now"
@@ -181,7 +193,7 @@ class CodeSource:
         self.given = check_code(given) if given is not None else None
         self._ask = ask
         self._process_timeout = process_timeout
-        self.secrets: list[str] = [given] if given else []
+        self.secrets: list[str] = [given, self.given] if given and self.given else []
         self._asked_again: set[str] = set()
 
     def code_for(self, serial: str, command: MfaProcess | None = None) -> str:

@@ -73,6 +73,11 @@ MASKED = "*" * 8
 _SERIAL = re.compile(r"[\w+=/:,.@-]{9,256}", re.ASCII)
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
 _REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-\d{1,2}", re.ASCII)
+# What a person types for a device: its ARN, or a hardware token's serial.
+_MFA_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:mfa/[\w+=,.@/-]{1,512}", re.ASCII)
+_TOKEN_SERIAL = re.compile(r"[A-Z0-9]{9,256}", re.ASCII)
+# IAM's AccessKeyId: 16 to 128 word characters (AKIA... for an IAM user).
+_ACCESS_KEY_ID = re.compile(r"\w{16,128}", re.ASCII)
 
 
 def config_section(name: str) -> str:
@@ -88,12 +93,8 @@ def check(layout: Layout) -> None:
     if layout.process:
         names += [process_profile(role.name) for role in layout.roles]
     for name in names:
-        _check_name(name)
-    if layout.session == configparser.DEFAULTSECT:
-        raise UsageError(
-            f"a session profile cannot be named {layout.session!r}: its section in the "
-            "credentials file would apply to every profile"
-        )
+        check_name(name)
+    check_session_name(layout.session)
     if not _SERIAL.fullmatch(layout.mfa_serial):
         raise UsageError("an MFA device is arn:aws:iam::ACCOUNT:mfa/NAME (or a token's serial)")
     low, high = SESSION_RANGE
@@ -109,8 +110,8 @@ _START_URL = re.compile(r"https://[^\s/?#]+(/[^\s]*)?", re.ASCII)
 
 def check_sso(layout: SsoLayout) -> None:
     """What botocore and IAM Identity Center would refuse, before anything is written."""
-    _check_name(layout.profile)
-    _check_name(layout.session)
+    check_name(layout.profile)
+    check_name(layout.session)
     if not _START_URL.fullmatch(layout.start_url):
         raise UsageError(
             "--sso-start-url is the portal's https:// URL (https://NAME.awsapps.com/start)"
@@ -155,13 +156,49 @@ def edit_sso(layout: SsoLayout, config: str) -> str:
 
 def _check_roles(roles: tuple[Role, ...]) -> None:
     for role in roles:
-        if not _ROLE_ARN.fullmatch(role.arn):
-            raise UsageError(f"{role.name}: a role ARN is arn:aws:iam::ACCOUNT:role/NAME")
-        if role.region is not None and not _REGION.fullmatch(role.region):
-            raise UsageError(f"{role.name}: {role.region!r} is not a region (eu-west-1, say)")
+        check_role_arn(role.name, role.arn)
+        if role.region is not None:
+            check_region(role.name, role.region)
 
 
-def _check_name(name: str) -> None:
+# The checks of single answers, which the wizard makes as each is typed.
+
+
+def check_role_arn(name: str, arn: str) -> None:
+    if not _ROLE_ARN.fullmatch(arn):
+        raise UsageError(f"{name}: a role ARN is arn:aws:iam::ACCOUNT:role/NAME")
+
+
+def check_region(name: str, region: str) -> None:
+    if not _REGION.fullmatch(region):
+        raise UsageError(f"{name}: {region!r} is not a region (eu-west-1, say)")
+
+
+def check_typed_device(serial: str) -> None:
+    """A device typed by hand: its ARN as IAM shows it, or a hardware
+    token's serial; a user name (`alice`) is neither."""
+    if not (_MFA_ARN.fullmatch(serial) or _TOKEN_SERIAL.fullmatch(serial)):
+        raise UsageError(
+            "an MFA device is arn:aws:iam::ACCOUNT:mfa/NAME (IAM > Users > your user > "
+            "Security credentials), or a hardware token's serial"
+        )
+
+
+def check_access_key_id(key_id: str) -> None:
+    if not _ACCESS_KEY_ID.fullmatch(key_id):
+        raise UsageError("an access key ID is 16 to 128 letters and digits (AKIA...)")
+
+
+def check_session_name(name: str) -> None:
+    check_name(name)
+    if name == configparser.DEFAULTSECT:
+        raise UsageError(
+            f"a session profile cannot be named {name!r}: its section in the "
+            "credentials file would apply to every profile"
+        )
+
+
+def check_name(name: str) -> None:
     """A profile name setup writes as `[profile NAME]` and `[NAME]`: one that
     botocore reads back as itself and every shell passes as one word."""
     from awsenv.sections import config_profile_name
