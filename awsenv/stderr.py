@@ -69,6 +69,12 @@ class Console:
         if self._mirrored():
             _to_terminal(self.redact(f"awsenv: {message}") + "\n")
 
+    def note(self, message: str) -> None:
+        """A line of success (what a refresh obtained): on stderr only. Never
+        mirrored to the terminal, where it would land in the middle of the
+        output of the program that runs awsenv (terraform, once an hour)."""
+        self._line(f"awsenv: {message}")
+
     def error(self, message: str) -> None:
         """The one line of a failure (on the terminal too, as every line)."""
         self.say(message)

@@ -79,6 +79,23 @@ def test_mfa_process_stderr_reaches_the_terminal_under_the_aws_cli(
     assert not re.search(rf"(?<![0-9]){CODE}(?![0-9])", child.before)  # the code is no line
 
 
+def test_the_line_after_a_refresh_stays_off_the_terminal_under_the_aws_cli(
+    aws: AwsEnv, tmp_path: Path
+) -> None:
+    """What a refresh obtained is success, not a message the person must see:
+    under a program (terraform, once an hour) it would land in that program's
+    output. It stays on the stderr the program chose."""
+    require_awscli()
+    layout(aws, str(yubikey(tmp_path)))
+    child = aws_cli_on_a_pty(aws)
+    child.expect("Touch your YubiKey")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert aws.sts.successes["AssumeRole"] == 1  # a refresh happened
+    assert "until" not in child.before and "awsenv: dev" not in child.before, child.before
+
+
 def test_the_prompt_reaches_the_terminal_under_the_aws_cli(aws: AwsEnv) -> None:
     require_awscli()
     layout(aws, None)
