@@ -160,29 +160,18 @@ def _text(raw: bytes | None) -> str:
 
 
 def _write_both(files: AwsFiles, after: tuple[str, str], console: Console) -> None:
-    """Write both AWS files under the lock every awsenv writer takes, and only
-    if each still holds what the diff was made from: an awsenv refreshing a
-    session, or an editor, may have changed one while the question waited."""
+    """Write both AWS files, only if each still holds what the diff was made
+    from (the question may have waited while another writer changed one)."""
     from awsenv import paths
-    from awsenv.config.section_editor import check_unchanged, replace_if_unchanged
     from awsenv.core.obtain import run_locks
+    from awsenv.core.staging import replace_files
     from awsenv.store.cache import Cache
-    from awsenv.store.locks import file_lock_name, lock_timeout
+    from awsenv.store.locks import lock_timeout
 
     cache = Cache(paths.cache_dir(os.environ))
-    targets = (
-        (files.config_path, files.config_bytes, after[0]),
-        (files.credentials_path, files.credentials_bytes, after[1]),
-    )
     changed = "{} changed since the diff was shown; nothing was written: run awsenv setup again"
     with run_locks(cache, lock_timeout(os.environ), console.say) as locks:
-        for path, _read, _new in targets:
-            locks.hold(file_lock_name(path), f"writing {path}")
-        for path, read, _new in targets:
-            check_unchanged(path, read, changed.format(path))
-        for path, read, new in targets:
-            if _text(read) != new:
-                replace_if_unchanged(path, read, new.encode("utf-8"), changed.format(path))
+        replace_files(files, after[0], after[1], changed, locks)
 
 
 def _offer_rc(request: SetupRequest, ask: Asker | None, console: Console) -> None:

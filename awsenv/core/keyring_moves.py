@@ -19,11 +19,12 @@ from pathlib import Path
 from awsenv import paths
 from awsenv.aws.credentials import Credentials
 from awsenv.config.profiles import AwsFiles, Kind
-from awsenv.config.section_editor import check_unchanged, replace_if_unchanged, update_section
+from awsenv.config.section_editor import update_section
+from awsenv.core.staging import replace_files
 from awsenv.errors import AwsenvError, ConfigError
 from awsenv.store import keyring_keys
 from awsenv.store.cache import Cache
-from awsenv.store.locks import Locks, file_lock_name, lock_timeout
+from awsenv.store.locks import Locks, lock_timeout
 
 KEY_NAMES = ("aws_access_key_id", "aws_secret_access_key")
 
@@ -160,19 +161,9 @@ def _text(raw: bytes | None) -> str:
 def _write(files: AwsFiles, config: str, credentials: str) -> None:
     """Both files, under their locks, each only while it holds what was read."""
     cache = Cache(paths.cache_dir(os.environ))
-    targets = (
-        (files.config_path, files.config_bytes, config),
-        (files.credentials_path, files.credentials_bytes, credentials),
-    )
     changed = (
         "{} changed while awsenv worked; the keys are in the OS keyring: run the command again"
     )
     locks_dir = cache.root / "locks" if cache.usable else None
     with Locks(locks_dir, timeout=lock_timeout(os.environ)) as locks:
-        for path, _read, _new in targets:
-            locks.hold(file_lock_name(path), f"writing {path}")
-        for path, read, _new in targets:
-            check_unchanged(path, read, changed.format(path))
-        for path, read, new in targets:
-            if _text(read) != new:
-                replace_if_unchanged(path, read, new.encode("utf-8"), changed.format(path))
+        replace_files(files, config, credentials, changed, locks)

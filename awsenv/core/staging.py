@@ -10,7 +10,14 @@ from pathlib import Path
 
 from awsenv.aws.credentials import Credentials
 from awsenv.config.profiles import AwsFiles
-from awsenv.config.section_editor import Edit, exposure_warning, session_section, write_section
+from awsenv.config.section_editor import (
+    Edit,
+    check_unchanged,
+    exposure_warning,
+    replace_if_unchanged,
+    session_section,
+    write_section,
+)
 from awsenv.store.atomic import remove_stale_temps
 from awsenv.store.cache import Cache
 from awsenv.store.locks import Locks, file_lock_name
@@ -87,3 +94,24 @@ def _after(expected: bytes | Unknown | None, edit: Edit | None) -> bytes | Unkno
     if isinstance(expected, Unknown) or edit is None or edit.before != (expected or b""):
         return UNKNOWN  # another writer's session kept, or the file changed meanwhile
     return edit.after if edit.wrote else expected
+
+
+def replace_files(
+    files: AwsFiles, config: str, credentials: str, changed: str, locks: Locks
+) -> None:
+    """Both AWS files as `config` and `credentials`, under the lock every awsenv
+    writer takes, and only while each still holds what was read: another
+    awsenv refreshing a session, or an editor, may have changed one meanwhile.
+    Both are checked before either is written. `changed` is the refusal, with
+    `{}` for the path."""
+    targets = (
+        (files.config_path, files.config_bytes, config),
+        (files.credentials_path, files.credentials_bytes, credentials),
+    )
+    for path, _read, _new in targets:
+        locks.hold(file_lock_name(path), f"writing {path}")
+    for path, read, _new in targets:
+        check_unchanged(path, read, changed.format(path))
+    for path, read, new in targets:
+        if (read or b"").decode("utf-8") != new:
+            replace_if_unchanged(path, read, new.encode("utf-8"), changed.format(path))
