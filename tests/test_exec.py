@@ -57,7 +57,8 @@ def test_words_after_the_separator_belong_to_the_command(aws: AwsEnv) -> None:
     assert aws.run("dev", "--shell", "bash", "--mfa-code", CODE).returncode == 0
     inner = aws.run("exec", "dev", "--", AWSENV, "--help")
     assert inner.returncode == 0, inner.stderr
-    assert "usage: awsenv [-h]" in inner.stdout + inner.stderr  # the inner awsenv's help
+    # The inner awsenv's help (on stdout), not exec's (`usage: awsenv exec ...`).
+    assert inner.stdout.startswith("usage: awsenv PROFILE [options]"), inner.stdout
     echoed = aws.run("exec", "dev", "--", "sh", "-c", 'printf "%s|" "$@"', "sh", "--refresh", "--")
     assert echoed.returncode == 0 and echoed.stdout == "--refresh|--|"
     assert aws.sts.calls == {"GetSessionToken": 1, "AssumeRole": 1}  # no --refresh for awsenv

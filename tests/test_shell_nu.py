@@ -132,7 +132,7 @@ def test_an_export_removes_what_it_does_not_set(aws: AwsEnv) -> None:
     assert proc.stdout == "false\ndev\n", proc.stderr
 
 
-@pytest.mark.parametrize("option", ["--shell tcsh", "--shell=tcsh"])
+@pytest.mark.parametrize("option", ["--shell cmd", "--shell=cmd"])
 def test_wrapper_passes_the_users_own_shell_option_through(aws: AwsEnv, option: str) -> None:
     aws.seed()
     proc = nu_script(
@@ -142,7 +142,7 @@ def test_wrapper_passes_the_users_own_shell_option_through(aws: AwsEnv, option: 
         + "print $env.AWS_REGION\n",
     )
     assert proc.stdout == "status 2\nkept\n", proc.stderr
-    assert "unsupported shell 'tcsh'" in proc.stderr
+    assert "unsupported shell 'cmd'" in proc.stderr
 
 
 def test_process_exec_and_help_pass_through(aws: AwsEnv) -> None:

@@ -119,7 +119,7 @@ def test_unset_through_the_wrapper_removes_everything(aws: AwsEnv) -> None:
     assert proc.stdout == "unset 0\n[] x\nagain 0\n", proc.stderr
 
 
-@pytest.mark.parametrize("option", ["--shell tcsh", "--shell=tcsh"])
+@pytest.mark.parametrize("option", ["--shell cmd", "--shell=cmd"])
 def test_wrapper_passes_the_users_own_shell_option_through(aws: AwsEnv, option: str) -> None:
     aws.seed()
     proc = xonsh_script(
