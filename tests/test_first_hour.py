@@ -286,7 +286,7 @@ def test_the_picker_without_profiles_points_to_setup(aws: AwsEnv) -> None:
             "exec dev env",
             2,
             "exec runs what follows --; usage: awsenv exec PROFILE [options] "
-            "-- COMMAND [ARGS...] (see awsenv --help)",
+            "[-- COMMAND [ARGS...]] (see awsenv --help)",
         ),
         ("list extra", 2, "list takes no profile (see awsenv --help)"),
         ("unset extra", 2, "unset takes no profile (see awsenv --help)"),
@@ -327,9 +327,9 @@ def test_a_profile_named_like_a_typo_is_exported_as_it_is(aws: AwsEnv) -> None:
     assert result.returncode == 0, result.stderr
     assert "export AWSENV_PROFILE='lsit'\n" in result.stdout
     # Its own errors stay its own.
-    wrong = aws.run("lsit", "--shell", "tcsh")
+    wrong = aws.run("lsit", "--shell", "cmd")
     assert (wrong.returncode, wrong.stdout) == (2, "")
-    assert "'tcsh'" in one_line(wrong.stderr) and "did you mean" not in wrong.stderr
+    assert "'cmd'" in one_line(wrong.stderr) and "did you mean" not in wrong.stderr
 
 
 # --- unset on a terminal ---------------------------------------------------------------
