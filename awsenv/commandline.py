@@ -141,7 +141,9 @@ class Command:
 SHELL = Option(
     "--shell",
     metavar="SHELL",
-    help="bash, zsh, sh, fish, pwsh, nu or xonsh (default: the calling shell)",
+    # Written out, not read from shell.py: completion runs this module on every
+    # TAB (a test holds it to the shell table).
+    help="bash, zsh, sh, fish, pwsh, elvish, tcsh, nu or xonsh (default: the calling shell)",
 )
 PROFILE_OPTION = Option(
     "-p",

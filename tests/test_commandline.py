@@ -344,3 +344,13 @@ def test_keys_actions_are_read_as_rows_of_their_own(
     assert parsed.action == action.split()[1]
     assert fastpath._request(argv) is None  # never a memo
     assert awsenv_target("awsenv " + " ".join(argv)) is None  # resolves no profile
+
+
+def test_the_shell_option_names_every_shell_of_the_table() -> None:
+    """The --shell help is written out (the completion path must not import the
+    shell table): it must still name each shell awsenv supports."""
+    from awsenv.shell import SHELLS
+
+    assert commandline.SHELL.help is not None
+    named = set(commandline.SHELL.help.replace(",", " ").split())
+    assert set(SHELLS) <= named, set(SHELLS) - named

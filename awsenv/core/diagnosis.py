@@ -284,8 +284,8 @@ def _checks(
     else:
         out.findings.append(
             "the awsenv integration is not loaded in this shell, so `awsenv PROFILE` only "
-            'prints code; fix: add `eval "$(awsenv init bash)"` (or zsh, fish, pwsh) '
-            "to your rc file (awsenv setup offers it)"
+            "prints code; fix: add to your shell's rc file the line `awsenv init SHELL` "
+            'prints last, e.g. `eval "$(awsenv init bash)"` (awsenv setup offers it)'
         )
     if _fish_universal("AWS_PROFILE", environ):
         out.findings.append(
