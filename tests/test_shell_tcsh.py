@@ -277,7 +277,24 @@ def test_wrapper_and_hook_work_under_noclobber(aws: AwsEnv) -> None:
         assert session.status_of(f"awsenv dev --mfa-code {CODE}") == 0
     assert "exists" not in session.sync()
     assert session.value("AWS_PROFILE") == "dev"
-    assert [p.name for p in (aws.root / "run").iterdir()] == ["awsenv-tcsh-clock"]
+    private = aws.root / "run" / "awsenv-tcsh"
+    assert [p.name for p in (aws.root / "run").iterdir()] == ["awsenv-tcsh"]
+    assert [p.name for p in private.iterdir()] == ["clock"]
+    assert private.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_private_directory_that_is_a_link_is_refused(aws: AwsEnv, tmp_path: Path) -> None:
+    """After `su`, XDG_RUNTIME_DIR may still be another user's: the code (the
+    keys) goes only to a directory of the user's own, never through a link."""
+    aws.seed()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (aws.root / "run").mkdir(exist_ok=True)
+    (aws.root / "run" / "awsenv-tcsh").symlink_to(elsewhere)
+    session = Tcsh(aws)
+    assert session.status_of(f"awsenv dev --mfa-code {CODE}") == 1
+    assert session.value("AWS_PROFILE") in (None, "")
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_hook_joins_the_users_own_precmd_once(aws: AwsEnv) -> None:
@@ -409,6 +426,9 @@ def processes_at_prompts(tmp: Path, prompts: int, runtime_dir: bool) -> int:
     }
     if runtime_dir:
         env["XDG_RUNTIME_DIR"] = str(home)
+        # What the export that set AWSENV_EXPIRATION_EPOCH made: the private
+        # directory the clock file lives in.
+        (home / "awsenv-tcsh").mkdir(mode=0o700)
     saved = counting.PROMPTS
     counting.PROMPTS = prompts
     try:
