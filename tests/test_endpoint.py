@@ -8,6 +8,8 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from awsenv.aws.credentials import Credentials
 from awsenv.core.endpoint import Endpoint
 from awsenv.errors import NoTerminalError
@@ -87,3 +89,29 @@ def test_a_renewal_that_fails_is_a_500_with_the_line_and_is_said() -> None:
         "message": "an MFA code is needed for arn:aws:iam::1:mfa/a",
     }
     assert said == ["an MFA code is needed for arn:aws:iam::1:mfa/a"]
+
+
+def test_an_error_not_awsenvs_own_is_a_500_named_by_its_type(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A renewal that raises something awsenv did not wrap (botocore's own
+    error, the cache's trust check) reaches neither the terminal as a
+    traceback nor the SDK as a dropped connection; its text, which may hold
+    anything, is not repeated."""
+    said: list[str] = []
+
+    def renew() -> Credentials:
+        raise RuntimeError("secret-in-the-message")
+
+    endpoint = Endpoint(
+        creds(1, timedelta(minutes=1)), renew, margin=timedelta(minutes=5), on_error=said.append
+    )
+    endpoint.start()
+    try:
+        status, body = get(endpoint)
+    finally:
+        endpoint.close()
+    assert (status, body["code"]) == (500, "InternalError")
+    assert said == ["internal error (RuntimeError) while renewing"]
+    out, err = capfd.readouterr()
+    assert "Traceback" not in err and "secret-in-the-message" not in out + err + json.dumps(body)

@@ -108,7 +108,7 @@ class Endpoint:
         self._lock = threading.Lock()
         self._creds = first
         self._body = document(first)
-        self._server = ThreadingHTTPServer((HOST, 0), _Handler)
+        self._server = _Server((HOST, 0), _Handler)
         self._server.daemon_threads = True
         self._server.endpoint = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
@@ -144,6 +144,11 @@ class Endpoint:
         except AwsenvError as exc:
             self._on_error(str(exc))
             return 500, _error("AwsenvError", str(exc))
+        except Exception as exc:  # never a traceback on the terminal COMMAND has
+            # Not awsenv's own (a botocore error it did not wrap, the cache's
+            # trust check): named by its type only, its text may hold anything.
+            self._on_error(f"internal error ({type(exc).__name__}) while renewing")
+            return 500, _error("InternalError", type(exc).__name__)
 
     def _current(self) -> bytes:
         with self._lock:
@@ -157,6 +162,12 @@ class Endpoint:
 
 def _error(code: str, message: str) -> bytes:
     return json.dumps({"code": code, "message": message}).encode()
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A connection that fails (the client went away): no traceback on
+        stderr, which is the person's and COMMAND's."""
 
 
 class _Handler(BaseHTTPRequestHandler):
