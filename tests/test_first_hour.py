@@ -245,6 +245,17 @@ def test_escape_leaves_the_picker_and_changes_nothing(aws: AwsEnv) -> None:
     assert aws.sts.calls == {}
 
 
+def test_no_prompt_on_a_terminal_opens_no_picker(aws: AwsEnv) -> None:
+    """--no-prompt means fail instead of asking: a picker is asking too."""
+    aws.seed()
+    child = shell_with_integration(aws, "bash")
+    child.sendline('awsenv --no-prompt; echo "rc=$?"')
+    child.expect_exact("awsenv: no profile given")
+    child.expect(r"rc=2")
+    assert "pick a profile" not in child.before
+    assert aws.sts.calls == {}
+
+
 def test_the_picker_without_profiles_points_to_setup(aws: AwsEnv) -> None:
     child = shell_with_integration(aws, "bash")
     child.sendline('awsenv; echo "rc=$?"')

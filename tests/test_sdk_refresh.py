@@ -166,3 +166,21 @@ def test_the_js_sdk_reads_the_account_id(aws: AwsEnv, tmp_path: Path, source: st
         env.pop("AWS_PROFILE", None)  # the JS SDK would prefer the profile to the keys
     answer = clients.whoami("node", env)
     assert json.loads(answer.stdout)["CredentialAccountId"] == ACCOUNT
+
+
+def test_a_malformed_account_id_in_the_files_is_never_exported(aws: AwsEnv) -> None:
+    """`aws_account_id = 12345` (a typo) must not reach AWS_ACCOUNT_ID, and with
+    it botocore's account-based endpoint host names: the device's ARN names
+    the account instead."""
+    aws.seed()
+    aws.config.write_text(
+        aws.config.read_text().replace(
+            "awsenv_source_profile = default\n",
+            "awsenv_source_profile = default\naws_account_id = 12345\n",
+            1,
+        )
+    )
+    result = aws.run("mfa", "--shell", "bash", "--mfa-code", CODE)
+    assert result.returncode == 0, result.stderr
+    assert f"export AWS_ACCOUNT_ID='{ACCOUNT}'\n" in result.stdout
+    assert "12345'" not in result.stdout

@@ -323,6 +323,20 @@ def test_an_expired_token_is_refreshed_with_its_refresh_token(aws: AwsEnv, sso: 
     assert token["clientId"] == "cli-client"
 
 
+def test_a_refreshed_token_file_another_tool_left_readable_becomes_private(
+    aws: AwsEnv, sso: LocalSso
+) -> None:
+    """The file holds the refresh token and the client secret: awsenv keeps an
+    existing file's mode elsewhere, but never group or world bits here."""
+    cli_login(aws, sso, expires=timedelta(minutes=-5))
+    token_file(aws, "corp").chmod(0o644)
+    sso.accept_refresh("cli-refresh", "cli-client", "cli-client-secret")
+    result = aws.run("process", "sso-dev")
+    assert result.returncode == 0, result.stderr
+    assert sso.calls["CreateToken:refresh"] == 1
+    assert stat.S_IMODE(token_file(aws, "corp").stat().st_mode) == 0o600
+
+
 def test_a_role_over_sso_is_exported_and_read_by_bash(aws: AwsEnv, sso: LocalSso) -> None:
     require("bash")
     cli_login(aws, sso)

@@ -33,7 +33,8 @@ def run(argv: Sequence[str], console: Console) -> int:
         if not (args.profile or args.profile_option):
             from awsenv.commands import picker
 
-            args.profile = picker.choose() if picker.available() else None
+            # --no-prompt: fail instead of asking, a picker included.
+            args.profile = picker.choose() if picker.available() and not args.no_prompt else None
         profile = profile_of(args, console)
         return _export(args, profile, console)
 

@@ -278,7 +278,10 @@ class Asker:
         import getpass
 
         while True:
-            value = getpass.getpass(f"{question} (not shown): ", stream=sys.stderr).strip()
+            try:
+                value = getpass.getpass(f"{question} (not shown): ", stream=sys.stderr).strip()
+            except EOFError:  # Ctrl-D: as an empty answer to a question of line()
+                raise UsageError("setup was cut short: no answer; nothing was written") from None
             self.console.redact.add(value)
             if value and not any(c.isspace() for c in value):
                 return value

@@ -18,8 +18,10 @@ def account_of(node: Node) -> str | None:
     if isinstance(node, AssumeRole):
         return _from_arn(node.role_arn)
     if isinstance(node, MfaSession):
-        named = node.profile.get("aws_account_id") if node.profile else None
-        return named or _from_arn(node.serial) or node.source.profile.get("aws_account_id")
+        named = _checked(node.profile.get("aws_account_id")) if node.profile else None
+        return (
+            named or _from_arn(node.serial) or _checked(node.source.profile.get("aws_account_id"))
+        )
     profile = node.profile
     if isinstance(node, BotocoreProfile) and profile.get("sso_account_id"):
         return _checked(profile.get("sso_account_id"))

@@ -94,6 +94,7 @@ def write_atomic(
     *,
     new_mode: int = PRIVATE_FILE,
     unchanged: Callable[[], bool] | None = None,
+    private: bool = False,
 ) -> None:
     """Replace the file at `path` with `data`, all or nothing.
 
@@ -112,12 +113,15 @@ def write_atomic(
     ChangedMeanwhile is raised. Writers that take no lock then lose their
     edit only if it lands between that question and the rename, not anywhere
     in the (slow) fsync before it.
+
+    `private`: the file holds secrets, so an existing one loses any bit for
+    group and others (a token file another tool left 0644).
     """
     real = Path(os.path.realpath(path))
     owner: tuple[int, int] | None
     try:
         existing = real.stat()
-        mode = stat.S_IMODE(existing.st_mode)
+        mode = stat.S_IMODE(existing.st_mode) & (0o600 if private else 0o7777)
         owner = (existing.st_uid, existing.st_gid)
     except FileNotFoundError:
         mode = new_mode

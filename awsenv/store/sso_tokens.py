@@ -96,7 +96,9 @@ def load(cache_name: str) -> SsoToken | None:
 
 def store(cache_name: str, token: SsoToken) -> Path:
     path = token_path(cache_name)
-    write_atomic(path, json.dumps(token.to_json(), indent=2).encode(), new_mode=PRIVATE_FILE)
+    write_atomic(
+        path, json.dumps(token.to_json(), indent=2).encode(), new_mode=PRIVATE_FILE, private=True
+    )
     return path
 
 
