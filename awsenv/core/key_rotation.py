@@ -53,18 +53,28 @@ def rotate(
     signer = caller()
     new = sts.create_access_key(signer, user, region)
     debug(f"created access key {new.access_key_id} for {user}")
+    # From here on, any way out (Ctrl-C included) leaves one working key and
+    # says which: never cli's "nothing was changed" over two keys in IAM.
     try:
         keyring_keys.store(name, new)
-    except AwsenvError as exc:
+    except BaseException as exc:
         _undo(signer, user, new, region)
-        raise type(exc)(f"{exc}; the old key {old.access_key_id} stays in use") from None
+        raise AwsError(f"{_why(exc)}; the old key {old.access_key_id} stays in use") from None
     try:
         _check(new, arn, region, check_for)
-    except AwsenvError as exc:
-        keyring_keys.store(name, old)
+    except BaseException as exc:
+        why = _why(exc)
+        try:
+            keyring_keys.store(name, old)
+        except BaseException as kept:
+            raise AwsError(
+                f"the new key {new.access_key_id} did not work ({why}), and the old key "
+                f"{old.access_key_id} could not be put back in the keyring ({_why(kept)}); "
+                f"IAM holds both: run awsenv keys rotate {name} again"
+            ) from None
         _undo(signer, user, new, region)
         raise AwsError(
-            f"the new key {new.access_key_id} did not work ({exc}); the old key "
+            f"the new key {new.access_key_id} did not work ({why}); the old key "
             f"{old.access_key_id} is back in the keyring and stays in use"
         ) from None
     try:
@@ -91,6 +101,16 @@ def _check(new: Credentials, arn: str, region: str | None, check_for: float) -> 
             time.sleep(2)
     if found != arn:
         raise AwsError(f"it signs in as {found}, not {arn}")
+
+
+def _why(exc: BaseException) -> str:
+    """A failure's words: awsenv's own line, else only the kind of failure
+    (another library's text may hold anything)."""
+    if isinstance(exc, AwsenvError):
+        return str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    return f"internal error ({type(exc).__name__})"
 
 
 def _undo(signer: Credentials, user: str, new: Credentials, region: str | None) -> None:
