@@ -224,7 +224,7 @@ def say_notices(outcome: Outcome, console: Console) -> None:
     if outcome.sts_calls:
         from awsenv.core.refreshed import summary
 
-        console.note(summary(outcome.plan, outcome.exports.expiration, outcome.plan.name))
+        console.note(summary(outcome.plan, outcome.exports, outcome.plan.name))
 
 
 def _mfa_code(given: str | None) -> str | None:

@@ -4,8 +4,7 @@ call served from the cache: the person asked for nothing new."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from awsenv.core.exports import Exports
 from awsenv.core.plan import AssumeRole, MfaSession, Node, Plan
 
 WIDTH = 100  # the whole line, `awsenv: ` included (stderr.Console)
@@ -13,11 +12,13 @@ _PREFIX = len("awsenv: ")
 _PART = 24  # a long profile or role name is cut to this, with an ellipsis
 
 
-def summary(plan: Plan, expiration: datetime | None, profile: str) -> str:
+def summary(plan: Plan, exports: Exports, profile: str) -> str:
     """`dev: role dev in 123456789012 (eu-central-1) until 14:03 UTC`, at
-    most WIDTH characters with the Console's prefix."""
-    what, arn = _held(plan.top)
-    account = _account(arn)
+    most WIDTH characters with the Console's prefix. The account is the one
+    the export carries (core/account.py), not read again here."""
+    what = _held(plan.top)
+    account = dict(exports.set).get("AWS_ACCOUNT_ID")
+    expiration = exports.expiration
     where = f" in {account}" if account else ""
     region = f" ({plan.region})" if plan.region else ""
     until = f" until {expiration.astimezone().strftime('%H:%M %Z')}" if expiration else ""
@@ -27,19 +28,13 @@ def summary(plan: Plan, expiration: datetime | None, profile: str) -> str:
     return line[: WIDTH - _PREFIX]
 
 
-def _held(top: Node) -> tuple[str, str]:
-    """What the credentials are, in words, and the ARN that names its account."""
+def _held(top: Node) -> str:
+    """What the credentials are, in words."""
     if isinstance(top, AssumeRole):
-        return f"role {top.role_arn.rsplit('/', 1)[-1]}", top.role_arn
+        return f"role {top.role_arn.rsplit('/', 1)[-1]}"
     if isinstance(top, MfaSession):
-        return f"MFA session of {top.serial.rsplit('/', 1)[-1]}", top.serial
-    return "credentials", ""
-
-
-def _account(arn: str) -> str:
-    """The account field of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...)."""
-    fields = arn.split(":")
-    return fields[4] if len(fields) > 5 and fields[4].isdigit() else ""
+        return f"MFA session of {top.serial.rsplit('/', 1)[-1]}"
+    return "credentials"
 
 
 def _cut(text: str) -> str:
