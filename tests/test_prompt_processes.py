@@ -53,14 +53,17 @@ def spawned_processes(shell: str, hook: bool, tmp: Path) -> int:
     return count_processes(argv, env, tmp / f"{shell}-{hook}.strace")
 
 
-def count_processes(argv: list[str], env: dict[str, str], trace: Path) -> int:
+def count_processes(
+    argv: list[str], env: dict[str, str], trace: Path, *, besides: str | None = None
+) -> int:
     """Run the interactive shell `argv` under strace, press Enter at PROMPTS
-    prompts, and count the processes it started (a clone that is not a thread's)."""
+    prompts, and count the processes it started (a clone that is not a
+    thread's), leaving out those that run the program named `besides`."""
     import pexpect
 
     child = pexpect.spawn(
         "strace",
-        ["-f", "-qq", "-e", "trace=fork,vfork,clone,clone3", "-o", str(trace), *argv],
+        ["-f", "-qq", "-e", "trace=fork,vfork,clone,clone3,execve", "-o", str(trace), *argv],
         env=env,
         cwd=str(trace.parent),
         encoding="utf-8",
@@ -72,14 +75,40 @@ def count_processes(argv: list[str], env: dict[str, str], trace: Path) -> int:
         child.expect_exact(MARK)
     child.sendline("exit")
     child.expect(pexpect.EOF)
-    # A call another thread interrupts is split in two lines: `clone(<flags>
-    # <unfinished ...>` and `<... clone resumed>...) = PID`. The flags are on
-    # the first, so the second is never counted (it counted a thread of a Go
-    # shell, elvish, as a process now and then).
-    calls = [
-        line for line in trace.read_text().splitlines() if "(" in line and "resumed>" not in line
-    ]
-    return sum(1 for line in calls if "CLONE_THREAD" not in line and "= -1" not in line)
+    started, programs = started_processes(trace.read_text())
+    return sum(1 for pid in started if besides is None or programs.get(pid) != besides)
+
+
+def started_processes(trace: str) -> tuple[list[str], dict[str, str]]:
+    """From `strace -f` output: the processes started (by a clone that is not
+    a thread's and returned a pid), and the program each first ran.
+
+    A call another thread interrupts is split in two lines, `clone(<flags>
+    <unfinished ...>` and `<... clone resumed>...) = PID`, so lines are joined
+    by pid first; a call strace lost track of (`???(`) or that failed or was
+    restarted (`= -1`, `= ?`) started nothing."""
+    pending: dict[str, str] = {}
+    calls: list[tuple[str, str]] = []
+    for line in trace.splitlines():
+        pid, _, rest = line.partition(" ")
+        rest = rest.lstrip()
+        if rest.endswith("<unfinished ...>"):
+            pending[pid] = rest.removesuffix("<unfinished ...>")
+        elif rest.startswith("<... ") and "resumed>" in rest:
+            calls.append((pid, pending.pop(pid, "") + rest.partition("resumed>")[2]))
+        else:
+            calls.append((pid, rest))
+    started: list[str] = []
+    programs: dict[str, str] = {}
+    for pid, call in calls:
+        name, _, _ = call.partition("(")
+        result = call.rpartition(" = ")[2].split(" ")[0]
+        if name in ("fork", "vfork", "clone", "clone3") and result.isdigit():
+            if "CLONE_THREAD" not in call:
+                started.append(result)
+        elif name == "execve" and result == "0" and pid not in programs:
+            programs[pid] = Path(call.split('"')[1]).name
+    return started, programs
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
