@@ -49,25 +49,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _cheap(args: list[str]) -> int | None:
     """The answers given at about the cost of starting Python, before
-    argparse, configparser or jinja2 load: `list --names` (the shell
-    completers' source) from the section headers, and a memo that still
-    holds (fastpath.py). None: the full path answers."""
+    argparse, configparser or jinja2 load: a memo that still holds
+    (fastpath.py), and `list --names` (the shell completers' source) from the
+    section headers, which leaves the memo of its text. None: the full path
+    answers."""
+    from awsenv import fastpath
+
+    status = fastpath.serve(args)
+    if status is not None:
+        return status
     from awsenv.commandline import OUTPUT, read
 
     call = read(args)
-    if call is not None and call.command.name == "list" and call.flags == ["--names"]:
-        from awsenv.profile_names import names_text
+    if call is None or (call.command.name, call.flags) != fastpath.LISTING_CALL or call.values:
+        return None
+    import os
 
-        text = names_text()
-        if text is not None:
-            from awsenv.stdout import carrying, write_stdout
+    from awsenv import profile_names as names
 
-            carrying(OUTPUT["list"])
-            write_stdout(text)
-            return 0
-    from awsenv import fastpath
+    files = names.read_files(os.environ)
+    text = None if files is None else names.names_text(files)
+    if text is None:
+        return None
+    from awsenv.stdout import carrying, write_stdout
 
-    return fastpath.serve(args)
+    carrying(OUTPUT["list"])
+    # The memo the next call is served from (fastpath.serve, above).
+    with fastpath.recording(os.environ, "", fastpath.LISTING, "list") as memo:
+        write_stdout(text)
+        memo.printed(text, files=files)
+    return 0
 
 
 def run(argv: Sequence[str], console: Console) -> int:

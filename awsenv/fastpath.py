@@ -42,6 +42,12 @@ _FORMAT = "awsenv-memo 5"
 # The memo of `awsenv process PROFILE` (credential_process JSON) sits beside
 # the shells' under this name; a memo's "shell" is its output format.
 PROCESS = "process"
+# The memo of `awsenv list --names` (the completers' source), likewise: its
+# text depends on the program and on the AWS files as a whole, since any line
+# may add or remove a profile.
+LISTING = "names"
+# The scope of such a memo: the whole files, not the sections of a chain.
+WHOLE = "*"
 # getpass.getuser()'s sources of the login name, in its order: the default
 # role session name, and so part of the role's cache key.
 LOGIN_SOURCES = ("LOGNAME", "USER", "LNAME", "USERNAME")
@@ -139,6 +145,10 @@ def _file_holds(stored: str, path: str, profiles: frozenset[str], *, config: boo
     )
 
 
+def _whole_part(path: str, data: bytes | None) -> str:
+    return f"{path}|{'absent' if data is None else _crc(data)}"
+
+
 def _entries_part(root: str, entries: Sequence[str]) -> str:
     return ",".join(f"{entry}:{_stat(os.path.join(root, 'creds', entry))}" for entry in entries)
 
@@ -189,6 +199,15 @@ class Fingerprint:
         self.credentials = _file_part(credentials, files[1], scope, config=False)
         self.cache = _entries_part(paths.cache_path(environ), sorted(entries))
 
+    def describe_whole(
+        self, environ: Mapping[str, str], files: tuple[bytes | None, bytes | None]
+    ) -> None:
+        """Fill in a listing's inputs: the AWS files, byte for byte."""
+        config, credentials = _file_paths(environ)
+        self.profiles = WHOLE
+        self.config = _whole_part(config, files[0])
+        self.credentials = _whole_part(credentials, files[1])
+
     def fields(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in self.__slots__}
 
@@ -210,6 +229,12 @@ class Fingerprint:
             return False
         if not stored["profiles"]:  # a memo of the program's output alone
             return not any(stored[name] for name in self.__slots__[len(self.PROGRAM) :])
+        if stored["profiles"] == WHOLE:  # a listing: the files exactly as they were
+            config, credentials = _file_paths(environ)
+            return (stored["config"], stored["credentials"]) == (
+                _whole_part(config, _read(config)),
+                _whole_part(credentials, _read(credentials)),
+            )
         if (stored["margin"], stored["login"]) != _settings(environ):
             return False
         scope = frozenset(bytes.fromhex(stored["profiles"]).decode().split("\0"))
@@ -252,7 +277,9 @@ class Recording:
     depends on the sections of the outcome's chain only (Fingerprint).
 
     `command` names a subcommand whose output depends on the program alone
-    (`init`, `unset`): its memo is `memo.printed(text)`, with no outcome."""
+    (`init`, `unset`): its memo is `memo.printed(text)`, with no outcome; or
+    on the program and the AWS files (`list --names`): `memo.printed(text,
+    files=...)`, with the bytes the text was read from."""
 
     def __init__(
         self, environ: Mapping[str, str], subject: str, shell: str, command: str = ""
@@ -261,7 +288,9 @@ class Recording:
         self.name = _memo_name(command, subject, shell)
         self.shell = shell
         self._before = Fingerprint(environ, shell)
-        self._printed: tuple[str, Outcome | None] | None = None
+        self._printed: (
+            tuple[str, Outcome | None, tuple[bytes | None, bytes | None] | None] | None
+        ) = None
 
     def __enter__(self) -> Recording:
         return self
@@ -274,10 +303,18 @@ class Recording:
         except (OSError, ValueError, KeyError):
             return  # only a speed-up: it must never fail a command
 
-    def printed(self, text: str, outcome: Outcome | None = None) -> None:
-        self._printed = (text, outcome)
+    def printed(
+        self,
+        text: str,
+        outcome: Outcome | None = None,
+        *,
+        files: tuple[bytes | None, bytes | None] | None = None,
+    ) -> None:
+        self._printed = (text, outcome, files)
 
-    def _remember(self, text: str, outcome: Outcome | None) -> None:
+    def _remember(
+        self, text: str, outcome: Outcome | None, files: tuple[bytes | None, bytes | None] | None
+    ) -> None:
         if self.name is None:
             return
         after = Fingerprint(self.environ, self.shell)
@@ -295,6 +332,10 @@ class Recording:
                 return  # changed since the run read or committed them
             after.describe(self.environ, inputs.profiles, files, inputs.cache_entries)
             renew_at = str(int(inputs.renew_at.timestamp()))
+        elif files is not None:
+            if _read_both(self.environ) != files:
+                return  # changed since the text was read from them
+            after.describe_whole(self.environ, files)
         stamp = after.stamp()
         if stamp is None:
             return
@@ -323,18 +364,22 @@ def _read_both(environ: Mapping[str, str]) -> tuple[bytes | None, bytes | None]:
 # The calls a memo answers, and the options each may carry: the fast path's
 # own choice among the table's rows ("" is the export).
 MEMOS = {"": ("--shell",), "unset": ("--shell",), "init": (), PROCESS: ()}
+# ...and the one call with a flag a memo answers.
+LISTING_CALL = ("list", ["--names"])
 
 
 def _request(argv: Sequence[str]) -> tuple[str, str, str | None] | None:
     """(command, subject, shell or None) for the calls a memo may answer, as
     the table reads argv: `PROFILE [--shell SHELL]` ("", PROFILE, SHELL),
     `unset [--shell SHELL]` ("unset", "", SHELL), `init SHELL` ("init", "",
-    SHELL) and `process PROFILE` ("", PROFILE, PROCESS: an export whose output
-    format is credential_process JSON)."""
+    SHELL), `process PROFILE` ("", PROFILE, PROCESS: an export whose output
+    format is credential_process JSON) and `list --names` ("list", "", LISTING)."""
     call = read(argv)
     if call is None:
         return None
     name = call.command.name
+    if (name, call.flags) == LISTING_CALL and not call.values and not call.words:
+        return "list", "", LISTING
     allowed = MEMOS.get(name)
     if allowed is None or call.flags or any(key not in allowed for key in call.values):
         return None
@@ -376,7 +421,7 @@ def _memo_for(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[str, str
     command, subject, shell = request
     if shell is None:
         shell = parent_shell()
-    if shell not in SHELLS and shell != PROCESS:
+    if shell not in SHELLS and shell not in (PROCESS, LISTING):
         return None
     name = _memo_name(command, subject, shell)
     if name is None:

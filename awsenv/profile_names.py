@@ -39,15 +39,27 @@ def section_headers(text: str) -> list[str] | None:
     return [name for name in headers if name is not None and name != DEFAULTS_SENTINEL]
 
 
-def _text(path: str) -> str | None:
+class _Unsure(Exception):
+    """Only the full reader can tell (and its error is the right one)."""
+
+
+def _raw(path: str) -> bytes | None:
+    """The file's bytes; None when there is no file."""
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            return handle.read()
     except FileNotFoundError:
         # A dangling symlink is the full reader's error to tell.
-        return None if os.path.lexists(path) else ""
-    except OSError:
+        if os.path.lexists(path):
+            raise _Unsure from None
         return None
+    except OSError:
+        raise _Unsure from None
+
+
+def _text(raw: bytes | None) -> str | None:
+    if raw is None:
+        return ""
     if raw.startswith(b"\xef\xbb\xbf"):
         return None
     try:
@@ -56,11 +68,19 @@ def _text(path: str) -> str | None:
         return None
 
 
-def profile_names(environ: Mapping[str, str] = os.environ) -> list[str] | None:
-    """Every profile name, sorted as `awsenv list` sorts them, or None when
-    only the full reader can tell (see the module docstring)."""
-    config = _text(paths.config_path(environ))
-    credentials = _text(paths.credentials_path(environ))
+def read_files(environ: Mapping[str, str] = os.environ) -> tuple[bytes | None, bytes | None] | None:
+    """The bytes of config and credentials (None: no such file), or None when
+    only the full reader can tell."""
+    try:
+        return _raw(paths.config_path(environ)), _raw(paths.credentials_path(environ))
+    except _Unsure:
+        return None
+
+
+def names_of(files: tuple[bytes | None, bytes | None]) -> list[str] | None:
+    """Every profile name in the two files' bytes, sorted as `awsenv list`
+    sorts them, or None when only the full reader can tell."""
+    config, credentials = _text(files[0]), _text(files[1])
     if config is None or credentials is None:
         return None
     config_headers = section_headers(config)
@@ -71,7 +91,13 @@ def profile_names(environ: Mapping[str, str] = os.environ) -> list[str] | None:
     return sorted(names | set(credentials_headers))
 
 
-def names_text(environ: Mapping[str, str] = os.environ) -> str | None:
+def profile_names(environ: Mapping[str, str] = os.environ) -> list[str] | None:
+    """Every profile name in the AWS files, or None (see names_of)."""
+    files = read_files(environ)
+    return None if files is None else names_of(files)
+
+
+def names_text(files: tuple[bytes | None, bytes | None]) -> str | None:
     """`awsenv list --names`'s output, or None when only the full reader can tell."""
-    names = profile_names(environ)
+    names = names_of(files)
     return None if names is None else "".join(f"{name}\n" for name in names)

@@ -5,8 +5,10 @@ which must agree with the full one."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import (
     AWSENV,
@@ -113,6 +115,73 @@ def test_list_names_loads_no_heavy_module(aws: AwsEnv) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == "[]"
     assert result.stdout.splitlines() == ["default", "dev", "mfa", "other", "prod"]
+
+
+def names_memo(aws: AwsEnv) -> Path:
+    (memo,) = (aws.cache / "exports").iterdir()
+    return memo
+
+
+def test_repeat_names_come_from_their_memo_while_the_files_are_the_same_bytes(
+    aws: AwsEnv,
+) -> None:
+    """The completers call `list --names` at every Tab: a repeat reads the
+    memo the first call left, unless either file differs by a single byte,
+    even at the same size with its old mtime put back."""
+    aws.seed()
+    assert aws.run("list", "--names").stdout.splitlines() == [
+        "default",
+        "dev",
+        "mfa",
+        "other",
+        "prod",
+    ]
+    memo = names_memo(aws)
+    head, rest = memo.read_text().split("\n", 1)
+    when, stamp, _text = rest.split("\n", 2)
+    memo.write_text(f"{head}\n{when}\n{stamp}\nfrom-the-memo\n")
+    assert aws.run("list", "--names").stdout == "from-the-memo\n"  # served, not reread
+
+    config = aws.home / ".aws" / "config"
+    before = config.stat()
+    text = config.read_text()
+    assert "[profile prod]" in text
+    config.write_text(text.replace("[profile prod]", "[profile prox]"))
+    os.utime(config, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert config.stat().st_size == before.st_size
+    result = aws.run("list", "--names")
+    assert result.stdout.splitlines() == ["default", "dev", "mfa", "other", "prox"]
+
+    credentials = aws.home / ".aws" / "credentials"
+    credentials.write_text(credentials.read_text() + "\n[extra]\n")
+    assert "extra" in aws.run("list", "--names").stdout.splitlines()
+    credentials.unlink()
+    assert "extra" not in aws.run("list", "--names").stdout.splitlines()
+
+
+def test_names_memo_imports_nothing_heavy_and_is_not_trusted_when_others_can_write(
+    aws: AwsEnv,
+) -> None:
+    aws.seed()
+    probe = (
+        "import sys; sys.argv = ['awsenv', 'list', '--names']\n"
+        "from awsenv.__main__ import main\n"
+        "assert main() == 0\n"
+        "loaded = {'awsenv.profile_names', 'awsenv.ini_lines', 'pathlib'} & set(sys.modules)\n"
+        "sys.stderr.write(repr(sorted(loaded)))\n"
+    )
+    first = aws.command([sys.executable, "-c", probe])
+    assert first.stderr == "['awsenv.ini_lines', 'awsenv.profile_names', 'pathlib']"
+    repeat = aws.command([sys.executable, "-c", probe])
+    assert repeat.returncode == 0, repeat.stderr
+    assert repeat.stderr == "[]"  # the memo, not the files' headers
+    assert repeat.stdout == first.stdout
+    memo = names_memo(aws)
+    memo.write_text(memo.read_text().replace("\nprod\n", "\nplanted\n"))
+    memo.chmod(0o666)
+    result = aws.run("list", "--names")
+    assert "planted" not in result.stdout
+    assert "prod" in result.stdout.splitlines()
 
 
 def test_a_file_the_cheap_reader_cannot_judge_gets_the_full_readers_error(aws: AwsEnv) -> None:

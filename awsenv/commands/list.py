@@ -39,7 +39,8 @@ def names_text(environ: Mapping[str, str]) -> str:
     cannot be sure, so that a broken file gets its proper error."""
     from awsenv import profile_names as names
 
-    text = names.names_text(environ)
+    files = names.read_files(environ)
+    text = None if files is None else names.names_text(files)
     if text is None:
         from awsenv.core.obtain import load_files
 
