@@ -146,7 +146,11 @@ def _file_holds(stored: str, path: str, profiles: frozenset[str], *, config: boo
 
 
 def _whole_part(path: str, data: bytes | None) -> str:
-    return f"{path}|{'absent' if data is None else _crc(data)}"
+    if data is None:
+        # Absent, or there but unreadable (a dangling link, no permission):
+        # the second is the full reader's error to tell, never a memo's.
+        return f"{path}|{'unreadable' if os.path.lexists(path) else 'absent'}"
+    return f"{path}|{_crc(data)}"
 
 
 def _entries_part(root: str, entries: Sequence[str]) -> str:

@@ -157,6 +157,10 @@ def test_repeat_names_come_from_their_memo_while_the_files_are_the_same_bytes(
     assert "extra" in aws.run("list", "--names").stdout.splitlines()
     credentials.unlink()
     assert "extra" not in aws.run("list", "--names").stdout.splitlines()
+    credentials.symlink_to(aws.home / "nowhere")  # absent before, unreadable now
+    result = aws.run("list", "--names")
+    assert (result.returncode, result.stdout) == (3, "")  # the full reader's error
+    assert "which does not exist" in result.stderr
 
 
 def test_names_memo_imports_nothing_heavy_and_is_not_trusted_when_others_can_write(
