@@ -16,7 +16,7 @@ import os
 
 from awsenv import ini_lines, paths
 from awsenv.ini_lines import HEADER
-from awsenv.sections import DEFAULTS_SENTINEL, config_profile_name
+from awsenv.sections import DEFAULTS_SENTINEL, config_profile_name, new_config_section
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,6 +37,21 @@ def section_headers(text: str) -> list[str] | None:
         if kind == HEADER
     ]
     return [name for name in headers if name is not None and name != DEFAULTS_SENTINEL]
+
+
+def config_section_in(config: str, name: str) -> str:
+    """The section of the config text `config` that botocore reads profile
+    `name` from, for an edit to change: of the sections naming it (`[default]`
+    and `[profile default]`, `[profile dev]` and `[profile 'dev']`) the last by
+    configparser's order, which is that of each one's first header, since a
+    later one wins whole; else the one awsenv writes for a new profile.
+    Appending `[default]` below a `[profile default]` would hide every setting
+    of the old one."""
+    found = None
+    for section in dict.fromkeys(section_headers(config) or ()):
+        if config_profile_name(section) == name:
+            found = section
+    return found if found is not None else new_config_section(name)
 
 
 class _Unsure(Exception):

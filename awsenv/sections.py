@@ -49,6 +49,12 @@ def config_profile_name(section: str) -> str | None:
     return parts[1] if len(parts) == 2 else None
 
 
+def new_config_section(name: str) -> str:
+    """The config-file section awsenv writes for a profile the file lacks
+    (profile_names.config_section_in finds the one it has)."""
+    return "default" if name == "default" else f"profile {name}"
+
+
 def _simple_split(section: str) -> list[str] | None:
     """shlex.split(section) when it is only a split on spaces; else None."""
     if not section.isprintable() or not _SHLEX_SPECIAL.isdisjoint(section):

@@ -26,6 +26,7 @@ from conftest import (
     SEED_CONFIG,
     SEED_CREDENTIALS,
     AwsEnv,
+    botocore_session,
 )
 
 TOOLS = ("dbus-launch", "gnome-keyring-daemon")
@@ -131,6 +132,31 @@ def test_keys_add_moves_the_secret_out_of_every_file(keyring_aws: AwsEnv) -> Non
         "AccessKeyId": DEFAULT_KEY_ID,
         "SecretAccessKey": DEFAULT_SECRET,
     }
+
+
+def test_keys_add_for_a_profile_default_section_edits_that_section(keyring_aws: AwsEnv) -> None:
+    """botocore reads `[profile default]` as the default profile, and a later
+    `[default]` would replace it whole: the line goes into the section there
+    is, so the region stays and botocore gets the keys from the keyring."""
+    aws = keyring_aws
+    config = SEED_CONFIG.replace(
+        "[default]\nregion = eu-west-1\n", "[profile default]\nregion = ap-south-1\n"
+    )
+    assert config != SEED_CONFIG
+    aws.config.write_text(config)
+    result = aws.run("keys", "add", "default", "--yes")
+    assert result.returncode == 0, result.stderr
+    line = f"credential_process = {AWSENV} keys process default\n"
+    assert aws.config.read_text() == config.replace(
+        "[profile default]\nregion = ap-south-1\n",
+        f"[profile default]\nregion = ap-south-1\n{line}",
+    )
+    with botocore_session(aws, "default") as session:
+        assert session.get_config_variable("region") == "ap-south-1"
+        assert session.get_credentials().get_frozen_credentials().secret_key == DEFAULT_SECRET
+    removed = aws.run("keys", "remove", "default", "--yes")
+    assert removed.returncode == 0, removed.stderr
+    assert aws.config.read_text() == config
 
 
 def test_the_aws_cli_and_the_export_work_from_the_keyring(keyring_aws: AwsEnv) -> None:

@@ -144,3 +144,51 @@ def test_botocore_can_name_every_config_name_awsenv_finds(tmp_path: Path) -> Non
     assert all(botocore_can_name(name) for name in compare(tmp_path, HEADERS))
     # configparser's defaults section, in the credentials file, is no profile.
     assert not botocore_can_name("DEFAULT")
+
+
+# --- the section an edit changes ----------------------------------------------
+
+
+def edited_by_botocore(tmp_path: Path, text: str, name: str) -> dict[str, str]:
+    """What botocore reads for profile `name` after awsenv sets `edited = yes`
+    in the section it finds for it."""
+    from awsenv.config.section_editor import update_section
+    from awsenv.profile_names import config_section_in
+
+    config = tmp_path / "config"
+    config.write_text(update_section(text, config_section_in(text, name), {"edited": "yes"}))
+    return dict(botocore.configloader.load_config(str(config))["profiles"][name])
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("[profile default]\nregion = eu-west-1\n", "default"),
+        ("[default]\nregion = eu-west-1\n", "default"),
+        ("[default]\nregion = us-east-1\n[profile default]\nregion = eu-west-1\n", "default"),
+        ("[profile  dev]\nregion = eu-west-1\n", "dev"),
+        ("[profile 'dev']\nregion = eu-west-1\n", "dev"),
+        ("[profile dev]\nregion = us-east-1\n[profile 'dev']\nregion = eu-west-1\n", "dev"),
+    ],
+)  # fmt: skip
+def test_an_edit_lands_in_the_section_botocore_reads_and_keeps_its_settings(
+    tmp_path: Path, text: str, name: str
+) -> None:
+    """`keys add`, `keys remove` and `setup` edit the profile's own section:
+    appending `[default]` below `[profile default]` would hide its region."""
+    before = dict(
+        botocore.configloader.load_config(_write(tmp_path / "before", text))["profiles"][name]
+    )
+    after = edited_by_botocore(tmp_path, text, name)
+    assert after == {**before, "edited": "yes"}
+
+
+def test_a_profile_the_file_lacks_gets_the_section_awsenv_writes(tmp_path: Path) -> None:
+    text = "[profile other]\nregion = eu-west-1\n"
+    assert edited_by_botocore(tmp_path, text, "default") == {"edited": "yes"}
+    assert edited_by_botocore(tmp_path, text, "dev") == {"edited": "yes"}
+
+
+def _write(path: Path, text: str) -> str:
+    path.write_text(text)
+    return str(path)

@@ -22,6 +22,7 @@ from awsenv.config.profiles import AwsFiles, Kind
 from awsenv.config.section_editor import update_section
 from awsenv.core.staging import replace_files
 from awsenv.errors import AwsenvError, ConfigError
+from awsenv.profile_names import config_section_in
 from awsenv.store import keyring_keys
 from awsenv.store.cache import Cache
 from awsenv.store.locks import Locks, lock_timeout
@@ -95,17 +96,13 @@ def process_line(command: str, name: str) -> str:
     return f"{shlex.quote(command)} keys process {shlex.quote(name)}"
 
 
-def config_section(name: str) -> str:
-    return "default" if name == "default" else f"profile {name}"
-
-
 def add(files: AwsFiles, found: Found, keys: Credentials, command: str) -> None:
     """Store the keys, point the profile at them, take them out of the file."""
     keyring_keys.store(found.profile, keys)
     config_text = _text(files.config_bytes)
     config = update_section(
         config_text,
-        config_section(found.profile),
+        config_section_in(config_text, found.profile),
         {"credential_process": process_line(command, found.profile)},
     )
     credentials_text = _text(files.credentials_bytes)
@@ -148,7 +145,7 @@ def remove(files: AwsFiles, name: str) -> bool:
     profile = files.config.get(name)
     if profile is not None and files.profile(name).keyring_name == name:
         config = update_section(
-            config_text, config_section(name), {}, remove=("credential_process",)
+            config_text, config_section_in(config_text, name), {}, remove=("credential_process",)
         )
         _write(files, config, _text(files.credentials_bytes))
     return held

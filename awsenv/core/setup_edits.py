@@ -23,6 +23,7 @@ from awsenv.config.section_editor import update_section
 from awsenv.core.plan import SESSION_DEFAULT
 from awsenv.errors import UsageError
 from awsenv.ini_lines import CONTINUATION, OPTION
+from awsenv.profile_names import config_section_in
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,6 @@ _MFA_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:mfa/[\w+=,.@/-]{1,512}", re.A
 _TOKEN_SERIAL = re.compile(r"[A-Z0-9]{9,256}", re.ASCII)
 # IAM's AccessKeyId: 16 to 128 word characters (AKIA... for an IAM user).
 _ACCESS_KEY_ID = re.compile(r"\w{16,128}", re.ASCII)
-
-
-def config_section(name: str) -> str:
-    return "default" if name == "default" else f"profile {name}"
 
 
 def check(layout: Layout) -> None:
@@ -144,7 +141,7 @@ def edit_sso(layout: SsoLayout, config: str) -> str:
     )
     return update_section(
         config,
-        config_section(layout.profile),
+        config_section_in(config, layout.profile),
         {
             "sso_session": layout.session,
             "sso_account_id": layout.account_id,
@@ -201,10 +198,10 @@ def check_session_name(name: str) -> None:
 def check_name(name: str) -> None:
     """A profile name setup writes as `[profile NAME]` and `[NAME]`: one that
     botocore reads back as itself and every shell passes as one word."""
-    from awsenv.sections import config_profile_name
+    from awsenv.sections import config_profile_name, new_config_section
 
     plain = name.isprintable() and not any(c in name for c in " []#;'\"\\")
-    if not plain or config_profile_name(config_section(name)) != name:
+    if not plain or config_profile_name(new_config_section(name)) != name:
         raise UsageError(
             f"{name!r} cannot be a profile name that every tool reads: use letters, digits "
             "and - _ . @ + = , : / (no spaces, quotes, brackets, # or ;)"
@@ -241,7 +238,7 @@ def edit(layout: Layout, config: str, credentials: str) -> tuple[str, str]:
     # setup's `source_profile` goes: the Go SDK refuses it without role_arn.
     config = update_section(
         config,
-        config_section(layout.session),
+        config_section_in(config, layout.session),
         {
             SESSION_SOURCE: layout.source,
             "mfa_serial": layout.mfa_serial,
@@ -253,13 +250,14 @@ def edit(layout: Layout, config: str, credentials: str) -> tuple[str, str]:
         values = {"role_arn": role.arn, "source_profile": layout.session}
         if role.region:
             values["region"] = role.region
-        config = update_section(config, config_section(role.name), values)
+        config = update_section(config, config_section_in(config, role.name), values)
         if layout.process:
             process = {"credential_process": credential_process(role.name, layout.program)}
             region = role.region or layout.regions.get(role.name)
             if region:
                 process["region"] = region
-            config = update_section(config, config_section(process_profile(role.name)), process)
+            section = config_section_in(config, process_profile(role.name))
+            config = update_section(config, section, process)
     return config, credentials
 
 
