@@ -87,6 +87,14 @@ aws_secret_access_key = ciSecretciSecretciSecretciSecretciSecret
     Assert (-not (Test-Path env:AWS_ACCESS_KEY_ID)) 'wrapper unset'
     awsenv --version
     Assert ($LASTEXITCODE -eq 0) 'pass-through'
+    # With a --shell of the user's the function prints that shell's code and
+    # runs none of it, so the idiom works with the integration loaded too.
+    $bash = awsenv dev --shell bash | Out-String
+    Assert ($bash.Contains("export AWS_PROFILE='dev'")) 'another shell''s code is printed'
+    Assert (-not (Test-Path env:AWS_ACCESS_KEY_ID)) 'and not run'
+    Invoke-Expression (awsenv dev --shell pwsh | Out-String)
+    Assert ($env:AWS_PROFILE -eq 'dev') 'the idiom with the integration loaded'
+    awsenv unset
 
     # 5. The prompt hook warns once near expiry, under strict mode, through prompt.
     $env:AWSENV_PROFILE = 'dev'

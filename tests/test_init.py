@@ -321,6 +321,43 @@ def test_wrapper_names_its_own_shell_when_the_user_gave_none(aws: AwsEnv, shell:
     assert proc.stdout == "status=0 region=eu-central-1\n", proc.stderr
 
 
+# Each shell's own idiom, with the integration loaded: in bash and zsh the
+# $(...) is a subshell, where the function's own eval would change nothing.
+IDIOM = {
+    "bash": f'eval "$(awsenv dev --shell bash --mfa-code {CODE})"',
+    "zsh": f'eval "$(awsenv dev --shell zsh --mfa-code {CODE})"',
+    "fish": f"awsenv dev --shell fish --mfa-code {CODE} | source",
+}
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_the_idiom_with_its_shell_option_works_with_the_integration_loaded(
+    aws: AwsEnv, shell: str
+) -> None:
+    require(shell)
+    aws.seed()
+    argv = [*WRAPPED[shell][:-1], WRAPPED[shell][-1].format(call=IDIOM[shell])]
+    proc = aws.command(argv, env={"AWS_REGION": "kept"})
+    assert proc.stdout == "status=0 region=eu-central-1\n", proc.stderr
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_another_shells_code_is_printed_and_never_run(aws: AwsEnv, shell: str) -> None:
+    """`awsenv dev --shell=fish` in bash prints fish's code, as awsenv does
+    without the integration; run by bash it would be another language."""
+    require(shell)
+    aws.seed()
+    other = "bash" if shell == "fish" else "fish"
+    call = f"awsenv dev --shell={other} --mfa-code {CODE}"
+    argv = [*WRAPPED[shell][:-1], WRAPPED[shell][-1].format(call=call)]
+    proc = aws.command(argv, env={"AWS_REGION": "kept"})
+    printed, _, last = proc.stdout.rstrip("\n").rpartition("\n")
+    assert last == "status=0 region=kept", proc.stderr
+    direct = aws.run("dev", f"--shell={other}")  # the same session, from the cache
+    assert printed + "\n" == direct.stdout
+    assert "AWS_PROFILE" in printed
+
+
 @pytest.mark.parametrize("shell", SHELLS)
 def test_process_and_exec_pass_through_with_their_exit_status(aws: AwsEnv, shell: str) -> None:
     aws.seed()

@@ -151,6 +151,19 @@ def test_wrapper_passes_the_users_own_shell_option_through(aws: AwsEnv, option: 
     assert session.value("AWS_PROFILE") is None
 
 
+def test_a_shell_option_prints_that_shells_code_and_the_idiom_still_works(aws: AwsEnv) -> None:
+    aws.seed()
+    session = Elvish(aws)
+    # awsenv itself, at a terminal: it prints no code there, and nothing runs.
+    session.child.sendline(f"awsenv dev --shell=bash --mfa-code {CODE}")
+    session.child.expect("nothing was exported")
+    session.sync()
+    assert session.value("AWS_PROFILE") is None
+    session.child.sendline("eval (awsenv dev --shell elvish | slurp)")
+    session.sync()
+    assert session.value("AWS_PROFILE") == "dev"
+
+
 def export_epoch(session: Elvish, epoch: int) -> None:
     session.child.sendline(f"set-env AWSENV_EXPIRATION_EPOCH {epoch}; set-env AWSENV_PROFILE dev")
 

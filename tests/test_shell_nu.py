@@ -145,6 +145,20 @@ def test_wrapper_passes_the_users_own_shell_option_through(aws: AwsEnv, option: 
     assert "unsupported shell 'cmd'" in proc.stderr
 
 
+def test_a_shell_option_prints_that_shells_code_and_the_idiom_still_works(aws: AwsEnv) -> None:
+    aws.seed()
+    proc = nu_script(
+        aws,
+        f"awsenv dev --shell=bash --mfa-code {CODE}\n"
+        "print ('AWS_PROFILE' in $env)\n"
+        "awsenv dev --shell nu | from json | load-env\n"
+        "print $env.AWS_PROFILE\n",
+    )
+    printed, _, rest = proc.stdout.partition("false\n")
+    assert printed == aws.run("dev", "--shell", "bash").stdout, proc.stderr
+    assert rest == "dev\n", proc.stderr
+
+
 def test_process_exec_and_help_pass_through(aws: AwsEnv) -> None:
     aws.seed()
     proc = nu_script(

@@ -259,6 +259,21 @@ def test_wrapper_passes_the_users_own_shell_option_through(aws: AwsEnv, option: 
     assert session.value("AWS_PROFILE") is None
 
 
+def test_a_shell_option_prints_that_shells_code_and_the_idiom_still_works(aws: AwsEnv) -> None:
+    """With the alias, eval "`awsenv dev --shell tcsh`" runs the alias in the
+    backquotes' subshell: it must print the code there, not source it."""
+    aws.seed()
+    session = Tcsh(aws)
+    # awsenv itself, at a terminal: it prints no code there, and nothing runs.
+    session.child.sendline(f"awsenv dev --shell=bash --mfa-code {CODE}")
+    session.child.expect("nothing was exported")
+    session.sync()
+    assert session.value("AWS_PROFILE") is None
+    session.child.sendline('eval "`awsenv dev --shell tcsh`"')
+    session.sync()
+    assert session.value("AWS_PROFILE") == "dev"
+
+
 def test_names_with_spaces_and_quotes_reach_awsenv_as_typed(aws: AwsEnv) -> None:
     session = Tcsh(aws)
     session.child.sendline('awsenv "it\'s a" --mfa-code 123456; echo RC==$status==')

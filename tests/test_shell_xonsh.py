@@ -128,6 +128,19 @@ def test_wrapper_passes_the_users_own_shell_option_through(aws: AwsEnv, option: 
     assert proc.stdout == "2 kept\n", proc.stderr
 
 
+def test_a_shell_option_prints_that_shells_code_and_the_idiom_still_works(aws: AwsEnv) -> None:
+    aws.seed()
+    proc = xonsh_script(
+        aws,
+        f"$AWS_REGION = 'kept'\nawsenv dev --shell=bash --mfa-code {CODE}\n"
+        "print('region', $AWS_REGION)\n"
+        "execx($(awsenv dev --shell xonsh))\nprint('region', $AWS_REGION)\n",
+    )
+    printed, _, rest = proc.stdout.partition("region kept\n")
+    assert printed == aws.run("dev", "--shell", "bash").stdout, proc.stderr
+    assert rest == "region eu-central-1\n", proc.stderr
+
+
 def test_process_exec_and_help_pass_through(aws: AwsEnv) -> None:
     aws.seed()
     proc = xonsh_script(
