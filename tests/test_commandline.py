@@ -156,7 +156,10 @@ def test_the_readme_reference_is_the_table() -> None:
         (["dev", "--shel", "bash"], None),  # argparse's abbreviation: the full path
         (["dev", "--shell"], None),
         (["dev", "-h"], None),
-        (["list", "--names"], None),
+        (["list", "--names"], ("list", "", fastpath.LISTING)),
+        (["list"], None),
+        (["list", "--names", "--json"], None),
+        (["list", "--names", "dev"], None),
         (["exec", "dev", "--", "true"], None),
         ([], None),
     ],
