@@ -67,15 +67,17 @@ def _cheap(args: list[str]) -> int | None:
 
     from awsenv import profile_names as names
 
-    files = names.read_files(os.environ)
-    text = None if files is None else names.names_text(files)
-    if text is None:
-        return None
-    from awsenv.stdout import carrying, write_stdout
-
-    carrying(OUTPUT["list"])
-    # The memo the next call is served from (fastpath.serve, above).
+    # The memo the next call is served from (fastpath.serve, above), begun
+    # before the files are read: it is left only if the program that started
+    # is still the one there.
     with fastpath.recording(os.environ, "", fastpath.LISTING, "list") as memo:
+        files = names.read_files(os.environ)
+        text = None if files is None else names.names_text(files)
+        if text is None:
+            return None
+        from awsenv.stdout import carrying, write_stdout
+
+        carrying(OUTPUT["list"])
         write_stdout(text)
         memo.printed(text, files=files)
     return 0

@@ -8,7 +8,8 @@ refresh margin), and a fingerprint of everything else the text depends on:
 awsenv's code, templates and settings, the sections of the profile's chain in
 the AWS files, and the chain's own cache entries. awsenv's code is every file
 of the package, subpackages included (but __pycache__). `init SHELL` and `unset`
-leave one too, whose text depends on the program alone. When a later call asks
+leave one too, whose text depends on the program alone, and `list --names`
+one that depends on the program and both AWS files, whole. When a later call asks
 for exactly that and all of it still holds, the memo is printed before
 argparse, configparser, botocore or jinja2 are imported. Anything else falls
 through to the full path, which is always right.
@@ -145,11 +146,15 @@ def _file_holds(stored: str, path: str, profiles: frozenset[str], *, config: boo
     )
 
 
-def _whole_part(path: str, data: bytes | None) -> str:
+def _whole_part(path: str, data: bytes | None, *, now: bool) -> str:
+    """`path|checksum`, or `path|absent` for a file the text was read without.
+    Of a file there `now` that cannot be read (a dangling link, no
+    permission), `path|unreadable`, which no memo holds: that is the full
+    reader's error to tell. A memo records what the text was read from
+    (profile_names made sure an absent file was absent), not what is there
+    by the time it is written."""
     if data is None:
-        # Absent, or there but unreadable (a dangling link, no permission):
-        # the second is the full reader's error to tell, never a memo's.
-        return f"{path}|{'unreadable' if os.path.lexists(path) else 'absent'}"
+        return f"{path}|{'unreadable' if now and os.path.lexists(path) else 'absent'}"
     return f"{path}|{_crc(data)}"
 
 
@@ -177,8 +182,9 @@ class Fingerprint:
     __slots__ = (*PROGRAM, *SETTINGS, *SCOPE, *FILES, *CACHE)
 
     def __init__(self, environ: Mapping[str, str], shell: str) -> None:
-        """The PROGRAM fields; the others stay empty until `describe` fills
-        them (a memo of `init` or `unset` depends on the program alone)."""
+        """The PROGRAM fields; the others stay empty until `describe` (an
+        export) or `describe_whole` (a listing) fills them: a memo of `init` or
+        `unset` depends on the program alone."""
         self.awsenv = _code()
         self.shell = shell
         self.template = _templates()
@@ -209,8 +215,8 @@ class Fingerprint:
         """Fill in a listing's inputs: the AWS files, byte for byte."""
         config, credentials = _file_paths(environ)
         self.profiles = WHOLE
-        self.config = _whole_part(config, files[0])
-        self.credentials = _whole_part(credentials, files[1])
+        self.config = _whole_part(config, files[0], now=False)
+        self.credentials = _whole_part(credentials, files[1], now=False)
 
     def fields(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -236,8 +242,8 @@ class Fingerprint:
         if stored["profiles"] == WHOLE:  # a listing: the files exactly as they were
             config, credentials = _file_paths(environ)
             return (stored["config"], stored["credentials"]) == (
-                _whole_part(config, _read(config)),
-                _whole_part(credentials, _read(credentials)),
+                _whole_part(config, _read(config), now=True),
+                _whole_part(credentials, _read(credentials), now=True),
             )
         if (stored["margin"], stored["login"]) != _settings(environ):
             return False
@@ -389,12 +395,18 @@ def _request(argv: Sequence[str]) -> tuple[str, str, str | None] | None:
         return None
     if name == "init":
         return "init", "", call.words[0]
+    shell = call.values.get("--shell")
+    if shell is not None and shell not in SHELLS:
+        # Only a shell names a shell's memo: `dev --shell process` is not
+        # `process dev`, whose memo sits under that name (the full path
+        # refuses it as an unsupported shell).
+        return None
     if name == "unset":
-        return "unset", "", call.values.get("--shell")
+        return "unset", "", shell
     profile = call.words[0] if call.words else ""
     if not profile or profile in NAMES:
         return None
-    return "", profile, PROCESS if name == PROCESS else call.values.get("--shell")
+    return "", profile, PROCESS if name == PROCESS else shell
 
 
 def serve(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int | None:

@@ -157,6 +157,9 @@ def test_the_readme_reference_is_the_table() -> None:
         (["dev", "--shell"], None),
         (["dev", "-h"], None),
         (["list", "--names"], ("list", "", fastpath.LISTING)),
+        (["dev", "--shell", "process"], None),  # not `process dev`'s memo
+        (["dev", "--shell=names"], None),
+        (["unset", "--shell", "cmd"], None),
         (["list"], None),
         (["list", "--names", "--json"], None),
         (["list", "--names", "dev"], None),

@@ -447,3 +447,14 @@ def test_compiled_bytecode_does_not_change_the_code_fingerprint(tmp_path: Path) 
     assert touched != before and touched.startswith(f"{later}:")
     (tmp_path / "pkg" / "other.py").unlink()
     assert _newest(package) not in (before, touched)
+
+
+def test_a_shell_option_naming_another_memo_kind_is_not_served_that_memo(aws: AwsEnv) -> None:
+    """`dev --shell process` is an unsupported shell, not `process dev`:
+    the credential_process JSON (keys and all) is never its answer."""
+    aws.seed()
+    assert aws.run("process", "dev", "--mfa-code", CODE).returncode == 0
+    for option in ("--shell=process", "--shell=names"):
+        result = aws.run("dev", option)
+        assert (result.returncode, result.stdout) == (2, ""), option
+        assert "unsupported shell" in result.stderr

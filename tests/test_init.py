@@ -321,6 +321,24 @@ def test_wrapper_names_its_own_shell_when_the_user_gave_none(aws: AwsEnv, shell:
     assert proc.stdout == "status=0 region=eu-central-1\n", proc.stderr
 
 
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_an_abbreviated_shell_option_is_refused_not_taken_for_the_wrappers(
+    aws: AwsEnv, shell: str
+) -> None:
+    """argparse would take `--sh fish` for `--shell fish`, after the wrapper's
+    own `--shell`, and the wrapper would run fish's code: awsenv takes whole
+    option names only."""
+    require(shell)
+    aws.seed()
+    argv = [
+        *WRAPPED[shell][:-1],
+        WRAPPED[shell][-1].format(call=f"awsenv dev --sh fish --mfa-code {CODE}"),
+    ]
+    proc = aws.command(argv, env={"AWS_REGION": "kept"})
+    assert proc.stdout == "status=2 region=kept\n", proc.stderr
+    assert proc.stderr == "awsenv: unknown option --sh; did you mean --shell? (see awsenv --help)\n"
+
+
 # Each shell's own idiom, with the integration loaded: in bash and zsh the
 # $(...) is a subshell, where the function's own eval would change nothing.
 IDIOM = {

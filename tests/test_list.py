@@ -163,6 +163,25 @@ def test_repeat_names_come_from_their_memo_while_the_files_are_the_same_bytes(
     assert "which does not exist" in result.stderr
 
 
+def test_a_file_that_turns_unreadable_before_the_memo_is_written_voids_it(aws: AwsEnv) -> None:
+    """Read absent, a dangling link by the time the memo is written: the memo
+    says what the text was read from, and is not served over the link."""
+    from awsenv import fastpath, profile_names
+
+    aws.seed()
+    credentials = aws.home / ".aws" / "credentials"
+    credentials.unlink()
+    files = profile_names.read_files(aws.environ)
+    assert files is not None and files[1] is None
+    credentials.symlink_to(aws.home / "nowhere")  # between the read and the write
+    with fastpath.recording(aws.environ, "", fastpath.LISTING, "list") as memo:
+        memo.printed("planted\n", files=files)
+    assert len(list((aws.cache / "exports").iterdir())) == 1  # the memo was written
+    result = aws.run("list", "--names")
+    assert (result.returncode, result.stdout) == (3, "")
+    assert "which does not exist" in result.stderr
+
+
 def test_names_memo_imports_nothing_heavy_and_is_not_trusted_when_others_can_write(
     aws: AwsEnv,
 ) -> None:

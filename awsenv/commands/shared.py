@@ -54,6 +54,14 @@ class UnknownOption(UsageError):
 class Parser(argparse.ArgumentParser):
     command = BY_NAME[""]  # the row of the table it parses (parser_for sets it)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Whole option names only: the fast path (commandline.read) and the
+        # shell wrappers read `--shell` by its name, so `--sh fish` taken as
+        # `--shell fish` here had a wrapper run fish's code in bash. An
+        # abbreviation is "unknown option --sh; did you mean --shell?".
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
