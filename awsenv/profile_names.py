@@ -39,19 +39,21 @@ def section_headers(text: str) -> list[str] | None:
     return [name for name in headers if name is not None and name != DEFAULTS_SENTINEL]
 
 
-def config_section_in(config: str, name: str) -> str:
-    """The section of the config text `config` that botocore reads profile
-    `name` from, for an edit to change: of the sections naming it (`[default]`
-    and `[profile default]`, `[profile dev]` and `[profile 'dev']`) the last by
-    configparser's order, which is that of each one's first header, since a
-    later one wins whole; else the one awsenv writes for a new profile.
-    Appending `[default]` below a `[profile default]` would hide every setting
-    of the old one."""
-    found = None
-    for section in dict.fromkeys(section_headers(config) or ()):
-        if config_profile_name(section) == name:
-            found = section
-    return found if found is not None else new_config_section(name)
+def config_sections_in(config: str, name: str) -> list[str]:
+    """The sections of the config text `config` that name profile `name`, in
+    configparser's order (each one's first header), for an edit to change
+    every one of them: readers disagree on which one wins. botocore takes the
+    last whole; the Go and JS SDKs take `[profile default]` over `[default]`
+    wherever it stands, and read `[profile 'dev']` as a profile named 'dev'
+    with its quotes. With none, the section awsenv writes for a new profile
+    (appending `[default]` below a `[profile default]` would hide every
+    setting of the old one from botocore)."""
+    found = [
+        section
+        for section in dict.fromkeys(section_headers(config) or ())
+        if config_profile_name(section) == name
+    ]
+    return found or [new_config_section(name)]
 
 
 class _Unsure(Exception):

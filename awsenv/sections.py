@@ -51,7 +51,7 @@ def config_profile_name(section: str) -> str | None:
 
 def new_config_section(name: str) -> str:
     """The config-file section awsenv writes for a profile the file lacks
-    (profile_names.config_section_in finds the one it has)."""
+    (profile_names.config_sections_in finds the ones it has)."""
     return "default" if name == "default" else f"profile {name}"
 
 

@@ -159,6 +159,34 @@ def test_keys_add_for_a_profile_default_section_edits_that_section(keyring_aws: 
     assert aws.config.read_text() == config
 
 
+def test_keys_add_with_both_default_sections_serves_the_go_sdk_and_botocore(
+    keyring_aws: AwsEnv,
+) -> None:
+    """`[profile default]` above `[default]`: botocore reads the later one, the
+    Go SDK (pulumi, terraform) `[profile default]`. Both get the keys from the
+    keyring, each through the section it reads."""
+    from clients import whoami
+
+    aws = keyring_aws
+    both = "[profile default]\nregion = eu-west-1\n\n[default]\nregion = eu-west-1\n"
+    config = SEED_CONFIG.replace("[default]\nregion = eu-west-1\n", both)
+    assert config != SEED_CONFIG
+    aws.config.write_text(config)
+    assert aws.run("keys", "add", "default", "--yes").returncode == 0
+    assert (
+        aws.config.read_text().count(f"credential_process = {AWSENV} keys process default\n") == 2
+    )
+    with botocore_session(aws, "default") as session:
+        assert session.get_credentials().get_frozen_credentials().secret_key == DEFAULT_SECRET
+    try:
+        identity = whoami("go2", aws.environ, profile="default").identity
+    except ClientUnavailable as exc:
+        if os.environ.get("AWSENV_REQUIRE_CLIENTS"):
+            pytest.fail(f"the Go SDK is required (AWSENV_REQUIRE_CLIENTS): {exc}")
+        pytest.skip(str(exc))
+    assert identity["Account"] == ACCOUNT
+
+
 def test_the_aws_cli_and_the_export_work_from_the_keyring(keyring_aws: AwsEnv) -> None:
     aws = keyring_aws
     assert aws.run("keys", "add", "default", "--yes").returncode == 0

@@ -151,12 +151,11 @@ def test_botocore_can_name_every_config_name_awsenv_finds(tmp_path: Path) -> Non
 
 def edited_by_botocore(tmp_path: Path, text: str, name: str) -> dict[str, str]:
     """What botocore reads for profile `name` after awsenv sets `edited = yes`
-    in the section it finds for it."""
-    from awsenv.config.section_editor import update_section
-    from awsenv.profile_names import config_section_in
+    in the sections it finds for it."""
+    from awsenv.config.section_editor import update_profile
 
     config = tmp_path / "config"
-    config.write_text(update_section(text, config_section_in(text, name), {"edited": "yes"}))
+    config.write_text(update_profile(text, name, {"edited": "yes"}))
     return dict(botocore.configloader.load_config(str(config))["profiles"][name])
 
 
@@ -166,6 +165,7 @@ def edited_by_botocore(tmp_path: Path, text: str, name: str) -> dict[str, str]:
         ("[profile default]\nregion = eu-west-1\n", "default"),
         ("[default]\nregion = eu-west-1\n", "default"),
         ("[default]\nregion = us-east-1\n[profile default]\nregion = eu-west-1\n", "default"),
+        ("[profile default]\nregion = us-east-1\n[default]\nregion = eu-west-1\n", "default"),
         ("[profile  dev]\nregion = eu-west-1\n", "dev"),
         ("[profile 'dev']\nregion = eu-west-1\n", "dev"),
         ("[profile dev]\nregion = us-east-1\n[profile 'dev']\nregion = eu-west-1\n", "dev"),
@@ -181,6 +181,20 @@ def test_an_edit_lands_in_the_section_botocore_reads_and_keeps_its_settings(
     )
     after = edited_by_botocore(tmp_path, text, name)
     assert after == {**before, "edited": "yes"}
+
+
+def test_every_section_naming_the_profile_carries_the_edit(tmp_path: Path) -> None:
+    """The Go and JS SDKs read `[profile default]` over `[default]` wherever
+    it stands, botocore the later one: with both, each must find the edit."""
+    import configparser
+
+    from awsenv.config.section_editor import update_profile
+
+    text = "[profile default]\nregion = us-east-1\n[other]\n[default]\nregion = eu-west-1\n"
+    parser = configparser.RawConfigParser()
+    parser.read_string(update_profile(text, "default", {"edited": "yes"}))
+    assert parser["profile default"]["edited"] == parser["default"]["edited"] == "yes"
+    assert "edited" not in parser["other"]
 
 
 def test_a_profile_the_file_lacks_gets_the_section_awsenv_writes(tmp_path: Path) -> None:

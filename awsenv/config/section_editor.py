@@ -36,6 +36,7 @@ from awsenv.aws.credentials import Credentials, format_time, parse_time
 from awsenv.config.profiles import parse_ini
 from awsenv.errors import ConfigError
 from awsenv.ini_lines import BLANK, CONTINUATION, HEADER, OPTION
+from awsenv.profile_names import config_sections_in
 from awsenv.store.atomic import ChangedMeanwhile, OwnerNotKept, write_atomic
 
 
@@ -82,6 +83,17 @@ def update_section(
     if missing:
         _insert(out, first, [(key, values[key]) for key in missing.values()], newline)
     return "".join(line for line, _ in out)
+
+
+def update_profile(
+    config: str, name: str, values: Mapping[str, str], remove: Collection[str] = ()
+) -> str:
+    """`update_section` for the config file's profile `name`: in every section
+    that names it (profile_names.config_sections_in), so that each reader
+    finds the edit in the one it reads."""
+    for section in config_sections_in(config, name):
+        config = update_section(config, section, values, remove)
+    return config
 
 
 def _check_one_line(section: str, values: Mapping[str, str]) -> None:

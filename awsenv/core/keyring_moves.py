@@ -19,10 +19,9 @@ from pathlib import Path
 from awsenv import paths
 from awsenv.aws.credentials import Credentials
 from awsenv.config.profiles import AwsFiles, Kind
-from awsenv.config.section_editor import update_section
+from awsenv.config.section_editor import update_profile, update_section
 from awsenv.core.staging import replace_files
 from awsenv.errors import AwsenvError, ConfigError
-from awsenv.profile_names import config_section_in
 from awsenv.store import keyring_keys
 from awsenv.store.cache import Cache
 from awsenv.store.locks import Locks, lock_timeout
@@ -100,10 +99,8 @@ def add(files: AwsFiles, found: Found, keys: Credentials, command: str) -> None:
     """Store the keys, point the profile at them, take them out of the file."""
     keyring_keys.store(found.profile, keys)
     config_text = _text(files.config_bytes)
-    config = update_section(
-        config_text,
-        config_section_in(config_text, found.profile),
-        {"credential_process": process_line(command, found.profile)},
+    config = update_profile(
+        config_text, found.profile, {"credential_process": process_line(command, found.profile)}
     )
     credentials_text = _text(files.credentials_bytes)
     credentials = credentials_text
@@ -144,9 +141,7 @@ def remove(files: AwsFiles, name: str) -> bool:
     config_text = _text(files.config_bytes)
     profile = files.config.get(name)
     if profile is not None and files.profile(name).keyring_name == name:
-        config = update_section(
-            config_text, config_section_in(config_text, name), {}, remove=("credential_process",)
-        )
+        config = update_profile(config_text, name, {}, remove=("credential_process",))
         _write(files, config, _text(files.credentials_bytes))
     return held
 

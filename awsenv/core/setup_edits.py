@@ -19,11 +19,10 @@ from pathlib import Path
 
 from awsenv import ini_lines
 from awsenv.config.profiles import LEGACY_SESSION_SOURCE, SESSION_SOURCE
-from awsenv.config.section_editor import update_section
+from awsenv.config.section_editor import update_profile, update_section
 from awsenv.core.plan import SESSION_DEFAULT
 from awsenv.errors import UsageError
 from awsenv.ini_lines import CONTINUATION, OPTION
-from awsenv.profile_names import config_section_in
 
 
 @dataclass(frozen=True)
@@ -139,9 +138,9 @@ def edit_sso(layout: SsoLayout, config: str) -> str:
             "sso_registration_scopes": "sso:account:access",
         },
     )
-    return update_section(
+    return update_profile(
         config,
-        config_section_in(config, layout.profile),
+        layout.profile,
         {
             "sso_session": layout.session,
             "sso_account_id": layout.account_id,
@@ -236,9 +235,9 @@ def edit(layout: Layout, config: str, credentials: str) -> tuple[str, str]:
         )
     # The session profile names its keys in awsenv's own key, and an earlier
     # setup's `source_profile` goes: the Go SDK refuses it without role_arn.
-    config = update_section(
+    config = update_profile(
         config,
-        config_section_in(config, layout.session),
+        layout.session,
         {
             SESSION_SOURCE: layout.source,
             "mfa_serial": layout.mfa_serial,
@@ -250,14 +249,13 @@ def edit(layout: Layout, config: str, credentials: str) -> tuple[str, str]:
         values = {"role_arn": role.arn, "source_profile": layout.session}
         if role.region:
             values["region"] = role.region
-        config = update_section(config, config_section_in(config, role.name), values)
+        config = update_profile(config, role.name, values)
         if layout.process:
             process = {"credential_process": credential_process(role.name, layout.program)}
             region = role.region or layout.regions.get(role.name)
             if region:
                 process["region"] = region
-            section = config_section_in(config, process_profile(role.name))
-            config = update_section(config, section, process)
+            config = update_profile(config, process_profile(role.name), process)
     return config, credentials
 
 
